@@ -1,0 +1,262 @@
+"""The store: one DuckDB database per process, a cursor per query, migrations, writes.
+
+DuckDB connections are not thread-safe and Streamlit runs every session in its own thread, so
+the process keeps one connection per location and hands each query its own ``cursor()``.
+A DuckDB file has a single writer process: a second process gets :class:`StoreLocked`, whose
+message says what to do, instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from creative_dash import settings
+
+Params = Mapping[str, Any] | None
+
+
+class StoreError(RuntimeError):
+    """A store problem a user can act on; the message says what to do."""
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+_LOCK_RE = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every file in creative_dash/schema, in order."""
+    out = []
+    for entry in resources.files("creative_dash.schema").iterdir():
+        m = re.fullmatch(r"(\d{3})_(\w+)\.sql", entry.name)
+        if m:
+            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+SCHEMA_VERSION = _migrations()[-1][0]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration file (our files put no '--' or ';' inside string literals)."""
+    without_comments = re.sub(r"--[^\n]*", "", script)
+    return [s.strip() for s in without_comments.split(";") if s.strip()]
+
+
+class Store:
+    """All SQL runs through here, with values bound as named parameters (``$name``)."""
+
+    def __init__(self, location: str, *, read_only: bool = False) -> None:
+        self.location = location
+        self.read_only = read_only
+        self._con = self._connect()
+
+    # -- connection -------------------------------------------------------------------------
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        config = {
+            "memory_limit": settings.get("CREATIVE_DASH_DUCKDB_MEMORY_LIMIT"),
+            "threads": int(settings.get("CREATIVE_DASH_DUCKDB_THREADS")),
+        }
+        if self.location.startswith(("postgresql://", "postgres://")):
+            return self._connect_postgres(config)
+        path = Path(self.location)
+        if not self.read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return duckdb.connect(str(path), read_only=self.read_only, config=config)
+        except duckdb.IOException as exc:
+            m = _LOCK_RE.search(str(exc))
+            if m or "lock" in str(exc).lower():
+                holder = f"process {m.group('pid')}" if m else "another process"
+                raise StoreLocked(
+                    f"The store {path} is in use by {holder} (most likely the running "
+                    "dashboard: a DuckDB file has one writer at a time). Stop that process "
+                    "and run the command again, or set CREATIVE_DASH_DB to another file."
+                ) from None
+            raise StoreError(f"Cannot open the store {path}: {exc}") from None
+
+    def _connect_postgres(self, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:", config=config)
+        try:
+            import duckdb_extension_postgres_scanner as ext  # noqa: F401
+
+            ext_file = next(
+                Path(ext.__file__).parent.glob(f"extensions/v{duckdb.__version__}/*.duckdb_extension")
+            )
+        except (ImportError, StopIteration):
+            raise StoreError(
+                "CREATIVE_DASH_DB is a PostgreSQL URL but the DuckDB postgres extension for "
+                f"duckdb {duckdb.__version__} is not installed: pip install "
+                f"duckdb-extension-postgres-scanner=={duckdb.__version__}"
+            ) from None
+        con.execute(f"LOAD '{ext_file}'")
+        con.execute("ATTACH $url AS store (TYPE postgres)", {"url": self.location})
+        con.execute("USE store")
+        return con
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    # -- reads --------------------------------------------------------------------------------
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, dict(params or {})).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, dict(params or {})).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = $name",
+                {"name": name},
+            )
+        )
+
+    def schema_version(self) -> int:
+        if not self.table_exists("schema_version"):
+            return 0
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+    def data_version(self) -> int:
+        """Changes on every write; caches key on it."""
+        return int(self.scalar("SELECT version FROM data_version WHERE id = 1"))
+
+    # -- writes -------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN/COMMIT; the data version is bumped before commit."""
+        if self.read_only:
+            raise StoreError("The store is open read-only.")
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            cur.execute(
+                "UPDATE data_version SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
+                "WHERE id = 1"
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+    def migrate(self) -> list[int]:
+        """Apply every migration newer than the store's schema version; returns those applied."""
+        applied = []
+        current = self.schema_version()
+        for version, name, sql in _migrations():
+            if version <= current:
+                continue
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                if version == 1:
+                    cur.execute(
+                        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR "
+                        "NOT NULL, applied_at TIMESTAMP NOT NULL)"
+                    )
+                for stmt in _split_sql(sql):
+                    cur.execute(stmt)
+                cur.execute(
+                    "INSERT INTO schema_version VALUES ($v, $n, CURRENT_TIMESTAMP)",
+                    {"v": version, "n": name},
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+            applied.append(version)
+        return applied
+
+
+def audit(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    actor: str,
+    table: str,
+    row_key: str,
+    action: str,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    """Append one audit row inside the caller's transaction."""
+    cur.execute(
+        "INSERT INTO audit_log VALUES ($id, $at, $actor, $table, $key, $action, $before, $after)",
+        {
+            "id": uuid.uuid4().hex,
+            "at": datetime.now(),
+            "actor": actor,
+            "table": table,
+            "key": row_key,
+            "action": action,
+            "before": None if before is None else json.dumps(before, default=str, ensure_ascii=False),
+            "after": None if after is None else json.dumps(after, default=str, ensure_ascii=False),
+        },
+    )
+
+
+# Tables a writer may touch, with their key columns: identifiers only from this allow-list.
+WRITABLE_TABLES: dict[str, Sequence[str]] = {
+    "hubs": ("hub_id",),
+    "initiatives": ("initiative_id",),
+    "recommendations": ("recommendation_id",),
+    "indicators": ("region_iso", "year", "indicator_code"),
+    "region_population": ("iso_code", "as_of"),
+    "decks": ("deck_id",),
+    "polls": ("poll_id",),
+    "votes": ("poll_id", "voter_token"),
+}
+
+
+_STORES: dict[tuple[str, bool], Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(location: str | None = None, *, read_only: bool = False) -> Store:
+    """The process's one Store for this location (created on first use)."""
+    location = location or settings.db_location()
+    key = (location, read_only)
+    with _STORES_LOCK:
+        store = _STORES.get(key)
+        if store is None:
+            store = Store(location, read_only=read_only)
+            _STORES[key] = store
+        return store
+
+
+def close_all() -> None:
+    """Close every store of this process (tests use it between databases)."""
+    with _STORES_LOCK:
+        for store in _STORES.values():
+            store.close()
+        _STORES.clear()
