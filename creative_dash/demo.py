@@ -167,9 +167,8 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
                           "sector_code": np.array(sectors)[hs_second[has_second]]}),
         ]
     ).sort_values(["hub_id", "sector_code"]).reset_index(drop=True)
-    hub_sectors["is_demo"] = True  # dropped before insert; keeps one shape for all tables
-    hub_sectors = hub_sectors.drop(columns="is_demo")
 
+    rng = np.random.default_rng([SEED, 2])  # own stream: --scale changes initiatives only
     # -- initiatives: scale with population, funding mix and sectors vary by region ----------
     n_init = BASE_INITIATIVES * scale
     init_w = pop**0.8 * np.where(is_city, 1.5, 1.0)
@@ -297,6 +296,7 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
         ]
     ).sort_values(["initiative_id", "sdg"]).reset_index(drop=True)
 
+    rng = np.random.default_rng([SEED, 3])
     # -- the training programme -----------------------------------------------------------------
     pstart = date(2025, 5, 12)
     programme_sessions = pd.DataFrame(

@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test check lint bench boundaries system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+# Starts the dashboard on the embedded DuckDB store (built with demo data on first start).
+run: $(VENV)/.run-deps
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Debian packages the browser tests need (Chromium for Playwright).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: sudo apt-get install -y chromium"; exit 1; fi; }
+
+# Installs what the tests need and runs the whole suite, browser tests included.
+test: $(VENV)/.dev-deps system-deps
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check creative_dash pages app.py tests scripts bench
+	$(BIN)/ruff format --check creative_dash pages app.py tests scripts bench
+
+check: lint test
+
+bench: $(VENV)/.dev-deps system-deps
+	$(BIN)/python -m bench
+
+boundaries: $(VENV)/.dev-deps
+	$(BIN)/python scripts/build_boundaries.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,34 @@
+"""Bring a store up to date: migrations, reference data and (optionally) demo data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from creative_dash import demo
+from creative_dash.reference import load_reference
+from creative_dash.store import Store
+
+
+def ensure_store(store: Store, *, with_demo: bool, scale: int = 1,
+                 say: Callable[[str], None] = lambda _msg: None) -> None:
+    """Migrate, load reference data whose content changed, and load demo data if asked.
+
+    Safe to call again: a second call with the same inputs changes nothing."""
+    t0 = time.perf_counter()
+    before = store.schema_version()
+    applied = store.migrate()
+    if applied:
+        say(f"schema: migrated {before} -> {applied[-1]} (applied {applied})")
+    else:
+        say(f"schema: up to date (version {before})")
+    loaded = load_reference(store)
+    say(f"reference data: loaded {', '.join(loaded)}" if loaded
+        else "reference data: unchanged")
+    if with_demo:
+        counts = demo.load_demo(store, scale=scale)
+        if counts is None:
+            say(f"demo data: already loaded (scale {scale}), unchanged")
+        else:
+            say("demo data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    say(f"done in {time.perf_counter() - t0:.2f} s (data version {store.data_version()})")

@@ -1,0 +1,220 @@
+"""The only module that touches Streamlit caching and shared widgets.
+
+Pages call :func:`q` to run a named query: results are cached by query name, store location,
+the store's data version and every argument, so a cache can never serve another filter's rows,
+and every write (which bumps the data version) refreshes what pages show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from creative_dash import queries, settings
+from creative_dash.bootstrap import ensure_store
+from creative_dash.i18n import LANG_NAMES, LANGS, Translator, normalize_lang
+from creative_dash.store import Store, open_store
+
+log = logging.getLogger("creative_dash")
+
+LANG_KEY = "lang"
+REGION_KEY = "region"
+YEARS_KEY = "years"
+
+
+# -- store and cached queries ------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _store(location: str, demo_on_start: bool) -> Store:
+    store = open_store(location)
+    ensure_store(store, with_demo=demo_on_start and not _has_rows(store),
+                 say=lambda m: log.info("store: %s", m))
+    return store
+
+
+def _has_rows(store: Store) -> bool:
+    if store.schema_version() == 0:
+        return False
+    return bool(store.scalar("SELECT count(*) FROM initiatives"))
+
+
+def store() -> Store:
+    return _store(settings.db_location(), settings.get("CREATIVE_DASH_DEMO_ON_START") == "1")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, location: str, data_version: int, params: tuple[tuple[str, Any], ...]
+            ) -> pd.DataFrame:
+    return queries.run(open_store(location), name, **dict(params))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list | set):
+        return tuple(sorted(value)) if isinstance(value, set) else tuple(value)
+    return value
+
+
+def q(name: str, **params: Any) -> pd.DataFrame:
+    """Run the named query through the cache; the data version is read fresh every call."""
+    s = store()
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
+    return _cached(name, s.location, s.data_version(), frozen)
+
+
+# -- language ------------------------------------------------------------------------------------
+def current_lang() -> str:
+    return st.session_state.get(LANG_KEY) or _initial_lang()
+
+
+def _initial_lang() -> str:
+    return (
+        normalize_lang(st.query_params.get(LANG_KEY))
+        or normalize_lang(st.context.locale)
+        or normalize_lang(settings.get("CREATIVE_DASH_DEFAULT_LANG"))
+        or "kk"
+    )
+
+
+def tr() -> Translator:
+    return Translator(current_lang())
+
+
+# -- widgets bound to the URL ---------------------------------------------------------------------
+def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> None:
+    """Give a widget key its starting value: from the URL if it parses, else ``default``.
+
+    Only when the key has no value yet, so a user's choice is never overwritten."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get_all(key)
+    value = None
+    if raw:
+        try:
+            value = parse(raw)
+        except (ValueError, TypeError, KeyError):
+            value = None
+    st.session_state[key] = default if value is None else value
+
+
+def write_url(key: str, value: Any, default: Any, serialize: Callable[[Any], Sequence[str] | str]
+              ) -> None:
+    """Put the widget's value in the URL (removed while it equals the default)."""
+    if value == default or value is None or value == []:
+        if key in st.query_params:
+            del st.query_params[key]
+        return
+    text = serialize(value)
+    current = st.query_params.get_all(key)
+    wanted = [text] if isinstance(text, str) else list(text)
+    if current != wanted:
+        st.query_params[key] = wanted if len(wanted) != 1 else wanted[0]
+
+
+def choice_parser(options: Sequence[str]) -> Callable[[list[str]], str]:
+    def parse(raw: list[str]) -> str:
+        if raw[0] not in options:
+            raise ValueError(raw[0])
+        return raw[0]
+
+    return parse
+
+
+def multi_parser(options: Sequence[str]) -> Callable[[list[str]], list[str]]:
+    def parse(raw: list[str]) -> list[str]:
+        values = [v for part in raw for v in part.split(",") if v]
+        if not values or any(v not in options for v in values):
+            raise ValueError(raw)
+        return values
+
+    return parse
+
+
+def url_selectbox(label: str, options: Sequence[str], key: str, *, default: str,
+                  format_func: Callable[[str], str] = str, container: Any = st, **kw: Any) -> str:
+    """A selectbox whose value lives in the URL as ``?key=<option code>``."""
+    seed_from_url(key, choice_parser(options), default)
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+    value = container.selectbox(label, options, key=key, format_func=format_func, **kw)
+    write_url(key, value, default, str)
+    return value
+
+
+def url_multiselect(label: str, options: Sequence[str], key: str, *,
+                    format_func: Callable[[str], str] = str, container: Any = st, **kw: Any
+                    ) -> list[str]:
+    """A multiselect whose value lives in the URL as ``?key=a,b``; empty means all."""
+    seed_from_url(key, multi_parser(options), [])
+    st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    value = container.multiselect(label, options, key=key, format_func=format_func, **kw)
+    write_url(key, value, [], lambda v: ",".join(v))
+    return list(value)
+
+
+def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]]:
+    def parse(raw: list[str]) -> tuple[int, int]:
+        a, b = (int(x) for x in raw[0].split("-"))
+        if not lo <= a <= b <= hi:
+            raise ValueError(raw[0])
+        return (a, b)
+
+    return parse
+
+
+# -- the shared sidebar ---------------------------------------------------------------------------
+def sidebar(t: Translator | None = None) -> tuple[str, str | None, tuple[int, int]]:
+    """Language, region and year range: in the sidebar, in session state and in the URL.
+
+    Returns (lang, region ISO code or None, (first year, last year))."""
+    seed_from_url(LANG_KEY, choice_parser(LANGS), _initial_lang())
+    lang = st.sidebar.selectbox(
+        Translator(st.session_state[LANG_KEY])("sidebar.language"), LANGS,
+        key=LANG_KEY, format_func=LANG_NAMES.__getitem__,
+    )
+    st.query_params[LANG_KEY] = lang
+    t = Translator(lang)
+
+    regions = q("regions")
+    codes = [""] + regions["iso_code"].tolist()
+    names = dict(zip(regions["iso_code"], regions[t.name_col()]))
+    region = url_selectbox(
+        t("sidebar.region"), codes, REGION_KEY, default="",
+        format_func=lambda c: names.get(c, t("sidebar.all_regions")) if c else t("sidebar.all_regions"),
+        container=st.sidebar,
+    )
+    bounds = q("year_bounds").iloc[0]
+    lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
+    seed_from_url(YEARS_KEY, year_range_parser(lo, hi), (lo, hi))
+    years = st.sidebar.slider(t("sidebar.years"), lo, hi, key=YEARS_KEY)
+    write_url(YEARS_KEY, tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
+    return lang, (region or None), (int(years[0]), int(years[1]))
+
+
+def region_names(t: Translator) -> dict[str, str]:
+    regions = q("regions")
+    return dict(zip(regions["iso_code"], regions[t.name_col()]))
+
+
+def selected_region() -> str | None:
+    return st.session_state.get(REGION_KEY) or None
+
+
+def selected_years() -> tuple[int, int]:
+    value = st.session_state.get(YEARS_KEY)
+    if value is None:
+        bounds = q("year_bounds").iloc[0]
+        return int(bounds["min_year"]), int(bounds["max_year"])
+    return int(value[0]), int(value[1])
+
+
+def has_demo() -> bool:
+    return bool(q("store_facts").iloc[0]["has_demo"])
+
+
+def plotly(fig: Any, key: str, **kw: Any) -> Any:
+    """Render a figure with a stable key and an offline, PNG-capable toolbar."""
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+    return st.plotly_chart(fig, key=key, config=config, width="stretch", **kw)
