@@ -168,12 +168,14 @@ class Store:
         finally:
             cur.close()
 
-    def migrate(self) -> list[int]:
-        """Apply every migration newer than the store's schema version; returns those applied."""
+    def migrate(self, target: int | None = None) -> list[int]:
+        """Apply every migration newer than the store's schema version (up to ``target``);
+        returns those applied. Each runs in its own transaction: a failure leaves the store at
+        the last good version."""
         applied = []
         current = self.schema_version()
         for version, name, sql in _migrations():
-            if version <= current:
+            if version <= current or (target is not None and version > target):
                 continue
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
