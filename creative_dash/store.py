@@ -71,7 +71,7 @@ class Store:
             "memory_limit": settings.get("CREATIVE_DASH_DUCKDB_MEMORY_LIMIT"),
             "threads": int(settings.get("CREATIVE_DASH_DUCKDB_THREADS")),
         }
-        if self.location.startswith(("postgresql://", "postgres://")):
+        if self.is_postgres:
             return self._connect_postgres(config)
         path = Path(self.location)
         if not self.read_only:
@@ -104,15 +104,24 @@ class Store:
                 f"duckdb-extension-postgres-scanner=={duckdb.__version__}"
             ) from None
         con.execute(f"LOAD '{ext_file}'")
-        con.execute("ATTACH $url AS store (TYPE postgres)", {"url": self.location})
-        con.execute("USE store")
+        # ATTACH takes no bound parameters; the URL comes from the operator's settings, and is
+        # quoted as a SQL string literal.
+        literal = "'" + self.location.replace("'", "''") + "'"
+        con.execute(f"ATTACH {literal} AS store (TYPE postgres)")
         return con
 
     def close(self) -> None:
         self._con.close()
 
+    @property
+    def is_postgres(self) -> bool:
+        return self.location.startswith(("postgresql://", "postgres://"))
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._con.cursor()
+        cur = self._con.cursor()
+        if self.is_postgres:
+            cur.execute("USE store")  # a cursor does not inherit its parent's USE
+        return cur
 
     # -- reads --------------------------------------------------------------------------------
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
@@ -133,7 +142,8 @@ class Store:
     def table_exists(self, name: str) -> bool:
         return bool(
             self.scalar(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = $name",
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = $name "
+                "AND table_catalog = current_database()",
                 {"name": name},
             )
         )

@@ -240,4 +240,4 @@ SELECT iso_code, population, as_of, status, source
 FROM (
     SELECT *, row_number() OVER (PARTITION BY iso_code ORDER BY as_of DESC) AS rn
     FROM region_population
-) WHERE rn = 1;
+) AS ranked WHERE rn = 1;
