@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from creative_dash.reference import replace_table
 from creative_dash.store import Store
 
 SEED = 20250512
@@ -420,15 +419,16 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
         for table in reversed(DEMO_TABLES):
             if table in _LINKS:
                 key, parent = _LINKS[table]
-                cur.execute(f"DELETE FROM {table} WHERE {key} IN "
+                # identifiers from the DEMO_TABLES/_LINKS allow-lists above
+                cur.execute(f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
                             f"(SELECT {key} FROM {parent} WHERE is_demo)")
             else:
-                cur.execute(f"DELETE FROM {table} WHERE is_demo")
+                cur.execute(f"DELETE FROM {table} WHERE is_demo")  # noqa: S608
         for table in DEMO_TABLES:
             df = data.tables()[table]
             cur.register("incoming", df)
             cols = ", ".join(df.columns)
-            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608
             cur.unregister("incoming")
             counts[table] = len(df)
         cur.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tomllib
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -38,7 +38,7 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str], origin: st
             out[full] = str(value)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """Every message of one language, by dotted key."""
     if lang not in LANGS:
