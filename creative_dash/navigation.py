@@ -17,6 +17,8 @@ class PageSpec(NamedTuple):
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("initiatives", "pages/initiatives.py", "nav.initiatives", "nav.section_explore",
+             ":material/lightbulb:"),
     PageSpec("about", "pages/about.py", "nav.about", "nav.section_info", ":material/info:"),
 )
 

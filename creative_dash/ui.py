@@ -218,3 +218,26 @@ def plotly(fig: Any, key: str, **kw: Any) -> Any:
     """Render a figure with a stable key and an offline, PNG-capable toolbar."""
     config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
     return st.plotly_chart(fig, key=key, config=config, width="stretch", **kw)
+
+
+def url_text_input(label: str, key: str, *, max_chars: int = 200, container: Any = st,
+                   **kw: Any) -> str:
+    """A text input whose value lives in the URL as ``?key=<text>`` (removed while empty)."""
+    seed_from_url(key, lambda raw: raw[0][:max_chars], "")
+    value = container.text_input(label, key=key, max_chars=max_chars, **kw)
+    write_url(key, value, "", str)
+    return str(value)
+
+
+def url_number_input(label: str, key: str, *, min_value: int, max_value: int, default: int,
+                     container: Any = st, **kw: Any) -> int:
+    """An integer input whose value lives in the URL as ``?key=<n>``, clamped to the range."""
+    def parse(raw: list[str]) -> int:
+        return int(raw[0])
+
+    seed_from_url(key, parse, default)
+    st.session_state[key] = min(max(int(st.session_state[key]), min_value), max_value)
+    value = container.number_input(label, min_value=min_value, max_value=max_value, step=1,
+                                   key=key, **kw)
+    write_url(key, int(value), default, str)
+    return int(value)

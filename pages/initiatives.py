@@ -1,0 +1,285 @@
+"""Initiatives explorer: filter, sort and page through the initiatives, open one for its details
+and history, see the selection in charts, download it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from creative_dash import ui
+from creative_dash.charts.initiatives import (
+    JOBS_BY,
+    budget_by_region,
+    jobs_per_million,
+    status_by_year,
+)
+from creative_dash.export import MIME, export_filename, to_csv_bytes, to_xlsx_bytes
+from creative_dash.i18n import Translator
+from creative_dash.queries import initiatives as iq
+from creative_dash.views_initiatives import (
+    audit_table,
+    detail_table,
+    export_table,
+    header,
+    page_count,
+    page_table,
+    rows_caption,
+)
+
+t = ui.tr()
+st.title(t("initiatives.title"))
+st.caption(t("initiatives.intro"))
+
+region_names = ui.region_names(t)
+sectors = ui.q("sectors")
+sector_names = dict(zip(sectors["code"], sectors[t.name_col()], strict=True))
+side_region = ui.selected_region()
+years = ui.selected_years()
+
+# -- filters (all in the URL) ---------------------------------------------------------------------
+with st.expander(t("initiatives.filters"), expanded=True):
+    c1, c2, c3 = st.columns(3)
+    regions = ui.url_multiselect(
+        t("initiatives.f_regions"),
+        list(region_names),
+        "in_regions",
+        format_func=lambda c: region_names.get(c, c),
+        container=c1,
+        placeholder=(
+            t("initiatives.f_regions_sidebar", region=region_names[side_region])
+            if side_region in region_names
+            else t("initiatives.f_regions_all")
+        ),
+    )
+    sector_sel = ui.url_multiselect(
+        t("initiatives.f_sectors"),
+        list(sector_names),
+        "in_sectors",
+        format_func=lambda c: sector_names.get(c, c),
+        container=c2,
+        placeholder=t("initiatives.f_any"),
+    )
+    statuses = ui.url_multiselect(
+        t("initiatives.f_statuses"),
+        list(iq.STATUSES),
+        "in_status",
+        format_func=lambda s: t.enum("status", s),
+        container=c3,
+        placeholder=t("initiatives.f_any"),
+    )
+    c4, c5, c6 = st.columns(3)
+    funding = ui.url_multiselect(
+        t("initiatives.f_funding"),
+        list(iq.FUNDING_SOURCES),
+        "in_funding",
+        format_func=lambda f: t.enum("funding", f),
+        container=c4,
+        placeholder=t("initiatives.f_any"),
+    )
+    sdgs = ui.url_multiselect(
+        t("initiatives.f_sdgs"),
+        [str(g) for g in iq.SDGS],
+        "in_sdg",
+        format_func=lambda g: t("initiatives.sdg_option", n=g, name=t(f"initiatives.sdg.{g}")),
+        container=c5,
+        placeholder=t("initiatives.f_any"),
+    )
+    origin = ui.url_selectbox(
+        t("initiatives.f_origin"),
+        list(iq.ORIGINS),
+        "in_origin",
+        default="all",
+        format_func=lambda o: t(f"initiatives.origin_{o}"),
+        container=c6,
+    )
+    search = ui.url_text_input(
+        t("initiatives.f_search"),
+        "in_q",
+        placeholder=t("initiatives.f_search_placeholder"),
+        help=t("initiatives.f_search_help"),
+    )
+    st.caption(t("initiatives.years_note", first=years[0], last=years[1]))
+
+# The page's own region choice wins; otherwise the sidebar's region, otherwise all.
+filters = iq.filters_dict(
+    regions=regions or ([side_region] if side_region else []),
+    sectors=sector_sel,
+    statuses=statuses,
+    funding=funding,
+    sdgs=[int(g) for g in sdgs],
+    years=years,
+    origin=origin,
+    search=search,
+)
+
+summary = ui.q("initiatives_summary", **filters).iloc[0]
+total = int(summary["n"])
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("initiatives.kpi_count"), t.num(total))
+m2.metric(t("initiatives.kpi_planned"), t.kzt(summary["planned_kzt"]))
+m3.metric(
+    t("initiatives.kpi_spent"),
+    t.kzt(summary["spent_kzt"]),
+    delta=t(
+        "initiatives.kpi_execution", pct=t.pct(summary["spent_kzt"] / summary["planned_kzt"], 0)
+    )
+    if summary["planned_kzt"]
+    else None,
+    delta_color="off",
+    delta_arrow="off",
+)
+m4.metric(t("initiatives.kpi_jobs"), t.num(summary["jobs"]))
+
+# -- the table: sorted and paged in DuckDB ---------------------------------------------------------
+s1, s2 = st.columns([2, 1])
+sort = ui.url_selectbox(
+    t("initiatives.sort"),
+    list(iq.SORTS),
+    "in_sort",
+    default=iq.DEFAULT_SORT,
+    format_func=lambda s: t(f"initiatives.sort_{s}"),
+    container=s1,
+)
+signature = hashlib.sha1(repr((sorted(filters.items()), sort)).encode()).hexdigest()[:10]
+if st.session_state.get("_in_signature") not in (None, signature):
+    st.session_state["in_page"] = 1  # new filters or order: back to the first page
+st.session_state["_in_signature"] = signature
+pages = page_count(total, iq.PAGE_SIZE)
+page = ui.url_number_input(
+    t("initiatives.page"),
+    "in_page",
+    min_value=1,
+    max_value=pages,
+    default=1,
+    container=s2,
+    help=t("initiatives.page_help", pages=t.num(pages), size=iq.PAGE_SIZE),
+)
+
+rows = ui.q("initiatives_page", sort=sort, page=page, **filters)
+ids = [int(i) for i in rows["initiative_id"]]
+
+
+def _pick(table_key: str, row_ids: list[int]) -> None:
+    chosen = st.session_state[table_key].selection.rows
+    st.session_state["in_id"] = row_ids[chosen[0]] if chosen else None
+
+
+ui.seed_from_url("in_id", lambda raw: int(raw[0]) if int(raw[0]) > 0 else None, None)
+st.caption(rows_caption(t, page, iq.PAGE_SIZE, total) + " · " + t("initiatives.table_help"))
+table_key = f"in_table_{signature}_{page}"  # a new page or filter starts with no row selected
+execution = header(t, "execution")
+st.dataframe(
+    page_table(rows, t, region_names, sector_names),
+    hide_index=True,
+    width="stretch",
+    key=table_key,
+    on_select=partial(_pick, table_key, ids),
+    selection_mode="single-row",
+    column_config={
+        execution: st.column_config.ProgressColumn(
+            execution,
+            help=t("initiatives.col_execution_help"),
+            format="%d%%",
+            min_value=0,
+            max_value=100,
+        ),
+        header(t, "title"): st.column_config.TextColumn(header(t, "title"), width="large"),
+    },
+)
+
+# -- one initiative: details and history ----------------------------------------------------------
+chosen_id = st.session_state.get("in_id")
+ui.write_url("in_id", chosen_id, None, str)
+if chosen_id:
+    detail = ui.q("initiative_detail", initiative_id=int(chosen_id))
+    with st.container(border=True, key="in_details"):
+        st.subheader(t("initiatives.details_title", id=chosen_id))
+        if detail.empty:
+            st.warning(t("initiatives.not_found", id=chosen_id))
+        else:
+            st.dataframe(
+                detail_table(detail.iloc[0].to_dict(), t, sector_names),
+                hide_index=True,
+                width="stretch",
+                key="in_detail_table",
+            )
+            st.markdown(f"**{t('initiatives.audit_title')}**")
+            audit = ui.q("initiative_audit", initiative_id=int(chosen_id))
+            if audit.empty:
+                st.info(t("initiatives.audit_empty"))
+            else:
+                st.dataframe(
+                    audit_table(audit, t), hide_index=True, width="stretch", key="in_audit_table"
+                )
+        st.button(
+            t("initiatives.details_close"),
+            key="in_close",
+            on_click=lambda: st.session_state.update(in_id=None),
+        )
+
+# -- charts of the whole filtered set --------------------------------------------------------------
+st.subheader(t("initiatives.charts_title"))
+by_region = ui.q("initiatives_by_region", **filters)
+left, right = st.columns(2)
+with left:
+    ui.plotly(budget_by_region(by_region, t, region_names), key="in_chart_budget")
+with right:
+    jobs_by = ui.url_selectbox(
+        t("initiatives.jobs_by"),
+        list(JOBS_BY),
+        "in_jobs_by",
+        default="region",
+        format_func=lambda b: t(f"initiatives.jobs_by_{b}"),
+    )
+    if jobs_by == "region":
+        ui.plotly(jobs_per_million(by_region, t, region_names, "region"), key="in_chart_jobs")
+    else:
+        ui.plotly(
+            jobs_per_million(ui.q("initiatives_by_sector", **filters), t, sector_names, "sector"),
+            key="in_chart_jobs",
+        )
+ui.plotly(status_by_year(ui.q("initiatives_status_by_year", **filters), t), key="in_chart_status")
+
+
+# -- downloads: built only when a button is clicked -----------------------------------------------
+def _builder(kind: str, lang: str, sort: str, filters: Mapping[str, Any]) -> Callable[[], bytes]:
+    """The file's bytes, computed on click (in Streamlit's download thread: no st.* here)."""
+    store = ui.store()
+    tr = Translator(lang)
+    regions_, sectors_ = dict(region_names), dict(sector_names)
+
+    def build() -> bytes:
+        df = iq.initiatives_export(store, sort=sort, limit=iq.EXPORT_CAP, **filters)
+        table = export_table(df, tr, regions_, sectors_)
+        if kind == "csv":
+            return to_csv_bytes(table)
+        return to_xlsx_bytes(table, tr("initiatives.title"))
+
+    return build
+
+
+st.subheader(t("initiatives.export_title"))
+st.caption(t("initiatives.export_text"))
+if total > iq.EXPORT_CAP:
+    st.info(t("initiatives.export_capped", total=t.num(total), cap=t.num(iq.EXPORT_CAP)))
+n_regions = len(filters["regions"])
+region_part = (
+    filters["regions"][0] if n_regions == 1 else (f"{n_regions}regions" if n_regions else None)
+)
+d1, d2 = st.columns(2)
+for kind, col in (("csv", d1), ("xlsx", d2)):
+    col.download_button(
+        t(f"export.{kind}"),
+        data=_builder(kind, t.lang, sort, filters),
+        file_name=export_filename("initiatives", region_part, years, kind),
+        mime=MIME[kind],
+        key=f"in_dl_{kind}",
+        help=t(f"export.{kind}_help"),
+        disabled=total == 0,
+        icon=":material/download:",
+        on_click="ignore",
+    )
