@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -47,8 +47,6 @@ MIME = {
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 UTF8_BOM = "\ufeff"
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 # Excel: sheet names are at most 31 characters and may not contain these.
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _FILE_PART_BAD = re.compile(r"[^A-Za-z0-9]+")
@@ -99,34 +97,57 @@ def _sheet_title(name: str) -> str:
     return clean[:31]
 
 
-def _xlsx_value(value: Any) -> tuple[Any, str | None]:
-    """(value for openpyxl, number format) of one cell; text comes back as a neutralized str."""
+def _xlsx_value(value: Any) -> Any:
+    """One value for openpyxl: None, bool, int, float, date, datetime, or a neutralized str."""
     if _is_missing(value):
-        return None, None
+        return None
     if isinstance(value, pd.Timestamp | datetime):
         stamp = pd.Timestamp(value)
         if stamp.tzinfo is not None:  # Excel has no time zones: keep the wall-clock time
             stamp = stamp.tz_localize(None)
-        if stamp == stamp.normalize():
-            return stamp.date(), DATE_FORMAT
-        return stamp.to_pydatetime(), DATETIME_FORMAT
-    if isinstance(value, date):
-        return value, DATE_FORMAT
-    if isinstance(value, np.bool_ | bool):
-        return bool(value), None
-    if isinstance(value, np.integer | int):
-        return int(value), None
-    if isinstance(value, np.floating | float):
-        return float(value), None
+        return stamp.date() if stamp == stamp.normalize() else stamp.to_pydatetime()
+    if isinstance(value, date | bool | int | float):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
     # Everything else (str, Decimal, lists...) is shown as text.
-    return neutralize(ILLEGAL_CHARACTERS_RE.sub("", str(value))), None
+    return neutralize(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def _xlsx_column(col: pd.Series) -> list[Any]:
+    """A column's values for openpyxl; whole numeric and date columns converted at once."""
+    dtype = col.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(dtype, "tz", None) is not None:
+            col = col.dt.tz_localize(None)
+        present = col.dropna()
+        if (present == present.dt.normalize()).all():
+            return [None if pd.isna(v) else v.date() for v in col]
+        return [None if pd.isna(v) else v.to_pydatetime() for v in col]
+    if (
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_integer_dtype(dtype)
+        or pd.api.types.is_float_dtype(dtype)
+    ):
+        return [None if _is_missing(v) else v for v in col.astype(object).tolist()]
+    return [_xlsx_value(v) for v in col.tolist()]
+
+
+def _text_cell(ws: Any, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
     """One sheet: a bold, frozen header row, then the rows.
 
     Text cells are always strings (``data_type 's'``, never a formula) and neutralized like the
-    CSV; numbers stay numeric, dates get a date format."""
+    CSV; numbers stay numeric, dates are dates (with a date format)."""
     wb = Workbook(write_only=True)  # streams rows: memory stays flat for large exports
     ws = wb.create_sheet(_sheet_title(sheet_name))
     headers = [str(c) for c in df.columns]
@@ -137,25 +158,25 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(ws, value=neutralize(ILLEGAL_CHARACTERS_RE.sub("", header)))
-        cell.data_type = "s"
+        cell = _text_cell(ws, neutralize(ILLEGAL_CHARACTERS_RE.sub("", header)))
         cell.font = bold
         header_cells.append(cell)
     ws.append(header_cells)
 
-    for row in df.itertuples(index=False, name=None):
-        cells = []
-        for value in row:
-            xl_value, number_format = _xlsx_value(value)
-            cell = WriteOnlyCell(ws, value=xl_value)
-            if isinstance(xl_value, str):
-                # openpyxl infers a formula from a leading '=' and an error from '#N/A': a
-                # string is a string, whatever it looks like.
-                cell.data_type = "s"
-            if number_format:
-                cell.number_format = number_format
-            cells.append(cell)
-        ws.append(cells)
+    columns = [_xlsx_column(df.iloc[:, i]) for i in range(df.shape[1])]
+    for row in zip(*columns, strict=True):
+        # Plain values are much faster for openpyxl than cell objects. A neutralized str can
+        # no longer start with "=", so openpyxl types it 's' -- except an error literal such
+        # as "#N/A", which it would type 'e': those become explicit string cells. The tests
+        # check every text cell comes back with data_type 's'.
+        ws.append(
+            [
+                _text_cell(ws, v)
+                if isinstance(v, str) and (v in ERROR_CODES or v.startswith("="))
+                else v
+                for v in row
+            ]
+        )
 
     buf = io.BytesIO()
     wb.save(buf)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from creative_dash.demo import DEMO_ACTOR
+from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.i18n import Translator
 
 # Columns of the on-screen table, in order (keys of the messages initiatives.col_<key>).
@@ -139,6 +140,22 @@ def export_table(
 def actor_name(t: Translator, actor: Any) -> str:
     """Who made a change; the demo generator is named in the UI language."""
     return t("initiatives.actor_demo") if actor == DEMO_ACTOR else str(actor)
+
+
+def export_file(
+    df: pd.DataFrame,
+    t: Translator,
+    kind: str,
+    region_names: Mapping[str, str],
+    sector_names: Mapping[str, str],
+) -> bytes:
+    """The download of ``initiatives_export`` rows: ``kind`` is "csv" or "xlsx"."""
+    table = export_table(df, t, region_names, sector_names)
+    if kind == "csv":
+        return to_csv_bytes(table)
+    if kind == "xlsx":
+        return to_xlsx_bytes(table, t("initiatives.title"))
+    raise ValueError(f"unknown export kind {kind!r}")
 
 
 def detail_fields(

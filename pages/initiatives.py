@@ -17,13 +17,13 @@ from creative_dash.charts.initiatives import (
     jobs_per_million,
     status_by_year,
 )
-from creative_dash.export import MIME, export_filename, to_csv_bytes, to_xlsx_bytes
+from creative_dash.export import MIME, export_filename
 from creative_dash.i18n import Translator
 from creative_dash.queries import initiatives as iq
 from creative_dash.views_initiatives import (
     audit_table,
     detail_table,
-    export_table,
+    export_file,
     header,
     page_count,
     page_table,
@@ -253,19 +253,24 @@ def _builder(kind: str, lang: str, sort: str, filters: Mapping[str, Any]) -> Cal
     regions_, sectors_ = dict(region_names), dict(sector_names)
 
     def build() -> bytes:
-        df = iq.initiatives_export(store, sort=sort, limit=iq.EXPORT_CAP, **filters)
-        table = export_table(df, tr, regions_, sectors_)
-        if kind == "csv":
-            return to_csv_bytes(table)
-        return to_xlsx_bytes(table, tr("initiatives.title"))
+        cap = iq.EXPORT_CAP if kind == "csv" else iq.XLSX_CAP
+        df = iq.initiatives_export(store, sort=sort, limit=cap, **filters)
+        return export_file(df, tr, kind, regions_, sectors_)
 
     return build
 
 
 st.subheader(t("initiatives.export_title"))
 st.caption(t("initiatives.export_text"))
-if total > iq.EXPORT_CAP:
-    st.info(t("initiatives.export_capped", total=t.num(total), cap=t.num(iq.EXPORT_CAP)))
+if total > iq.XLSX_CAP:
+    st.info(
+        t(
+            "initiatives.export_capped",
+            total=t.num(total),
+            csv_cap=t.num(min(total, iq.EXPORT_CAP)),
+            xlsx_cap=t.num(iq.XLSX_CAP),
+        )
+    )
 n_regions = len(filters["regions"])
 region_part = (
     filters["regions"][0] if n_regions == 1 else (f"{n_regions}regions" if n_regions else None)

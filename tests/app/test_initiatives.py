@@ -186,3 +186,20 @@ def test_jobs_chart_by_sector(demo_db):
     at = open_page("initiatives", "en", in_jobs_by="sector")
     titles = [s["layout"]["title"]["text"] for s in charts(at)]
     assert t("en", "initiatives.chart_jobs_sector") in titles
+
+
+def test_downloads_disabled_when_nothing_matches(demo_db):
+    at = open_page("initiatives", "en", in_q="no such initiative title")
+    assert not at.exception
+    assert at.metric[0].value == "0"
+    assert all(b.proto.disabled for b in at.get("download_button"))
+    assert t("en", "app.empty") in page_text(at)
+
+
+def test_cap_notice_only_for_large_selections(demo_db, monkeypatch):
+    at = open_page("initiatives", "en")
+    notice = t("en", "initiatives.export_capped", total="1,500", csv_cap="1,500", xlsx_cap="100")
+    assert notice not in page_text(at)
+    monkeypatch.setattr(iq, "XLSX_CAP", 100)
+    at = open_page("initiatives", "en")
+    assert notice in page_text(at)

@@ -18,6 +18,7 @@ from creative_dash.i18n import KAZAKH_LETTERS, LANGS, Translator, t
 from creative_dash.views_initiatives import (
     audit_table,
     detail_table,
+    export_file,
     export_table,
     page_table,
     rows_caption,
@@ -263,3 +264,35 @@ def test_detail_and_audit_tables():
     a = audit_table(log, tr)
     assert a.iloc[0, 2] == t("kk", "initiatives.action_update")
     assert a.iloc[0, 3] == "status: approved → completed"
+
+
+def export_rows() -> pd.DataFrame:
+    rows = page_rows()
+    rows["title"] = ['=HYPERLINK("http://x")', "Өнер ордасы"]
+    rows["other_sectors"] = [[], ["music"]]
+    rows["beneficiaries_youth"] = [1, 2]
+    rows["beneficiaries_women"] = [1, 1]
+    rows["hub_name"] = [None, "Хаб"]
+    return rows
+
+
+def test_export_file_csv_and_xlsx():
+    import io
+
+    import openpyxl
+
+    tr = Translator("kk")
+    data = export_file(export_rows(), tr, "csv", NAMES, {"music": "Музыка"})
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert back.columns[1] == t("kk", "initiatives.col_title")
+    assert back.iloc[0, 1] == '\'=HYPERLINK("http://x")'
+    assert back.iloc[1, 1] == "Өнер ордасы"
+    ws = openpyxl.load_workbook(
+        io.BytesIO(export_file(export_rows(), tr, "xlsx", NAMES, {}))
+    ).active
+    assert ws.title == t("kk", "initiatives.title")
+    assert ws.cell(2, 2).data_type == "s" and ws.cell(2, 2).value.startswith("'=")
+    assert ws.cell(2, 10).value == 25_300_000 and ws.cell(2, 10).data_type == "n"
+    with pytest.raises(ValueError):
+        export_file(export_rows(), tr, "pdf", NAMES, {})

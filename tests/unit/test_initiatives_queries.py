@@ -211,3 +211,14 @@ def test_detail_and_audit(demo_store):
         audit(cur, actor="editor@akimat", table="hubs", row_key="42", action="update")
     log = iq.initiative_audit(demo_store, initiative_id=42)
     assert len(log) == 1 and log.iloc[0]["actor"] == "editor@akimat"
+
+
+def test_search_folds_kazakh_letters(demo_store):
+    df = all_rows(demo_store)
+    expected = int(df["title"].str.lower().str.contains("өнер", regex=False).sum())
+    assert expected > 0
+    assert count(demo_store, search="ӨНЕР") == count(demo_store, search="Өнер") == expected
+
+
+def test_search_ignores_surrounding_blanks(demo_store):
+    assert count(demo_store, search="  фестиваль ") == count(demo_store, search="фестиваль")
