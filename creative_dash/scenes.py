@@ -1,0 +1,237 @@
+"""Scenes: the charts a presenter can put in a deck, registered by name.
+
+A scene is a chart of the dashboard with its filters: a name (``"ranking"``), declared
+parameters whose allowed values come from the store (``metric``, ``period``...), and a builder
+that runs named queries and returns a figure. No Streamlit here: queries run through a
+``run(query_name, **params)`` callable, which the app binds to its cached ``ui.q`` and tests to
+``queries.run(store, ...)``.
+
+To add a scene, call :func:`register` with a :class:`Scene` (see the scenes at the bottom) and
+add its ``live.scene.<name>`` message to the live catalogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from creative_dash.charts import initiatives as initiative_charts
+from creative_dash.charts.base import esc
+from creative_dash.charts.live import (
+    initiatives_per_year_figure,
+    poll_results_figure,
+    presenter_layout,
+    region_ranking_figure,
+)
+from creative_dash.i18n import Translator
+from creative_dash.live import LiveError, Poll, SceneRef
+from creative_dash.queries.live import RANKING_METRICS
+
+Runner = Callable[..., pd.DataFrame]
+Options = Callable[[Runner, Translator], dict[str, str]]
+Builder = Callable[[Runner, Translator, Mapping[str, str]], go.Figure]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A scene parameter: its label and its allowed values (value -> label, in order)."""
+
+    name: str
+    label_key: str
+    options: Options
+
+
+@dataclass(frozen=True)
+class Scene:
+    name: str
+    label_key: str
+    params: tuple[Param, ...]
+    build: Builder
+    # How often (s) a shown scene re-reads its data: polls must follow votes within 2 s.
+    refresh_s: float = 3.0
+    # The parameter holding a poll id: the presenter shows that poll's join link and QR code.
+    poll_param: str | None = None
+
+
+SCENES: dict[str, Scene] = {}
+
+
+def register(scene: Scene) -> Scene:
+    if scene.name in SCENES:
+        raise ValueError(f"scene {scene.name!r} registered twice")
+    SCENES[scene.name] = scene
+    return scene
+
+
+def get(name: str) -> Scene:
+    if name not in SCENES:
+        raise LiveError("scene_unknown")
+    return SCENES[name]
+
+
+def validate(ref: SceneRef, run: Runner, t: Translator | None = None) -> SceneRef:
+    """``ref`` if its scene exists and every parameter is one of its allowed values."""
+    scene = get(ref.scene)
+    t = t or Translator("en")
+    if set(ref.params) != {p.name for p in scene.params}:
+        raise LiveError("scene_param")
+    for param in scene.params:
+        if ref.params[param.name] not in param.options(run, t):
+            raise LiveError("scene_param")
+    return ref
+
+
+def label(ref: SceneRef, run: Runner, t: Translator) -> str:
+    """'Ranking of regions — Jobs created, 2024' in the reader's language (plain text)."""
+    try:
+        scene = get(ref.scene)
+    except LiveError:
+        return t("live.error.scene_unknown")
+    parts = []
+    for param in scene.params:
+        options = param.options(run, t)
+        value = ref.params.get(param.name, "")
+        parts.append(options.get(value, t("live.error.scene_param")))
+    name = t(scene.label_key)
+    return f"{name} — {', '.join(parts)}" if parts else name
+
+
+def figure(ref: SceneRef, run: Runner, t: Translator, *, presenter: bool = False) -> go.Figure:
+    """The scene's figure; raises :class:`LiveError` if the scene or a parameter is invalid."""
+    validate(ref, run, t)
+    fig = SCENES[ref.scene].build(run, t, ref.params)
+    return presenter_layout(fig) if presenter else fig
+
+
+def poll_of(ref: SceneRef) -> str | None:
+    """The poll a scene shows (None for other scenes)."""
+    scene = SCENES.get(ref.scene)
+    if scene is None or scene.poll_param is None:
+        return None
+    return ref.params.get(scene.poll_param)
+
+
+# -- shared parameter options -------------------------------------------------------------------
+def region_names(run: Runner, t: Translator) -> dict[str, str]:
+    regions = run("regions")
+    return dict(zip(regions["iso_code"], regions[t.name_col()], strict=True))
+
+
+def _region_options(run: Runner, t: Translator) -> dict[str, str]:
+    return {"all": t("live.param.all_regions"), **region_names(run, t)}
+
+
+def _period_options(run: Runner, t: Translator) -> dict[str, str]:
+    bounds = run("year_bounds").iloc[0]
+    lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
+    return {
+        "all": t("live.param.all_years", first=lo, last=hi),
+        **{str(y): str(y) for y in range(hi, lo - 1, -1)},
+    }
+
+
+def _metric_options(run: Runner, t: Translator) -> dict[str, str]:
+    return {m: t(f"live.metric.{m}") for m in RANKING_METRICS}
+
+
+def _poll_options(run: Runner, t: Translator) -> dict[str, str]:
+    polls = run("live_polls")
+    out = {}
+    for row in polls.to_dict("records"):
+        poll = Poll.from_row(row)
+        out[poll.poll_id] = f"{poll.question_in(t.lang)} ({t.enum('live.status', poll.status)})"
+    return out
+
+
+REGION = Param("region", "live.param.region", _region_options)
+PERIOD = Param("period", "live.param.period", _period_options)
+METRIC = Param("metric", "live.param.metric", _metric_options)
+POLL = Param("poll", "live.param.poll", _poll_options)
+
+
+# -- the scenes ---------------------------------------------------------------------------------
+def _poll_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    rows = run("live_poll", poll_id=params["poll"])
+    if rows.empty:
+        raise LiveError("poll_not_found")
+    poll = Poll.from_row(rows.iloc[0].to_dict())
+    labels = poll.answer_labels(t, region_names(run, t) if poll.kind == "region" else {})
+    return poll_results_figure(poll, run("live_poll_results", poll_id=poll.poll_id), t, labels)
+
+
+def _ranking_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    period = params["period"]
+    year = None if period == "all" else int(period)
+    df = run("live_region_ranking", metric=params["metric"], first_year=year, last_year=year)
+    return region_ranking_figure(df, t, params["metric"], _period_options(run, t)[period])
+
+
+def _per_year_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    region = None if params["region"] == "all" else params["region"]
+    df = run("live_initiatives_per_year", region=region)
+    return initiatives_per_year_figure(df, t, _region_options(run, t)[params["region"]])
+
+
+register(Scene("poll", "live.scene.poll", (POLL,), _poll_figure, refresh_s=1.0, poll_param="poll"))
+register(Scene("ranking", "live.scene.ranking", (METRIC, PERIOD), _ranking_figure))
+register(Scene("per_year", "live.scene.per_year", (REGION,), _per_year_figure))
+
+
+# -- scenes over the other pages' builders ----------------------------------------------------
+# These reuse the Initiatives page's queries and charts as they are; the presenter look is
+# applied on top by figure(presenter=True).
+def _years_filter(period: str) -> dict[str, int]:
+    return {} if period == "all" else {"year_from": int(period), "year_to": int(period)}
+
+
+def _regions_filter(region: str) -> dict[str, tuple[str, ...]]:
+    return {} if region == "all" else {"regions": (region,)}
+
+
+def _by_options(run: Runner, t: Translator) -> dict[str, str]:
+    return {"region": t("live.param.by_region"), "sector": t("live.param.by_sector")}
+
+
+BY = Param("by", "live.param.by", _by_options)
+
+
+def _status_by_year(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    df = run("initiatives_status_by_year", **_regions_filter(params["region"]))
+    fig = initiative_charts.status_by_year(df, t)
+    fig.update_layout(title={"subtitle": {"text": esc(_region_options(run, t)[params["region"]])}})
+    return fig
+
+
+def _budget_by_region(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    df = run("initiatives_by_region", **_years_filter(params["period"]))
+    fig = initiative_charts.budget_by_region(df, t, region_names(run, t))
+    fig.update_layout(title={"subtitle": {"text": esc(_period_options(run, t)[params["period"]])}})
+    return fig
+
+
+def _jobs_per_million(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    by = params["by"]
+    query_name = "initiatives_by_region" if by == "region" else "initiatives_by_sector"
+    df = run(query_name, **_years_filter(params["period"]))
+    if by == "region":
+        names = region_names(run, t)
+    else:
+        sectors = run("sectors")
+        names = dict(zip(sectors["code"], sectors[t.name_col()], strict=True))
+    fig = initiative_charts.jobs_per_million(df, t, names, by)
+    fig.update_layout(title={"subtitle": {"text": esc(_period_options(run, t)[params["period"]])}})
+    return fig
+
+
+register(Scene("status_by_year", "live.scene.status_by_year", (REGION,), _status_by_year))
+register(Scene("budget_by_region", "live.scene.budget_by_region", (PERIOD,), _budget_by_region))
+register(Scene("jobs_per_million", "live.scene.jobs_per_million", (BY, PERIOD), _jobs_per_million))
+
+
+def default_params(name: str, run: Runner, t: Translator) -> dict[str, Any]:
+    """The first allowed value of each parameter (what a new scene starts with)."""
+    return {p.name: next(iter(p.options(run, t)), "") for p in get(name).params}
