@@ -25,7 +25,8 @@ try:
     page_by_key = {}
     for spec in PAGES:
         page = st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.key,
-                       default=spec.key == DEFAULT_PAGE)
+                       default=spec.key == DEFAULT_PAGE,
+                       visibility="hidden" if spec.hidden else "visible")
         pages.setdefault(t(spec.section_key), []).append(page)
         page_by_key[spec.key] = page
     nav = st.navigation(pages)

@@ -14,11 +14,15 @@ class PageSpec(NamedTuple):
     title_key: str
     section_key: str
     icon: str
+    hidden: bool = False  # reachable by URL (e.g. the poll's join link) but not in the menu
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("initiatives", "pages/initiatives.py", "nav.initiatives", "nav.section_explore",
              ":material/lightbulb:"),
+    PageSpec("live", "pages/live.py", "nav.live", "nav.section_programme", ":material/co_present:"),
+    PageSpec("vote", "pages/vote.py", "live.vote.nav_title", "nav.section_programme",
+             ":material/how_to_vote:", hidden=True),
     PageSpec("about", "pages/about.py", "nav.about", "nav.section_info", ":material/info:"),
 )
 

@@ -1,0 +1,316 @@
+"""The live session pages under AppTest: the presenter's editor and presenter mode, the audience's
+vote page; a vote cast through the vote page's widgets shows in the presenter's chart."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from creative_dash import live
+from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
+from creative_dash.live import SceneRef
+from tests.app.apptest import open_page, page_text
+
+XSS = "<script>alert(1)</script>"
+UNESCAPED_TAG = re.compile(r"(?<!\\)<[a-z/]")  # "<img" or "</" not preceded by a backslash
+
+
+def assert_clean(at, lang: str) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert t(lang, "app.error") not in errors and t(lang, "app.store_locked") not in errors
+
+
+def make_poll(store, kind="choice", question=None, options=None, status="open") -> str:
+    question = question or {
+        "kk": "Қай шара маңызды?",
+        "ru": "Какая мера важна?",
+        "en": "Which measure matters?",
+    }
+    if kind == "choice" and options is None:
+        options = [
+            {"kk": "Гранттар", "ru": "Гранты", "en": "Grants"},
+            {"kk": "Салық", "ru": "Налоги", "en": "Taxes"},
+            {"kk": "Орын", "ru": "Помещения", "en": "Spaces"},
+        ]
+    pid = live.create_poll(store, kind=kind, question=question, options=options or (), actor="test")
+    if status != "draft":
+        live.open_poll(store, pid, actor="test")
+    if status == "closed":
+        live.close_poll(store, pid, actor="test")
+    return pid
+
+
+def make_deck(store, pid: str) -> str:
+    return live.save_deck(
+        store,
+        title="Day 2",
+        actor="test",
+        scenes=[
+            SceneRef("poll", {"poll": pid}),
+            SceneRef("ranking", {"metric": "jobs_per_100k", "period": "all"}),
+            SceneRef("per_year", {"region": "all"}),
+        ],
+    )
+
+
+def chart_spec(at, i: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+def texts(at) -> list[str]:
+    return [str(el.value) for el in at.text]
+
+
+def markdown_sources(at) -> list[str]:
+    out = []
+    for kind in (
+        "markdown",
+        "caption",
+        "title",
+        "subheader",
+        "error",
+        "info",
+        "success",
+        "warning",
+    ):
+        out.extend(str(el.value) for el in getattr(at, kind))
+    for kind in ("button", "expander", "selectbox", "text_input"):
+        out.extend(str(getattr(el, "label", "") or "") for el in getattr(at, kind))
+    return out
+
+
+# -- presenter: editor ------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_editor_renders_in_each_language(demo_store, lang):
+    make_poll(demo_store)
+    at = open_page("live", lang)
+    assert_clean(at, lang)
+    assert at.title[0].value == t(lang, "live.title")
+    assert [tab.label for tab in at.tabs] == [t(lang, "live.tab_deck"), t(lang, "live.tab_polls")]
+    labels = [b.label for b in at.button]
+    assert t(lang, "live.poll.create") in labels and t(lang, "live.deck.save") in labels
+    if lang == "kk":
+        assert set(page_text(at)) & KAZAKH_LETTERS
+
+
+def test_editor_creates_a_poll_opens_it_and_saves_a_deck(demo_store):
+    at = open_page("live", "en")
+    at.selectbox(key="live_poll_kind").select("choice").run()
+    at.text_input(key="live_q_ru").input("Какая мера важнее?")
+    at.text_input(key="live_q_en").input("Which measure matters most?")
+    at.text_area(key="live_opts_en").input("Grants\nTax incentives\nSpaces")
+    at.text_area(key="live_opts_ru").input("Гранты\nЛьготы")
+    at.button(key="live_poll_create").click().run()
+    assert_clean(at, "en")
+    polls = demo_store.query("SELECT * FROM polls")
+    assert len(polls) == 1 and polls["status"][0] == "draft"
+    pid = polls["poll_id"][0]
+    assert json.loads(polls["options_json"][0]) == [
+        {"ru": "Гранты", "en": "Grants"},
+        {"ru": "Льготы", "en": "Tax incentives"},
+        {"en": "Spaces"},
+    ]
+
+    at.button(key=f"live_open_{pid}").click().run()
+    assert live.get_poll(demo_store, pid).status == "open"
+    at.button(key=f"live_poll_add_{pid}").click().run()
+    at.selectbox(key="live_add_scene").select("ranking").run()
+    at.selectbox(key="live_add_ranking_metric").select("jobs_per_100k").run()
+    at.button(key="live_add_button").click().run()
+    at.text_input(key="live_title").input("Session, day 2")
+    at.button(key="live_save").click().run()
+    assert_clean(at, "en")
+    assert at.success[-1].value == t("en", "live.deck.saved")
+    decks = demo_store.query("SELECT * FROM decks")
+    assert len(decks) == 1 and decks["title"][0] == "Session, day 2"
+    assert json.loads(decks["scenes_json"][0]) == [
+        {"scene": "poll", "params": {"poll": pid}},
+        {"scene": "ranking", "params": {"metric": "jobs_per_100k", "period": "all"}},
+    ]
+    assert demo_store.scalar("SELECT count(*) FROM audit_log WHERE table_name = 'decks'") == 1
+
+    at.button(key="live_present").click().run()
+    assert at.query_params["deck"] in (decks["deck_id"][0], [decks["deck_id"][0]])
+    assert any("1 / 2" in m.value for m in at.markdown)
+
+
+def test_editor_shows_validation_messages(demo_store):
+    at = open_page("live", "ru")
+    at.button(key="live_poll_create").click().run()
+    assert t("ru", "live.error.question_empty") in [e.value for e in at.error]
+    at.button(key="live_save").click().run()
+    assert t("ru", "live.error.deck_title_empty") in [e.value for e in at.error]
+    assert demo_store.scalar("SELECT count(*) FROM polls") == 0
+
+
+# -- presenter mode -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_presenter_mode_renders_in_each_language(demo_store, lang):
+    pid = make_poll(demo_store)
+    deck = make_deck(demo_store, pid)
+    at = open_page("live", lang, deck=deck)
+    assert_clean(at, lang)
+    assert any(m.value == t(lang, "live.present.counter", i=1, n=3) for m in at.markdown)
+    spec = chart_spec(at)
+    assert spec["layout"]["title"]["text"] == live.get_poll(demo_store, pid).question[lang]
+    assert spec["layout"]["font"]["size"] >= 20  # large type for the back of the room
+    assert spec["data"][0]["x"] == [0, 0, 0]
+    assert at.button(key="live_next").proto.shortcut
+    assert at.button(key="live_prev").disabled
+    assert any(pid in x for x in texts(at))  # the join link under the QR code
+    assert at.get("image")  # the QR code
+
+
+def test_next_and_previous_move_through_the_deck(demo_store):
+    deck = make_deck(demo_store, make_poll(demo_store))
+    at = open_page("live", "en", deck=deck)
+    at.button(key="live_next").click().run()
+    assert any(m.value == "2 / 3" for m in at.markdown)
+    assert chart_spec(at)["layout"]["title"]["text"].startswith("Regions ranked")
+    assert at.query_params["scene"] in ("2", ["2"])
+    at.button(key="live_next").click().run()
+    assert at.button(key="live_next").disabled
+    assert chart_spec(at)["layout"]["title"]["text"] == t("en", "live.per_year.title")
+    at.button(key="live_prev").click().run()
+    assert any(m.value == "2 / 3" for m in at.markdown)
+
+
+def test_shared_link_opens_at_the_given_scene_and_unknown_decks_say_so(demo_store):
+    deck = make_deck(demo_store, make_poll(demo_store))
+    at = open_page("live", "kk", deck=deck, scene="3")
+    assert any(m.value == "3 / 3" for m in at.markdown)
+    at = open_page("live", "kk", deck="nosuch1")
+    assert t("kk", "live.error.deck_not_found") in [e.value for e in at.error]
+
+
+# -- the vote page ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_vote_page_renders_in_each_language(demo_store, lang):
+    pid = make_poll(demo_store)
+    at = open_page("vote", lang, poll=pid)
+    assert_clean(at, lang)
+    assert live.get_poll(demo_store, pid).question[lang] in texts(at)
+    labels = [b.label for b in at.button if b.key and b.key.startswith("vote_answer_")]
+    assert labels == [o[lang] for o in live.get_poll(demo_store, pid).options]
+    assert live.valid_token(at.session_state["vote_token"])
+    assert at.query_params["voter"] in (
+        at.session_state["vote_token"],
+        [at.session_state["vote_token"]],
+    )
+
+
+def test_vote_page_falls_back_to_another_filled_language(demo_store):
+    pid = make_poll(demo_store, kind="rating", question={"ru": "Оцените сессию"})
+    at = open_page("vote", "kk", poll=pid)
+    assert "Оцените сессию" in texts(at)
+    assert [b.label for b in at.button if b.key.startswith("vote_answer_")] == [
+        t("kk", f"live.rating.r{i}") for i in range(1, 6)
+    ]
+
+
+def test_region_poll_offers_the_20_regions_in_the_voters_language(demo_store):
+    pid = make_poll(demo_store, kind="region", question={"en": "Where next?"})
+    at = open_page("vote", "ru", poll=pid)
+    keys = [b.key for b in at.button if b.key.startswith("vote_answer_")]
+    assert len(keys) == 20 and "vote_answer_KZ-75" in keys
+    assert at.button(key="vote_answer_KZ-79").label == "Шымкент"
+    at.button(key="vote_answer_KZ-79").click().run()
+    assert demo_store.query("SELECT answer FROM votes")["answer"].tolist() == ["KZ-79"]
+
+
+def test_voting_through_the_page_reaches_the_presenters_chart(demo_store):
+    pid = make_poll(demo_store)
+    deck = make_deck(demo_store, pid)
+    voter = open_page("vote", "kk", poll=pid)
+    voter.button(key="vote_answer_1").click().run()
+    assert_clean(voter, "kk")
+    stored = demo_store.query(
+        "SELECT voter_token, answer FROM votes WHERE poll_id = $p", {"p": pid}
+    )
+    assert stored["answer"].tolist() == ["1"]
+    assert stored["voter_token"][0] == voter.session_state["vote_token"]
+    assert voter.success[0].value == t("kk", "live.vote.recorded")
+    assert voter.button(key="vote_answer_1").proto.type == "primary"
+
+    presenter = open_page("live", "ru", deck=deck)
+    assert chart_spec(presenter)["data"][0]["x"] == [0, 1, 0]
+
+    voter.button(key="vote_answer_2").click().run()  # changes the vote: still one vote
+    assert demo_store.query("SELECT answer FROM votes WHERE poll_id = $p", {"p": pid})[
+        "answer"
+    ].tolist() == ["2"]
+    presenter = open_page("live", "ru", deck=deck)
+    spec = chart_spec(presenter)
+    assert spec["data"][0]["x"] == [0, 0, 1]
+    assert spec["layout"]["title"]["subtitle"]["text"] == t("ru", "live.results.total", n="1")
+
+
+def test_a_reloaded_vote_page_keeps_the_voter(demo_store):
+    pid = make_poll(demo_store)
+    first = open_page("vote", "en", poll=pid)
+    first.button(key="vote_answer_0").click().run()
+    token = first.session_state["vote_token"]
+    again = open_page("vote", "en", poll=pid, voter=token)  # the reload keeps ?voter=
+    assert again.session_state["vote_token"] == token
+    assert again.button(key="vote_answer_0").proto.type == "primary"
+    again.button(key="vote_answer_2").click().run()
+    assert demo_store.scalar("SELECT count(*) FROM votes") == 1
+    forged = open_page("vote", "en", poll=pid, voter="<b>not-a-token</b>")
+    assert forged.session_state["vote_token"] != "<b>not-a-token</b>"
+
+
+def test_late_vote_gets_a_clear_message(demo_store):
+    pid = make_poll(demo_store)
+    at = open_page("vote", "ru", poll=pid)
+    live.close_poll(demo_store, pid, actor="test")  # closed while the phone shows the buttons
+    at.button(key="vote_answer_0").click().run()
+    assert t("ru", "live.error.poll_closed") in [e.value for e in at.error]
+    assert demo_store.scalar("SELECT count(*) FROM votes") == 0
+    assert all(b.disabled for b in at.button if b.key.startswith("vote_answer_"))
+
+
+@pytest.mark.parametrize(
+    "status, key", [("draft", "live.vote.not_open"), ("closed", "live.vote.closed")]
+)
+def test_vote_page_explains_draft_and_closed_polls(demo_store, status, key):
+    pid = make_poll(demo_store, status=status)
+    at = open_page("vote", "en", poll=pid)
+    assert t("en", key) in [i.value for i in at.info]
+    assert all(b.disabled for b in at.button if b.key.startswith("vote_answer_"))
+
+
+def test_unknown_poll(demo_store):
+    for poll in ("nosuch", "<script>"):
+        at = open_page("vote", "en", poll=poll)
+        assert_clean(at, "en")
+        assert t("en", "live.error.poll_not_found") in [e.value for e in at.error]
+
+
+# -- user text stays text ------------------------------------------------------------------------------
+def test_poll_text_is_shown_as_text_never_as_html(demo_store):
+    pid = make_poll(
+        demo_store,
+        question={"en": XSS},
+        options=[{"en": "<img src=x onerror=alert(1)>"}, {"en": "**bold** [x](y)"}],
+    )
+    deck = make_deck(demo_store, pid)
+
+    voter = open_page("vote", "en", poll=pid)
+    assert XSS in texts(voter)  # st.text: no Markdown, no HTML
+    assert not any(UNESCAPED_TAG.search(s) for s in markdown_sources(voter))
+    assert voter.button(key="vote_answer_0").label == r"\<img src\=x onerror\=alert\(1\)\>"
+    assert voter.button(key="vote_answer_1").label == r"\*\*bold\*\* \[x\]\(y\)"
+
+    editor = open_page("live", "en")
+    assert XSS in texts(editor)
+    assert not any(UNESCAPED_TAG.search(s) for s in markdown_sources(editor))
+
+    presenter = open_page("live", "en", deck=deck)
+    spec = chart_spec(presenter)
+    assert spec["layout"]["title"]["text"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert spec["layout"]["yaxis"]["ticktext"][0] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert "<script" not in presenter.get("plotly_chart")[0].proto.spec
+    assert not any(UNESCAPED_TAG.search(s) for s in markdown_sources(presenter))
