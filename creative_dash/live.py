@@ -202,6 +202,14 @@ def _clean_texts(
     return out
 
 
+def options_from_lines(texts: Mapping[str, str]) -> list[dict[str, str]]:
+    """Choice options from one text per language, one option per line: line N of every
+    language is option N (a language with fewer lines leaves the rest to the others)."""
+    lines = {lang: str(texts.get(lang) or "").splitlines() for lang in LANGS}
+    count = max(len(v) for v in lines.values())
+    return [{lang: v[i] if i < len(v) else "" for lang, v in lines.items()} for i in range(count)]
+
+
 def create_poll(
     store: Store,
     *,

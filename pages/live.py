@@ -10,6 +10,7 @@ import time
 import streamlit as st
 
 from creative_dash import live, scenes, settings, ui
+from creative_dash.i18n import LANGS
 from creative_dash.live import LiveError, Poll, SceneRef
 
 ACTOR = "presenter"  # no sign-in exists yet: writes are attributed to the role
@@ -336,13 +337,13 @@ def poll_editor() -> None:
             format_func=lambda k: t(f"live.kind.{k}"),
         )
         st.caption(t("live.poll.languages"))
-        for lang in ("kk", "ru", "en"):
+        for lang in LANGS:
             st.text_input(
                 t(f"live.poll.question_{lang}"), key=f"live_q_{lang}", max_chars=live.MAX_QUESTION
             )
         if kind == "choice":
             cols = st.columns(3)
-            for col, lang in zip(cols, ("kk", "ru", "en"), strict=True):
+            for col, lang in zip(cols, LANGS, strict=True):
                 col.text_area(
                     t(f"live.poll.options_{lang}"),
                     key=f"live_opts_{lang}",
@@ -355,23 +356,15 @@ def poll_editor() -> None:
         if st.button(
             t("live.poll.create"), key="live_poll_create", type="primary", icon=":material/add:"
         ):
-            lines = {
-                lang: (st.session_state.get(f"live_opts_{lang}") or "").splitlines()
-                for lang in ("kk", "ru", "en")
-            }
-            count = max(len(v) for v in lines.values())
-            options = [
-                {lang: (v[i] if i < len(v) else "") for lang, v in lines.items()}
-                for i in range(count)
-            ]
+            options = live.options_from_lines(
+                {lang: st.session_state.get(f"live_opts_{lang}") or "" for lang in LANGS}
+            )
             try:
                 poll_id = live.create_poll(
                     ui.store(),
                     kind=kind,
                     actor=ACTOR,
-                    question={
-                        lang: st.session_state.get(f"live_q_{lang}") for lang in ("kk", "ru", "en")
-                    },
+                    question={lang: st.session_state.get(f"live_q_{lang}") for lang in LANGS},
                     options=options if kind == "choice" else (),
                 )
             except LiveError as exc:

@@ -485,3 +485,12 @@ def test_domain_modules_do_not_load_streamlit():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_options_from_lines_pairs_line_n_of_every_language():
+    assert live.options_from_lines({"kk": "А\nБ", "en": "A\nB\nC"}) == [
+        {"kk": "А", "ru": "", "en": "A"},
+        {"kk": "Б", "ru": "", "en": "B"},
+        {"kk": "", "ru": "", "en": "C"},
+    ]
+    assert live.options_from_lines({}) == []
