@@ -201,10 +201,12 @@ if chosen_id:
         if detail.empty:
             st.warning(t("initiatives.not_found", id=chosen_id))
         else:
+            fields = detail_table(detail.iloc[0].to_dict(), t, sector_names)
             st.dataframe(
-                detail_table(detail.iloc[0].to_dict(), t, sector_names),
+                fields,
                 hide_index=True,
                 width="stretch",
+                height=(len(fields) + 1) * 35 + 3,  # every field visible, no inner scrolling
                 key="in_detail_table",
             )
             st.markdown(f"**{t('initiatives.audit_title')}**")

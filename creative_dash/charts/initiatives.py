@@ -7,6 +7,7 @@ user-entered text (initiative titles) goes through ``esc``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import pandas as pd
@@ -31,13 +32,36 @@ def _height(n_bars: int) -> int:
     return max(320, 110 + 26 * n_bars)
 
 
+# Legends go under the plot: a wrapped legend above it would cover the title on phones.
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0}
+
+
+def _subtitled(fig: go.Figure, subtitle: str) -> go.Figure:
+    """Short title, the rest in a subtitle: Plotly does not wrap titles, phones cut them."""
+    fig.update_layout(title_subtitle_text=esc(subtitle), margin={"t": 80})
+    return fig
+
+
+def kzt_ticks(top: float, t: Translator, n: int = 4) -> tuple[list[float], list[str]]:
+    """Round tick values from 0 to ``top`` with tenge labels in the UI language (Plotly's own
+    SI suffixes, 5B or 300M, are English)."""
+    if not top or top <= 0:
+        return [0.0], [t.kzt(0)]
+    raw = top / n
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    values = [i * step for i in range(int(top // step) + 2)]
+    return values, [t.kzt(v) for v in values]
+
+
 def budget_by_region(df: pd.DataFrame, t: Translator, region_names: Mapping[str, str]) -> go.Figure:
     """Planned and spent budget per region (horizontal bars, largest planned on top).
 
     ``df``: initiatives_by_region. Hover names each region's largest initiative."""
     title = t("initiatives.chart_budget")
+    subtitle = t("initiatives.chart_budget_sub")
     if df.empty:
-        return empty_figure(t, title)
+        return _subtitled(empty_figure(t, title), subtitle)
     d = df.sort_values(["planned_kzt", "region_iso"], ascending=[True, False])
     names = [esc(region_names.get(c, c)) for c in d["region_iso"]]
     fig = new_figure(
@@ -45,13 +69,18 @@ def budget_by_region(df: pd.DataFrame, t: Translator, region_names: Mapping[str,
         title,
         height=_height(len(d)),
         barmode="group",
-        xaxis_title=t("initiatives.axis_kzt"),
+        legend=LEGEND_BELOW,
+        xaxis_title=None,  # the tick labels carry the ₸
         yaxis_title=None,
     )
+    _subtitled(fig, subtitle)
     largest = [
         t("initiatives.hover_largest", title=esc(ti), amount=t.kzt(a))
         for ti, a in zip(d["largest_title"], d["largest_planned_kzt"], strict=True)
     ]
+    top = float(max(d["planned_kzt"].max(), d["spent_kzt"].max()))
+    tickvals, ticktext = kzt_ticks(top, t)
+    fig.update_xaxes(tickmode="array", tickvals=tickvals, ticktext=ticktext)
     for col, key, colour in (("planned_kzt", "planned", SKY), ("spent_kzt", "spent", GOLD)):
         label = t(f"initiatives.{key}")
         custom = [
@@ -84,21 +113,23 @@ def jobs_per_million(
     ``sector_code``. Groups that spent nothing are left out (no ratio)."""
     if by not in JOBS_BY:
         raise ValueError(f"by must be one of {JOBS_BY}")
-    title = t(f"initiatives.chart_jobs_{by}")
+    title = t("initiatives.chart_jobs")
+    subtitle = t(f"initiatives.chart_jobs_{by}")
     key = "region_iso" if by == "region" else "sector_code"
     d = df[df["spent_kzt"] > 0].copy() if not df.empty else df
     if d.empty:
-        return empty_figure(t, title)
+        return _subtitled(empty_figure(t, title), subtitle)
     d["ratio"] = d["jobs"].astype(float) / (d["spent_kzt"].astype(float) / 1e6)
     d = d.sort_values(["ratio", key], ascending=[True, False])
     labels = [esc(names.get(c, c)) for c in d[key]]
     fig = new_figure(
         t,
         title,
-        height=_height(len(d)),
-        xaxis_title=t("initiatives.axis_jobs_per_mln"),
+        height=_height(len(d)) + 20,
+        xaxis_title=None,  # the title names the unit
         yaxis_title=None,
     )
+    _subtitled(fig, subtitle)
     custom = [
         [t.num(r, 2), t.num(j), t.kzt(s)]
         for r, j, s in zip(d["ratio"], d["jobs"], d["spent_kzt"], strict=True)
@@ -126,18 +157,20 @@ def jobs_per_million(
 def status_by_year(df: pd.DataFrame, t: Translator) -> go.Figure:
     """Initiatives per start year, stacked by status. ``df``: initiatives_status_by_year."""
     title = t("initiatives.chart_status")
+    subtitle = t("initiatives.chart_status_sub")
     if df.empty:
-        return empty_figure(t, title)
+        return _subtitled(empty_figure(t, title), subtitle)
     years = sorted(int(y) for y in df["start_year"].unique())
     fig = new_figure(
         t,
         title,
         barmode="stack",
         height=420,
-        legend_traceorder="normal",
-        xaxis_title=t("initiatives.axis_start_year"),
+        legend={**LEGEND_BELOW, "traceorder": "normal"},
+        xaxis_title=None,  # the subtitle says these are start years
         yaxis_title=t("initiatives.axis_count"),
     )
+    _subtitled(fig, subtitle)
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years])
     counts = df.pivot_table(
         index="start_year", columns="status", values="n", aggfunc="sum", fill_value=0

@@ -12,6 +12,7 @@ from creative_dash.charts.initiatives import (
     STATUS_ORDER,
     budget_by_region,
     jobs_per_million,
+    kzt_ticks,
     status_by_year,
 )
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, Translator, t
@@ -52,6 +53,8 @@ def test_budget_by_region(lang):
     tr = Translator(lang)
     fig = budget_by_region(by_region(), tr, NAMES)
     assert fig.layout.title.text == t(lang, "initiatives.chart_budget")
+    assert fig.layout.title.subtitle.text == t(lang, "initiatives.chart_budget_sub")
+    assert fig.layout.legend.y < 0  # under the plot, never over the title
     assert [d.name for d in fig.data] == [
         t(lang, "initiatives.planned"),
         t(lang, "initiatives.spent"),
@@ -62,7 +65,19 @@ def test_budget_by_region(lang):
     assert list(fig.data[0].x) == [100e6, 300e6, 500e6]
     assert list(fig.data[1].x) == [0, 200e6, 400e6]
     assert fig.data[0].customdata[2][0] == tr.kzt(500e6)
+    # tick labels in the UI language, not Plotly's English SI suffixes
+    assert fig.layout.xaxis.tickvals[:3] == (0, 200e6, 400e6)
+    assert list(fig.layout.xaxis.ticktext[:2]) == [tr.kzt(0), tr.kzt(200e6)]
     assert fig.layout.separators == tr.plotly_separators()
+
+
+@pytest.mark.parametrize(
+    ("top", "step"), [(500e6, 200e6), (981e6, 250e6), (7.5e9, 2e9), (40, 10), (1, 0.25)]
+)
+def test_kzt_ticks_are_round(top, step):
+    values, labels = kzt_ticks(top, Translator("kk"))
+    assert values[0] == 0 and values[1] == pytest.approx(step) and values[-1] >= top
+    assert all("B" not in x and "M" not in x for x in labels)
 
 
 def test_budget_hover_escapes_titles():
@@ -78,7 +93,8 @@ def test_budget_hover_escapes_titles():
 def test_jobs_per_million_by_region_and_sector(lang):
     tr = Translator(lang)
     fig = jobs_per_million(by_region(), tr, NAMES, "region")
-    assert fig.layout.title.text == t(lang, "initiatives.chart_jobs_region")
+    assert fig.layout.title.text == t(lang, "initiatives.chart_jobs")
+    assert fig.layout.title.subtitle.text == t(lang, "initiatives.chart_jobs_region")
     bar = fig.data[0]
     # Shymkent spent nothing: no ratio; Astana 50 jobs / 200 mln, Almaty 40 / 400 mln
     assert list(bar.y) == ["Almaty", "Astana"]
@@ -87,7 +103,7 @@ def test_jobs_per_million_by_region_and_sector(lang):
     sectors = by_region().rename(columns={"region_iso": "sector_code"})
     sectors["sector_code"] = ["music", "design", "crafts"]
     fig2 = jobs_per_million(sectors, tr, {"music": "M", "design": "D"}, "sector")
-    assert fig2.layout.title.text == t(lang, "initiatives.chart_jobs_sector")
+    assert fig2.layout.title.subtitle.text == t(lang, "initiatives.chart_jobs_sector")
     assert list(fig2.data[0].y) == ["D", "M"]
 
 
@@ -107,6 +123,7 @@ def test_status_by_year(lang):
     )
     fig = status_by_year(df, Translator(lang))
     assert fig.layout.title.text == t(lang, "initiatives.chart_status")
+    assert fig.layout.title.subtitle.text == t(lang, "initiatives.chart_status_sub")
     assert fig.layout.barmode == "stack"
     names = [d.name for d in fig.data]
     assert names == [t(lang, f"status.{s}") for s in ("proposed", "completed", "cancelled")]
