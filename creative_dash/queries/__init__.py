@@ -37,3 +37,4 @@ from creative_dash.queries import common  # noqa: E402,F401
 from creative_dash.queries import live  # noqa: E402,F401
 from creative_dash.queries import initiatives  # noqa: E402,F401
 from creative_dash.queries import hubs, programme  # noqa: E402,F401
+from creative_dash.queries import overview, region  # noqa: E402,F401

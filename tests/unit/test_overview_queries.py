@@ -1,0 +1,237 @@
+"""The overview's and region dashboard's queries, checked against an independent pandas
+computation on the raw tables of the demo store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from creative_dash import queries
+from creative_dash.queries.overview import previous_period
+
+YEARS = (2023, 2024)
+SECTORS = ["music", "design", "crafts"]
+FUNDING = ["local", "impact", "private"]
+STATUSES = ["completed", "in_progress", "approved", "cancelled"]
+
+
+@pytest.fixture
+def raw(demo_store):
+    def table(name: str) -> pd.DataFrame:
+        return demo_store.query(f"SELECT * FROM {name}")
+
+    return {
+        name: table(name)
+        for name in (
+            "initiatives",
+            "initiative_sectors",
+            "hubs",
+            "hub_sectors",
+            "participants",
+            "programmes",
+            "assessments",
+            "regions",
+            "region_population_latest",
+            "initiative_sdgs",
+        )
+    }
+
+
+def _filtered(raw, sectors=(), funding=(), statuses=(), region=None) -> pd.DataFrame:
+    ini = raw["initiatives"].copy()
+    if sectors:
+        further = raw["initiative_sectors"]
+        extra = set(further.loc[further["sector_code"].isin(sectors), "initiative_id"])
+        ini = ini[ini["sector_code"].isin(sectors) | ini["initiative_id"].isin(extra)]
+    if funding:
+        ini = ini[ini["funding_source"].isin(funding)]
+    if statuses:
+        ini = ini[ini["status"].isin(statuses)]
+    if region:
+        ini = ini[ini["region_iso"] == region]
+    return ini
+
+
+def _expected_kpis(raw, years, sectors=(), funding=(), statuses=(), region=None) -> dict:
+    a, b = years
+    d0, d1 = pd.Timestamp(date(a, 1, 1)), pd.Timestamp(date(b, 12, 31))
+    ini = _filtered(raw, sectors, funding, statuses, region)
+    started = ini[(ini["start_date"] >= d0) & (ini["start_date"] <= d1)]
+    active = ini[
+        ini["status"].isin(["approved", "in_progress"])
+        & (ini["start_date"] <= d1)
+        & (ini["end_date"].isna() | (ini["end_date"] >= d0))
+    ]
+    hubs = raw["hubs"]
+    hubs = hubs[
+        (hubs["status"] == "operating") & (hubs["opened_on"].isna() | (hubs["opened_on"] <= d1))
+    ]
+    if region:
+        hubs = hubs[hubs["region_iso"] == region]
+    if sectors:
+        hs = raw["hub_sectors"]
+        hubs = hubs[hubs["hub_id"].isin(hs.loc[hs["sector_code"].isin(sectors), "hub_id"])]
+    progs = raw["programmes"]
+    progs = progs[(progs["start_date"] <= d1) & (progs["end_date"] >= d0)]
+    people = raw["participants"][raw["participants"]["programme_id"].isin(progs["programme_id"])]
+    if region:
+        people = people[people["region_iso"] == region]
+    planned = started["budget_planned_kzt"].sum()
+    private_impact = started.loc[
+        started["funding_source"].isin(["private", "impact"]), "budget_planned_kzt"
+    ].sum()
+    return {
+        "hubs": len(hubs),
+        "initiatives": len(started),
+        "active": len(active),
+        "budget_planned": planned,
+        "budget_spent": started["budget_spent_kzt"].sum(),
+        "private_impact_share": private_impact / planned if planned else None,
+        "jobs": started["jobs_created"].sum(),
+        "youth": started["beneficiaries_youth"].sum(),
+        "women": started["beneficiaries_women"].sum(),
+        "participants": len(people),
+    }
+
+
+def _check(row: pd.Series, expected: dict) -> None:
+    for key, value in expected.items():
+        if value is None:
+            assert pd.isna(row[key]), key
+        else:
+            assert row[key] == pytest.approx(float(value)), key
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"sectors": SECTORS},
+        {"funding": FUNDING, "statuses": STATUSES},
+        {"sectors": SECTORS, "funding": FUNDING, "statuses": STATUSES},
+        {"region": "KZ-71"},
+    ],
+)
+def test_kpis_match_pandas(demo_store, raw, filters):
+    got = queries.run(demo_store, "overview_kpis", years=YEARS, **filters)
+    assert got["period"].tolist() == ["current", "previous"]
+    _check(got.iloc[0], _expected_kpis(raw, YEARS, **filters))
+    _check(got.iloc[1], _expected_kpis(raw, previous_period(YEARS), **filters))
+    assert (got.iloc[1]["first_year"], got.iloc[1]["last_year"]) == (2021, 2022)
+
+
+def test_kpis_are_not_trivial(demo_store):
+    got = queries.run(demo_store, "overview_kpis", years=YEARS).iloc[0]
+    assert got["initiatives"] > 100 and got["hubs"] > 50 and got["active"] > 0
+    assert 0 < got["private_impact_share"] < 1
+
+
+def test_empty_filters_mean_all(demo_store):
+    a = queries.run(demo_store, "overview_kpis", years=YEARS)
+    b = queries.run(demo_store, "overview_kpis", years=YEARS, sectors=[], funding=(), statuses=[])
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_previous_period_has_the_same_length():
+    assert previous_period((2023, 2024)) == (2021, 2022)
+    assert previous_period((2025, 2025)) == (2024, 2024)
+    assert previous_period((2019, 2026)) == (2011, 2018)
+
+
+def test_region_metrics_per_capita_match_pandas(demo_store, raw):
+    got = queries.run(demo_store, "region_metrics", years=YEARS, funding=FUNDING).set_index(
+        "iso_code"
+    )
+    assert len(got) == 20
+    pop = raw["region_population_latest"].set_index("iso_code")
+    for iso in raw["regions"]["iso_code"]:
+        exp = _expected_kpis(raw, YEARS, funding=FUNDING, region=iso)
+        row = got.loc[iso]
+        population = pop.loc[iso, "population"]
+        assert row["population"] == population
+        assert row["population_as_of"] == pop.loc[iso, "as_of"]
+        assert row["initiatives"] == exp["initiatives"]
+        assert row["hubs"] == exp["hubs"]
+        assert row["initiatives_per_100k"] == pytest.approx(exp["initiatives"] * 1e5 / population)
+        assert row["hubs_per_100k"] == pytest.approx(exp["hubs"] * 1e5 / population)
+        assert row["jobs_per_100k"] == pytest.approx(exp["jobs"] * 1e5 / population)
+        assert row["budget_per_capita"] == pytest.approx(exp["budget_planned"] / population)
+        assert row["active"] == exp["active"]
+        assert row["participants"] == exp["participants"]
+
+
+def test_competency_gain_matches_pandas(demo_store, raw):
+    got = queries.run(demo_store, "region_metrics", years=(2025, 2025)).set_index("iso_code")
+    a = raw["assessments"]
+    pre = a[a["phase"] == "pre"].set_index(["participant_id", "competency"])["score"]
+    post = a[a["phase"] == "post"].set_index(["participant_id", "competency"])["score"]
+    diff = (post - pre).dropna().reset_index(name="gain")
+    diff = diff.merge(raw["participants"][["participant_id", "region_iso"]])
+    expected = diff.groupby("region_iso")["gain"].mean()
+    assert len(expected) == 20
+    for iso, value in expected.items():
+        assert got.loc[iso, "competency_gain"] == pytest.approx(value)
+    # no programme in 2019-2020: no gain, and no participants
+    early = queries.run(demo_store, "region_metrics", years=(2019, 2020))
+    assert early["competency_gain"].isna().all() and (early["participants"] == 0).all()
+
+
+def test_mixes_add_up_to_the_kpis(demo_store, raw):
+    filters = {"years": YEARS, "sectors": SECTORS}
+    k = queries.run(demo_store, "overview_kpis", **filters).iloc[0]
+    funding = queries.run(demo_store, "overview_funding_mix", **filters)
+    assert funding["funding_source"].tolist() == [
+        "republican",
+        "local",
+        "private",
+        "impact",
+        "grant",
+    ]
+    assert funding["budget_planned"].sum() == k["budget_planned"]
+    assert funding["share"].sum() == pytest.approx(1.0)
+    sectors = queries.run(demo_store, "overview_sector_mix", **filters)
+    assert len(sectors) == 13 and sectors["initiatives"].sum() == k["initiatives"]
+    by_year = queries.run(demo_store, "overview_started_by_year", **filters)
+    assert set(by_year["year"]) == {2023, 2024}
+    assert by_year["initiatives"].sum() == k["initiatives"]
+    by_quarter = queries.run(demo_store, "overview_started_by_quarter", **filters)
+    assert by_quarter["initiatives"].sum() == k["initiatives"]
+    pipeline = queries.run(demo_store, "overview_status_pipeline", **filters)
+    assert pipeline["status"].tolist() == [
+        "proposed",
+        "approved",
+        "in_progress",
+        "completed",
+        "cancelled",
+    ]
+    assert pipeline["initiatives"].sum() == k["initiatives"]
+
+
+def test_sdg_counts_match_pandas(demo_store, raw):
+    got = queries.run(demo_store, "overview_sdg_counts", years=YEARS, region="KZ-75")
+    assert got["sdg"].tolist() == list(range(1, 18))
+    started = _filtered(raw, region="KZ-75")
+    started = started[started["start_date"].dt.year.between(*YEARS)]
+    links = raw["initiative_sdgs"]
+    expected = links[links["initiative_id"].isin(started["initiative_id"])]["sdg"].value_counts()
+    for goal, n in zip(got["sdg"], got["initiatives"]):
+        assert n == expected.get(goal, 0)
+
+
+def test_region_queries(demo_store, raw):
+    hubs = queries.run(demo_store, "region_hubs", region="KZ-62")
+    expected = raw["hubs"][(raw["hubs"]["region_iso"] == "KZ-62") & raw["hubs"]["lat"].notna()]
+    assert sorted(hubs["hub_id"]) == sorted(expected["hub_id"])
+    assert hubs["sectors_en"].notna().any()
+    comp = queries.run(demo_store, "region_competencies", region="KZ-62", years=(2025, 2025))
+    assert (
+        len(comp) == 5 and (comp["post_mean"] - comp["pre_mean"] - comp["gain"]).abs().max() < 1e-9
+    )
+    training = queries.run(demo_store, "region_training", region="KZ-62", years=(2025, 2025))
+    assert training.iloc[0]["participants"] == (raw["participants"]["region_iso"] == "KZ-62").sum()
+    recs = queries.run(demo_store, "region_recommendations", region="KZ-62", years=(2025, 2025))
+    assert training.iloc[0]["recommendations"] == len(recs) > 0
+    none = queries.run(demo_store, "region_recommendations", region="KZ-62", years=(2019, 2020))
+    assert none.empty
