@@ -1,0 +1,392 @@
+"""Maps drawn offline: the national choropleth and one region's outline with its hubs.
+
+Nothing here may reach the internet. The national map is a ``go.Choroplethmap`` on the
+``white-bg`` style fed with our GeoJSON (by its static URL when the boundary file in use is the
+served one, so each rerun sends ~5 KB instead of 150 KB). The white-bg style still names a
+glyph server for map *text*, and map markers other than circles need a sprite sheet, so the map
+carries no text labels and only circle markers: the cities are found by their marker ring, the
+legend and the hover instead.
+
+The region map needs hub markers *shaped* by type (colour is never the only carrier of meaning),
+which maplibre cannot draw offline, so it is an ordinary x/y figure: the outline as a filled
+polygon, longitude and latitude as axes with the aspect ratio of the region's latitude.
+
+Every hover text carries the region's ISO code as ``customdata[0]``: ``clicked_region`` reads it
+back from a Streamlit selection event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from creative_dash import settings
+from creative_dash.charts.base import (
+    HUB_TYPE_COLORS,
+    HUB_TYPE_SYMBOLS,
+    SEQUENTIAL,
+    empty_figure,
+    esc,
+    new_figure,
+)
+from creative_dash.charts.overview import titled
+from creative_dash.geo import STATIC_GEOJSON, STATIC_URL_PATH, bbox, boundaries
+from creative_dash.i18n import Translator
+from creative_dash.region_stats import Metric, format_value, rank_words, ranks
+
+MAP_STYLE = "white-bg"
+NO_DATA_COLOR = "#D5DCE0"
+OUTLINE_COLOR = "#FFFFFF"
+HIGHLIGHT_COLOR = "#10222B"
+CITY_DOT_COLOR = "#10222B"
+NATIONAL_HEIGHT = 520
+# The width the national view is fitted to. A choropleth map cannot fit itself to its data
+# (plotly.js only fits scatter maps), so the page passes a phone's width when it sees one.
+NATIONAL_FIT_WIDTH = 860
+PHONE_FIT_WIDTH = 340
+PHONE_HEIGHT = 400
+TILE_SIZE = 512  # maplibre's tile size: zoom z shows 512 * 2**z pixels around the world
+
+
+# -- the GeoJSON and the view -----------------------------------------------------------------------
+@cache
+def _same_content(a: str, b: str, mtimes: tuple[float, float]) -> bool:
+    return Path(a).read_bytes() == Path(b).read_bytes()
+
+
+def geojson_source() -> str | dict[str, Any]:
+    """The static URL of the served boundary file when it is the file in use, else the GeoJSON
+    itself (a deployment pointing CREATIVE_DASH_BOUNDARIES elsewhere still gets its file)."""
+    in_use = settings.boundaries_path()
+    try:
+        same = in_use.resolve() == STATIC_GEOJSON.resolve() or _same_content(
+            str(in_use),
+            str(STATIC_GEOJSON),
+            (in_use.stat().st_mtime, STATIC_GEOJSON.stat().st_mtime),
+        )
+    except OSError:
+        same = False
+    return STATIC_URL_PATH if same else boundaries()
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def view_for_bbox(
+    box: tuple[float, float, float, float], width: int, height: int, padding: float = 0.15
+) -> tuple[dict[str, float], float]:
+    """(center, zoom) showing ``box`` (min lon, min lat, max lon, max lat) in a map of
+    ``width`` x ``height`` pixels, zoomed out by ``padding`` levels for a margin."""
+    west, south, east, north = box
+    lon_span = max(east - west, 1e-6)
+    y_span = max(_mercator_y(north) - _mercator_y(south), 1e-6)
+    zoom_w = math.log2(width * 360 / (lon_span * TILE_SIZE))
+    zoom_h = math.log2(height * 2 * math.pi / (y_span * TILE_SIZE))
+    center_y = (_mercator_y(north) + _mercator_y(south)) / 2
+    center_lat = math.degrees(2 * math.atan(math.exp(center_y)) - math.pi / 2)
+    return {"lon": (west + east) / 2, "lat": center_lat}, min(zoom_w, zoom_h) - padding
+
+
+def national_bbox(geojson: Mapping[str, Any] | None = None) -> tuple[float, float, float, float]:
+    fc = geojson or boundaries()
+    boxes = [bbox(f) for f in fc["features"]]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+# -- the national choropleth ------------------------------------------------------------------------
+def _hover_rows(df: pd.DataFrame, metric: Metric, t: Translator) -> list[list[str]]:
+    """customdata per region: [iso, name, value, rank, population line]."""
+    rank = ranks(df[metric.column])
+    n = int(df[metric.column].notna().sum())
+    rows = []
+    for (_, row), r in zip(df.iterrows(), rank):
+        rank_text = rank_words(t, int(r), n) if not pd.isna(r) else t("overview.no_rank")
+        pop_text = ""
+        if metric.per_capita:
+            pop_text = t(
+                "overview.hover_population",
+                population=t.num(row["population"]),
+                date=t.date(row["population_as_of"]),
+            )
+        rows.append(
+            [
+                row["iso_code"],
+                esc(row[t.name_col()]),
+                esc(format_value(t, metric, row[metric.column])),
+                esc(rank_text),
+                esc(pop_text),
+            ]
+        )
+    return rows
+
+
+def national_map(
+    df: pd.DataFrame,
+    metric: Metric,
+    t: Translator,
+    *,
+    geojson: str | Mapping[str, Any],
+    title: str,
+    highlight: str | None = None,
+    fit_width: int = NATIONAL_FIT_WIDTH,
+    height: int = NATIONAL_HEIGHT,
+) -> go.Figure:
+    """Choropleth of ``metric`` over the regions of ``df`` (the ``region_metrics`` frame).
+
+    Traces: the regions with a value (trace 0, colour scale), the regions without one (grey),
+    the highlighted region's outline (if any), then the three cities as ringed dots."""
+    if df.empty:
+        return titled(empty_figure(t, title), title)
+    fig = new_figure(t, title, height=height, margin={"l": 0, "r": 0, "t": 60, "b": 0})
+    custom = _hover_rows(df, metric, t)
+    label = esc(metric.label(t))
+    hover = (
+        "<b>%{customdata[1]}</b><br>" + label + ": <b>%{customdata[2]}</b><br>"
+        "%{customdata[3]}<br>%{customdata[4]}<extra></extra>"
+    )
+    has_value = df[metric.column].notna().to_numpy()
+    values = df[metric.column].astype(float)
+    zmax = float(values.max()) if has_value.any() else 1.0
+    zmin = min(0.0, float(values.min())) if has_value.any() else 0.0
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=geojson,
+            featureidkey="id",
+            locations=df["iso_code"][has_value].tolist(),
+            z=values[has_value].tolist(),
+            customdata=[c for c, keep in zip(custom, has_value) if keep],
+            hovertemplate=hover,
+            colorscale=SEQUENTIAL,
+            zmin=zmin,
+            zmax=zmax if zmax > zmin else zmin + 1,
+            marker={"line": {"color": OUTLINE_COLOR, "width": 1}, "opacity": 0.95},
+            colorbar={
+                "title": {"text": esc(metric.unit(t)), "side": "top"},
+                "orientation": "h",
+                "x": 0.5,
+                "xanchor": "center",
+                "y": -0.02,
+                "yanchor": "top",
+                "len": 0.7,
+                "thickness": 12,
+            },
+            name=label,
+            showlegend=False,
+        )
+    )
+    if (~has_value).any():
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson,
+                featureidkey="id",
+                locations=df["iso_code"][~has_value].tolist(),
+                z=[0] * int((~has_value).sum()),
+                customdata=[c for c, keep in zip(custom, has_value) if not keep],
+                hovertemplate=hover,
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                marker={"line": {"color": OUTLINE_COLOR, "width": 1}},
+                name=esc(t("overview.no_data")),
+                showlegend=True,
+            )
+        )
+    if highlight and highlight in set(df["iso_code"]):
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geojson,
+                featureidkey="id",
+                locations=[highlight],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker={"line": {"color": HIGHLIGHT_COLOR, "width": 3}},
+                hoverinfo="skip",
+                name=esc(t("overview.map_selected")),
+                showlegend=False,
+            )
+        )
+    cities = df["kind"] == "city"
+    if cities.any():
+        city_custom = [c for c, keep in zip(custom, cities) if keep]
+        lat = df.loc[cities, "admin_center_lat"].tolist()
+        lon = df.loc[cities, "admin_center_lon"].tolist()
+        # A white disc under a dark dot: a ring that stands out on any fill colour.
+        fig.add_trace(
+            go.Scattermap(
+                lat=lat,
+                lon=lon,
+                mode="markers",
+                marker={"size": 17, "color": OUTLINE_COLOR},
+                hoverinfo="skip",
+                showlegend=False,
+                customdata=city_custom,
+                name="",
+            )
+        )
+        fig.add_trace(
+            go.Scattermap(
+                lat=lat,
+                lon=lon,
+                mode="markers",
+                marker={"size": 11, "color": CITY_DOT_COLOR},
+                customdata=city_custom,
+                hovertemplate=hover,
+                name=esc(t("overview.map_cities")),
+                showlegend=True,
+            )
+        )
+    # the plot area is the figure less the title, legend and colour bar
+    center, zoom = view_for_bbox(national_bbox(), fit_width, height - 130)
+    fig.update_layout(
+        map={"style": MAP_STYLE, "center": center, "zoom": round(zoom, 2)},
+        legend={"y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        # keeps the user's pan and zoom when a filter or the metric changes
+        uirevision="national-map",
+    )
+    return titled(fig, title, top=60)
+
+
+def clicked_region(selection: Mapping[str, Any] | None) -> str | None:
+    """The ISO code of the region a Streamlit selection event points at, if any."""
+    if not selection:
+        return None
+    points = selection.get("points") or []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, Sequence) and not isinstance(custom, str) and custom:
+            return str(custom[0])
+        if point.get("location"):
+            return str(point["location"])
+    return None
+
+
+# -- one region -------------------------------------------------------------------------------------
+def _rings(geometry: Mapping[str, Any]) -> Iterable[list[list[float]]]:
+    if geometry["type"] == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry["type"] == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield from polygon
+
+
+def _outline_xy(feature: Mapping[str, Any]) -> tuple[list[float | None], list[float | None]]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for ring in _rings(feature["geometry"]):
+        xs.extend(p[0] for p in ring)
+        ys.extend(p[1] for p in ring)
+        xs.append(None)
+        ys.append(None)
+    return xs, ys
+
+
+def region_map(
+    feature: Mapping[str, Any],
+    hubs: pd.DataFrame,
+    t: Translator,
+    *,
+    title: str,
+    region_name: str,
+    neighbours: Sequence[Mapping[str, Any]] = (),
+) -> go.Figure:
+    """The region's outline, zoomed to its bounding box, with its hubs coloured *and* shaped by
+    type (one trace per type, in the legend). Neighbouring outlines are drawn faintly.
+
+    ``hubs``: the ``region_hubs`` frame."""
+    fig = new_figure(t, title, height=480, margin={"l": 0, "r": 0, "t": 60, "b": 0})
+    west, south, east, north = bbox(feature)
+    pad_x = (east - west) * 0.06 + 0.02
+    pad_y = (north - south) * 0.06 + 0.02
+    for other in neighbours:
+        xs, ys = _outline_xy(other)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": "#B8C7CF", "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+                name="",
+            )
+        )
+    xs, ys = _outline_xy(feature)
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            fill="toself",
+            fillcolor="rgba(0,118,156,0.08)",
+            line={"color": "#0B4F6C", "width": 2},
+            hoverinfo="skip",
+            name=esc(region_name),
+            showlegend=False,
+        )
+    )
+    hover = (
+        "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<br>"
+        "%{customdata[3]}<br>" + esc(t("region.hub_sectors")) + ": %{customdata[4]}"
+        "<extra></extra>"
+    )
+    sector_col = t.name_col("sectors")
+    for hub_type, symbol in HUB_TYPE_SYMBOLS.items():
+        rows = hubs[hubs["hub_type"] == hub_type]
+        if rows.empty:
+            continue
+        custom = [
+            [
+                esc(r["name"]),
+                esc(t.enum("hub_type", hub_type)),
+                esc(t.enum("hub_status", r["status"])),
+                esc(r["city"]),
+                esc(r[sector_col] if isinstance(r[sector_col], str) else "—"),
+            ]
+            for _, r in rows.iterrows()
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["lon"].tolist(),
+                y=rows["lat"].tolist(),
+                mode="markers",
+                marker={
+                    "symbol": symbol,
+                    "color": HUB_TYPE_COLORS[hub_type],
+                    "size": 13,
+                    "line": {"color": "#FFFFFF", "width": 1},
+                },
+                customdata=custom,
+                hovertemplate=hover,
+                name=esc(t.enum("hub_type", hub_type)),
+            )
+        )
+    mid_lat = (north + south) / 2
+    fig.update_xaxes(visible=False, range=[west - pad_x, east + pad_x], constrain="domain")
+    # One degree of latitude is 1/cos(latitude) degrees of longitude on the ground.
+    fig.update_yaxes(
+        visible=False,
+        range=[south - pad_y, north + pad_y],
+        scaleanchor="x",
+        scaleratio=1 / math.cos(math.radians(mid_lat)),
+        constrain="domain",
+    )
+    # Five hub types wrap over several lines: below the map they cannot cover the title.
+    fig.update_layout(
+        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
+        margin={"b": 90},
+        hovermode="closest",
+        dragmode="pan",
+    )
+    return titled(fig, title, top=60)
