@@ -18,6 +18,10 @@ class PageSpec(NamedTuple):
 
 
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section_explore",
+             ":material/map:"),
+    PageSpec("region", "pages/region.py", "nav.region", "nav.section_explore",
+             ":material/location_city:"),
     PageSpec("initiatives", "pages/initiatives.py", "nav.initiatives", "nav.section_explore",
              ":material/lightbulb:"),
     PageSpec("live", "pages/live.py", "nav.live", "nav.section_programme", ":material/co_present:"),
@@ -26,4 +30,4 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("about", "pages/about.py", "nav.about", "nav.section_info", ":material/info:"),
 )
 
-DEFAULT_PAGE = "about"
+DEFAULT_PAGE = "overview"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from creative_dash.navigation import DEFAULT_PAGE
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 TIMEOUT = 60
@@ -18,7 +20,7 @@ def open_page(page: str, lang: str = "kk", **query: str) -> AppTest:
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
-    if page != "about":
+    if page != DEFAULT_PAGE:  # the first run shows the default page
         at.switch_page(f"pages/{page}.py")
         at.run()
     return at

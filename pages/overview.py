@@ -1,0 +1,188 @@
+"""National overview: KPIs of the period, the map of the 20 regions, rankings and mixes.
+
+Clicking a region on the map (or choosing it in the picker under the map) opens its dashboard.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from creative_dash import ui
+from creative_dash.charts import maps
+from creative_dash.charts import overview as charts
+from creative_dash.queries.overview import FUNDING_ORDER, STATUS_ORDER
+from creative_dash.region_stats import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
+from creative_dash.views_overview import card_rows, kpi_cards, period_text, population_caption
+
+REGION_PAGE = "pages/region.py"
+OPEN_KEY = "_ov_open_region"  # set by the map or the picker callbacks, read below
+
+t = ui.tr()
+first, last = ui.selected_years()
+highlight = ui.selected_region()
+regions = ui.q("regions")
+codes = regions["iso_code"].tolist()
+names = ui.region_names(t)
+
+
+def _open(code: str | None) -> None:
+    # Runs in a callback, before the sidebar is drawn: the only moment the shared region
+    # selector's value may be changed.
+    if code in codes:
+        st.session_state[ui.REGION_KEY] = code
+        st.session_state[OPEN_KEY] = code
+
+
+def _on_map_select() -> None:
+    _open(maps.clicked_region(st.session_state["ov_map"]["selection"]))
+
+
+def _on_pick() -> None:
+    _open(st.session_state.get("ov_pick") or None)
+    st.session_state["ov_pick"] = ""
+
+
+target = st.session_state.pop(OPEN_KEY, None)
+if target:
+    st.switch_page(REGION_PAGE, query_params={"lang": t.lang, "region": target})
+
+with st.container(key="ov_main"):
+    st.title(t("overview.title"))
+    st.caption(t("overview.intro", period=period_text(t, first, last)))
+
+    sectors_df = ui.q("sectors")
+    sector_names = dict(zip(sectors_df["code"], sectors_df[t.name_col()]))
+    with st.expander(t("overview.filters"), expanded=False, icon=":material/filter_list:"):
+        c1, c2, c3 = st.columns(3)
+        sectors = ui.url_multiselect(
+            t("overview.filter_sectors"),
+            sectors_df["code"].tolist(),
+            "ov_sectors",
+            format_func=lambda c: sector_names.get(c, c),
+            container=c1,
+            placeholder=t("overview.filter_all"),
+        )
+        funding = ui.url_multiselect(
+            t("overview.filter_funding"),
+            list(FUNDING_ORDER),
+            "ov_funding",
+            format_func=lambda c: t.enum("funding", c),
+            container=c2,
+            placeholder=t("overview.filter_all"),
+        )
+        statuses = ui.url_multiselect(
+            t("overview.filter_status"),
+            list(STATUS_ORDER),
+            "ov_status",
+            format_func=lambda c: t.enum("status", c),
+            container=c3,
+            placeholder=t("overview.filter_all"),
+        )
+        st.caption(t("overview.filters_help"))
+    filters = {"years": (first, last), "sectors": sectors, "funding": funding, "statuses": statuses}
+    active_filters = len(sectors) + len(funding) + len(statuses)
+    if active_filters:
+        st.caption(t("overview.filters_on", n=active_filters))
+
+    # -- KPI cards ---------------------------------------------------------------------------------
+    data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
+    cards = kpi_cards(t, ui.q("overview_kpis", **filters), data_from)
+    for row_cards in card_rows(cards):
+        for col, card in zip(st.columns(len(row_cards)), row_cards):
+            col.metric(
+                card.label,
+                card.value,
+                delta=card.delta,
+                delta_color=card.delta_color,
+                delta_arrow=card.delta_arrow,
+                help=card.help,
+                border=True,
+            )
+
+    # -- the map -----------------------------------------------------------------------------------
+    st.subheader(t("overview.map_title"))
+    metric_code = ui.url_selectbox(
+        t("overview.metric_label"),
+        METRIC_CODES,
+        "ov_metric",
+        default=DEFAULT_METRIC,
+        format_func=lambda c: METRIC_BY_CODE[c].label(t),
+    )
+    metric = METRIC_BY_CODE[metric_code]
+    metrics = ui.q("region_metrics", **filters)
+    # Streamlit does not tell a page its width: a phone's user agent gets a map fitted to it.
+    phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
+    fig = maps.national_map(
+        metrics,
+        metric,
+        t,
+        geojson=maps.geojson_source(),
+        highlight=highlight,
+        fit_width=maps.PHONE_FIT_WIDTH if phone else maps.NATIONAL_FIT_WIDTH,
+        height=maps.PHONE_HEIGHT if phone else maps.NATIONAL_HEIGHT,
+        title=t(
+            "overview.map_chart_title", metric=metric.label(t), period=period_text(t, first, last)
+        ),
+    )
+    ui.plotly(fig, key="ov_map", on_select=_on_map_select, selection_mode="points")
+    notes = [t("overview.map_help")]
+    if metric.per_capita:
+        notes.append(population_caption(t, metrics))
+    if metric.code == "competency_gain":
+        notes.append(t("overview.gain_help"))
+    st.caption(" ".join(notes))
+    st.selectbox(
+        t("overview.pick_label"),
+        [""] + codes,
+        key="ov_pick",
+        on_change=_on_pick,
+        format_func=lambda c: names.get(c, c) if c else t("overview.pick_placeholder"),
+    )
+
+    # -- ranking and mixes -------------------------------------------------------------------------
+    ui.plotly(
+        charts.ranking_bars(
+            metrics,
+            metric,
+            t,
+            highlight=highlight,
+            title=t("overview.ranking_title", metric=metric.label(t)),
+        ),
+        key="ov_ranking",
+    )
+    left, right = st.columns(2)
+    with left:
+        ui.plotly(
+            charts.sector_bars(
+                ui.q("overview_sector_mix", **filters), t, title=t("overview.sector_title")
+            ),
+            key="ov_sector_mix",
+        )
+    with right:
+        ui.plotly(
+            charts.funding_bars(
+                ui.q("overview_funding_mix", **filters), t, title=t("overview.funding_title")
+            ),
+            key="ov_funding_mix",
+        )
+    left, right = st.columns(2)
+    with left:
+        ui.plotly(
+            charts.started_per_year(
+                ui.q("overview_started_by_year", **filters),
+                t,
+                title=t("overview.years_title"),
+                years=(first, last),
+            ),
+            key="ov_started",
+        )
+    with right:
+        ui.plotly(
+            charts.sdg_bars(
+                ui.q("overview_sdg_counts", **filters), t, title=t("overview.sdg_title")
+            ),
+            key="ov_sdg",
+        )
+
+    with st.expander(t("overview.definitions_title"), icon=":material/info:"):
+        st.markdown(t("overview.definitions"))

@@ -1,0 +1,91 @@
+"""The national overview under AppTest: renders in every language, filters change the map,
+and a click on the map (or the picker) opens the region's dashboard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from creative_dash.i18n import KAZAKH_LETTERS, Translator, t
+from creative_dash.region_stats import METRIC_BY_CODE
+from tests.app.apptest import open_page, page_text
+
+
+def _chart(at, key: str) -> dict:
+    for el in at.get("plotly_chart"):
+        if el.proto.id and key in el.proto.id:
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no chart {key}")
+
+
+def _map_values(at) -> dict[str, float]:
+    trace = _chart(at, "ov_map")["data"][0]
+    return dict(zip(trace["locations"], trace["z"]))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_overview_renders_in_each_language(demo_db, lang):
+    at = open_page("overview", lang)
+    assert not at.exception
+    assert at.title[0].value == t(lang, "overview.title")
+    labels = [m.label for m in at.metric]
+    assert t(lang, "overview.kpi.hubs") in labels and len(labels) == 10
+    spec = _chart(at, "ov_map")
+    types = [tr["type"] for tr in spec["data"]]
+    assert types[0] == "choroplethmap" and "scattermap" in types
+    assert spec["layout"]["map"]["style"] == "white-bg"
+    located = [
+        loc
+        for tr in spec["data"]
+        if tr["type"] == "choroplethmap"
+        for loc in tr.get("locations", [])
+        if tr.get("hoverinfo") != "skip"
+    ]
+    assert len(located) == 20
+    title = spec["layout"]["title"]["text"].replace("<br>", " ")
+    assert METRIC_BY_CODE["initiatives_per_100k"].label(Translator(lang)) in title
+    text = page_text(at)
+    if lang == "kk":
+        assert set(text) & KAZAKH_LETTERS
+    for key in ("ov_ranking", "ov_sector_mix", "ov_funding_mix", "ov_started", "ov_sdg"):
+        assert _chart(at, key)["data"], key
+
+
+def test_a_filter_changes_the_map(demo_db):
+    at = open_page("overview", "en")
+    before = _map_values(at)
+    at.multiselect(key="ov_funding").set_value(["impact"]).run()
+    assert not at.exception
+    after = _map_values(at)
+    assert set(after) <= set(before)
+    assert sum(after.values()) < sum(before.values())
+    assert at.query_params["ov_funding"] in ("impact", ["impact"])
+
+
+def test_the_metric_selector_changes_the_map_and_the_url(demo_db):
+    at = open_page("overview", "ru")
+    at.selectbox(key="ov_metric").set_value("hubs").run()
+    assert not at.exception
+    spec = _chart(at, "ov_map")
+    assert t("ru", "overview.metric.hubs") in spec["layout"]["title"]["text"].replace("<br>", " ")
+    assert all(float(z).is_integer() for z in spec["data"][0]["z"])
+    assert at.query_params["ov_metric"] in ("hubs", ["hubs"])
+
+
+def test_filters_are_read_from_the_url(demo_db):
+    at = open_page("overview", "en", ov_status="completed", ov_metric="initiatives")
+    assert not at.exception
+    assert at.multiselect(key="ov_status").value == ["completed"]
+    values = _map_values(at)
+    everything = _map_values(open_page("overview", "en", ov_metric="initiatives"))
+    assert sum(values.values()) < sum(everything.values())
+
+
+def test_the_picker_opens_the_region_dashboard(demo_db):
+    at = open_page("overview", "kk")
+    at.selectbox(key="ov_pick").set_value("KZ-79").run()
+    assert not at.exception
+    assert at.session_state["region"] == "KZ-79"
+    assert at.title[0].value == "Шымкент"
+    assert at.query_params["region"] in ("KZ-79", ["KZ-79"])
