@@ -20,8 +20,19 @@ def test_no_filter_returns_every_hub_once(demo_store) -> None:
     assert len(df) == demo_store.scalar("SELECT count(*) FROM hubs") == 200
     assert df["hub_id"].is_unique
     assert list(df.columns) == [
-        "hub_id", "name", "hub_type", "status", "region_iso", "region_name", "city",
-        "opened_on", "lat", "lon", "residents", "floor_area_m2", "sectors",
+        "hub_id",
+        "name",
+        "hub_type",
+        "status",
+        "region_iso",
+        "region_name",
+        "city",
+        "opened_on",
+        "lat",
+        "lon",
+        "residents",
+        "floor_area_m2",
+        "sectors",
     ]
 
 
@@ -33,9 +44,7 @@ def test_names_come_in_the_language(demo_store, lang: str, column: str) -> None:
     expected = demo_store.scalar(f"SELECT {column} FROM regions WHERE iso_code = 'KZ-71'")
     assert set(df["region_name"]) == {expected}
     # Astana's hubs are in Astana: the city is the administrative centre, translated.
-    centre = demo_store.scalar(
-        f"SELECT admin_center_{lang} FROM regions WHERE iso_code = 'KZ-71'"
-    )
+    centre = demo_store.scalar(f"SELECT admin_center_{lang} FROM regions WHERE iso_code = 'KZ-71'")
     assert set(df["city"]) == {centre}
 
 
@@ -67,8 +76,16 @@ def test_filters_match_pandas(demo_store) -> None:
         & years.between(2018, 2023)
     ]
     df = queries.run(
-        demo_store, "hubs_for_map", lang="kk", regions=regions, types=types, sectors=sectors,
-        statuses=["operating"], year_from=2018, year_to=2023, include_undated=False,
+        demo_store,
+        "hubs_for_map",
+        lang="kk",
+        regions=regions,
+        types=types,
+        sectors=sectors,
+        statuses=["operating"],
+        year_from=2018,
+        year_to=2023,
+        include_undated=False,
     )
     assert len(expected) > 0
     assert sorted(df["hub_id"]) == sorted(expected["hub_id"])
@@ -76,8 +93,13 @@ def test_filters_match_pandas(demo_store) -> None:
 
 def test_each_filter_narrows(demo_store) -> None:
     total = len(queries.run(demo_store, "hubs_for_map"))
-    for kw in ({"regions": ["KZ-75"]}, {"types": ["makerspace"]}, {"sectors": ["music"]},
-               {"statuses": ["planned"]}, {"year_from": 2020, "year_to": 2021}):
+    for kw in (
+        {"regions": ["KZ-75"]},
+        {"types": ["makerspace"]},
+        {"sectors": ["music"]},
+        {"statuses": ["planned"]},
+        {"year_from": 2020, "year_to": 2021},
+    ):
         n = len(queries.run(demo_store, "hubs_for_map", **kw))
         assert 0 < n < total, kw
 
@@ -91,8 +113,9 @@ def test_undated_hubs_only_while_the_year_range_is_open(demo_store) -> None:
     with demo_store.transaction() as cur:
         cur.execute("UPDATE hubs SET opened_on = NULL WHERE hub_id = 1")
     wide = queries.run(demo_store, "hubs_for_map", year_from=2015, year_to=2026)
-    narrow = queries.run(demo_store, "hubs_for_map", year_from=2015, year_to=2026,
-                         include_undated=False)
+    narrow = queries.run(
+        demo_store, "hubs_for_map", year_from=2015, year_to=2026, include_undated=False
+    )
     assert 1 in set(wide["hub_id"]) and 1 not in set(narrow["hub_id"])
     assert len(wide) == len(narrow) + 1
 
@@ -109,7 +132,8 @@ def test_hubs_by_type_sums_the_same_selection(demo_store) -> None:
     rows = queries.run(demo_store, "hubs_for_map", **kw)
     by_type = queries.run(demo_store, "hubs_by_type", **kw).set_index("hub_type")
     expected = rows.groupby("hub_type").agg(
-        hubs=("hub_id", "size"), residents=("residents", "sum"),
+        hubs=("hub_id", "size"),
+        residents=("residents", "sum"),
         floor_area_m2=("floor_area_m2", "sum"),
     )
     assert set(by_type.index) == set(expected.index) <= set(HUB_TYPES)
@@ -135,7 +159,9 @@ def test_statuses_and_types_cover_the_store(demo_store) -> None:
 def test_user_text_comes_back_unchanged(demo_store) -> None:
     evil = "<img src=x onerror=alert(1)>"
     with demo_store.transaction() as cur:
-        cur.execute("UPDATE hubs SET name = $n, updated_at = $t WHERE hub_id = 3",
-                    {"n": evil, "t": datetime(2026, 1, 2)})
+        cur.execute(
+            "UPDATE hubs SET name = $n, updated_at = $t WHERE hub_id = 3",
+            {"n": evil, "t": datetime(2026, 1, 2)},
+        )
     df = queries.run(demo_store, "hubs_for_map").set_index("hub_id")
     assert df.loc[3, "name"] == evil  # escaping is the chart's job, not the query's

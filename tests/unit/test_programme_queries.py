@@ -50,8 +50,9 @@ def _pairs(store) -> pd.DataFrame:
         "SELECT a.participant_id, p.region_iso, a.competency, a.phase, a.score "
         "FROM assessments a JOIN participants p USING (participant_id)"
     )
-    wide = a.pivot_table(index=["participant_id", "region_iso", "competency"],
-                         columns="phase", values="score").reset_index()
+    wide = a.pivot_table(
+        index=["participant_id", "region_iso", "competency"], columns="phase", values="score"
+    ).reset_index()
     wide["gain"] = wide["post"] - wide["pre"]
     return wide
 
@@ -97,9 +98,7 @@ def test_a_participant_without_a_post_score_is_left_out(demo_store) -> None:
 def test_satisfaction_distribution(demo_store) -> None:
     df = queries.run(demo_store, "satisfaction_distribution")
     assert df["score"].tolist()[:5] == [1, 2, 3, 4, 5] and pd.isna(df["score"].iloc[5])
-    counts = demo_store.query(
-        "SELECT satisfaction, count(*) AS n FROM participants GROUP BY 1"
-    )
+    counts = demo_store.query("SELECT satisfaction, count(*) AS n FROM participants GROUP BY 1")
     counts = counts[counts["satisfaction"].notna()]
     answered = dict(zip(counts["satisfaction"].astype(int), counts["n"]))
     for score, n in zip(df["score"][:5], df["participants"][:5]):
@@ -128,9 +127,7 @@ def _overdue_expected(store, today: date, regions: list[str] | None = None) -> i
 def test_overdue_count_with_a_fixed_today(demo_store, today: date) -> None:
     df = queries.run(demo_store, "recommendations_by_category", today=today)
     assert df["overdue"].sum() == _overdue_expected(demo_store, today)
-    assert df["recommendations"].sum() == demo_store.scalar(
-        "SELECT count(*) FROM recommendations"
-    )
+    assert df["recommendations"].sum() == demo_store.scalar("SELECT count(*) FROM recommendations")
 
 
 def test_overdue_grows_with_today_and_never_counts_closed_ones(demo_store) -> None:
@@ -161,8 +158,12 @@ def test_recommendation_filters(demo_store) -> None:
         & recs["category"].isin(["financing", "tax"])
         & recs["status"].isin(["proposed", "in_progress"])
     ]
-    kw = {"regions": ["KZ-71", "KZ-75"], "categories": ["financing", "tax"],
-          "statuses": ["proposed", "in_progress"], "today": TODAY}
+    kw = {
+        "regions": ["KZ-71", "KZ-75"],
+        "categories": ["financing", "tax"],
+        "statuses": ["proposed", "in_progress"],
+        "today": TODAY,
+    }
     df = queries.run(demo_store, "recommendations_list", **kw)
     assert sorted(df["recommendation_id"]) == sorted(expected["recommendation_id"])
     by_cat = queries.run(demo_store, "recommendations_by_category", **kw)
@@ -177,7 +178,8 @@ def test_programme_initiatives_by_region(demo_store) -> None:
     df = queries.run(demo_store, "programme_initiatives_by_region", lang="en")
     assert df["initiatives"].sum() == len(inits) > 0
     expected = inits.groupby(["region_iso", "status"]).agg(
-        n=("initiative_id", "size"), planned=("budget_planned_kzt", "sum"),
+        n=("initiative_id", "size"),
+        planned=("budget_planned_kzt", "sum"),
         spent=("budget_spent_kzt", "sum"),
     )
     got = df.set_index(["region_iso", "status"])
@@ -194,8 +196,9 @@ def test_programme_initiatives_by_region(demo_store) -> None:
 def test_programme_initiatives_top(demo_store) -> None:
     inits = demo_store.query("SELECT * FROM initiatives WHERE from_programme")
     df = queries.run(demo_store, "programme_initiatives_top", lang="ru", limit=7)
-    expected = inits.sort_values(["budget_planned_kzt", "initiative_id"],
-                                 ascending=[False, True]).head(7)
+    expected = inits.sort_values(
+        ["budget_planned_kzt", "initiative_id"], ascending=[False, True]
+    ).head(7)
     assert df["initiative_id"].tolist() == expected["initiative_id"].tolist()
     assert df["execution"].tolist() == pytest.approx(
         (expected["budget_spent_kzt"] / expected["budget_planned_kzt"]).tolist()

@@ -1,0 +1,245 @@
+"""The hub map builder and the hub tables: trace types, values, offline settings, titles in
+each language, escaped user text."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from creative_dash import geo, queries
+from creative_dash.charts.base import HUB_TYPE_COLORS
+from creative_dash.charts.hubs import (
+    COUNTRY_MAX_PX,
+    MAX_PX,
+    MIN_PX,
+    fit_view,
+    hub_map,
+    marker_sizes,
+    regions_bbox,
+)
+from creative_dash.i18n import LANGS, Translator, t
+from creative_dash.views_hubs import hub_totals, hubs_table, without_coordinates
+
+EVIL = "<img src=x onerror=alert(1)>"
+CODES = [f["id"] for f in geo.boundaries()["features"]]
+
+
+def hub_rows(**over) -> pd.DataFrame:
+    base = {
+        "hub_id": [1, 2, 3],
+        "name": ["«Шабыт» хабы", EVIL, "Дала"],
+        "hub_type": ["cluster", "makerspace", "cluster"],
+        "status": ["operating", "planned", "closed"],
+        "region_iso": ["KZ-71", "KZ-75", "KZ-75"],
+        "region_name": ["Астана", "Алматы", "Алматы"],
+        "city": ["Астана", "Алматы", EVIL],
+        "opened_on": [date(2020, 5, 1), None, date(2018, 1, 2)],
+        "lat": [51.1, 43.2, 43.3],
+        "lon": [71.4, 76.9, 77.0],
+        "residents": [40, 10, None],
+        "floor_area_m2": [500.0, 120.0, 900.0],
+        "sectors": ["Музыка; Дизайн", "", "Музыка"],
+    }
+    base.update(over)
+    return pd.DataFrame(base)
+
+
+def names(lang: str) -> dict[str, str]:
+    return {c: c for c in CODES}
+
+
+def spec(fig) -> dict:
+    return json.loads(fig.to_json())
+
+
+def test_traces_outlines_then_one_circle_layer_per_type() -> None:
+    fig = hub_map(hub_rows(), Translator("en"), region_codes=CODES, region_names=names("en"))
+    kinds = [tr.type for tr in fig.data]
+    assert kinds == ["choroplethmap", "scattermap", "scattermap"]
+    outline = fig.data[0]
+    assert outline.geojson == geo.STATIC_URL_PATH  # the served file, not 150 KB inline
+    assert list(outline.locations) == CODES and outline.showscale is False
+    cluster, maker = fig.data[1], fig.data[2]
+    assert cluster.marker.color == HUB_TYPE_COLORS["cluster"]
+    assert maker.marker.color == HUB_TYPE_COLORS["makerspace"]
+    assert list(cluster.lat) == [51.1, 43.3] and list(maker.lon) == [76.9]
+    assert fig.layout.map.style == "white-bg"
+
+
+def test_offline_only_circles_no_urls() -> None:
+    """Other marker symbols make Plotly fetch icons from a CDN; tiles and fonts must not load."""
+    fig = hub_map(hub_rows(), Translator("kk"), region_codes=CODES, region_names=names("kk"))
+    for tr in fig.data[1:]:
+        assert tr.marker.symbol is None
+        assert "text" not in (tr.mode or "")
+    text = fig.to_json()
+    assert "http://" not in text and "https://" not in text
+    assert fig.layout.map.layers == ()
+
+
+def test_legend_names_type_and_count() -> None:
+    tr = Translator("ru")
+    fig = hub_map(
+        hub_rows(),
+        tr,
+        region_codes=CODES,
+        region_names=names("ru"),
+        counts={"cluster": 7, "makerspace": 1},
+    )
+    assert fig.data[1].name == t("ru", "hubs.legend_entry", type=t("ru", "hub_type.cluster"), n="7")
+    assert fig.data[2].name.startswith(t("ru", "hub_type.makerspace"))
+
+
+def test_user_text_is_escaped_in_hover() -> None:
+    fig = hub_map(hub_rows(), Translator("en"), region_codes=CODES, region_names=names("en"))
+    raw = fig.to_json()
+    assert EVIL not in raw
+    maker = fig.data[2]
+    assert maker.customdata[0][0] == "&lt;img src=x onerror=alert(1)&gt;"
+    cluster = fig.data[1]
+    assert cluster.customdata[1][4] == "&lt;img src=x onerror=alert(1)&gt;"  # the city
+
+
+def test_hover_is_formatted_in_the_language() -> None:
+    fig = hub_map(hub_rows(), Translator("ru"), region_codes=CODES, region_names=names("ru"))
+    row = list(fig.data[1].customdata[0])
+    assert row[1] == t("ru", "hub_type.cluster") and row[2] == t("ru", "hub_status.operating")
+    assert row[6] == Translator("ru").date(date(2020, 5, 1))
+    assert row[8] == "500 м²"
+    missing = list(fig.data[1].customdata[1])
+    assert missing[7] == "—"  # residents unknown
+    assert t("ru", "hubs.col_residents") in fig.data[1].hovertemplate
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_title_follows_language_and_size_measure(lang: str) -> None:
+    tr = Translator(lang)
+    a = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names(lang))
+    b = hub_map(
+        hub_rows(), tr, region_codes=CODES, region_names=names(lang), size_by="floor_area_m2"
+    )
+    assert a.layout.title.text == b.layout.title.text == t(lang, "hubs.map_title")
+    assert a.layout.title.subtitle.text == t(lang, "hubs.map_subtitle_residents")
+    assert b.layout.title.subtitle.text == t(lang, "hubs.map_subtitle_floor_area_m2")
+    assert a.layout.separators == tr.plotly_separators()
+
+
+def test_size_follows_the_chosen_measure() -> None:
+    df = hub_rows()
+    tr = Translator("en")
+    by_res = hub_map(df, tr, region_codes=CODES, region_names=names("en"), focus=["KZ-75"])
+    by_area = hub_map(
+        df,
+        tr,
+        region_codes=CODES,
+        region_names=names("en"),
+        focus=["KZ-75"],
+        size_by="floor_area_m2",
+    )
+    # hub 1 has the most residents, hub 3 the largest floor area
+    assert by_res.data[1].marker.size[0] == MAX_PX
+    assert by_area.data[1].marker.size[1] == MAX_PX
+    assert by_res.data[1].marker.size[1] == MIN_PX  # residents unknown
+
+
+def test_marker_sizes_are_area_proportional() -> None:
+    sizes = marker_sizes([100, 25, 0, None, float("nan")])
+    assert sizes[0] == MAX_PX and sizes[2:] == [MIN_PX] * 3
+    assert sizes[1] == pytest.approx(MIN_PX + (MAX_PX - MIN_PX) * 0.5)
+    assert marker_sizes([]) == [] and marker_sizes([None, 0]) == [MIN_PX, MIN_PX]
+    assert max(marker_sizes([1, 5], COUNTRY_MAX_PX)) == COUNTRY_MAX_PX
+
+
+def test_focus_zooms_in_and_shades_the_region() -> None:
+    tr = Translator("en")
+    country = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("en"))
+    almaty = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("en"), focus=["KZ-75"])
+    assert almaty.layout.map.zoom > country.layout.map.zoom + 4
+    lon0, lat0, lon1, lat1 = regions_bbox(["KZ-75"])
+    assert lat0 < almaty.layout.map.center.lat < lat1 and lon0 < almaty.layout.map.center.lon < lon1
+    z = dict(zip(almaty.data[0].locations, almaty.data[0].z))
+    assert z["KZ-75"] == 1 and sum(z.values()) == 1
+    assert country.layout.uirevision != almaty.layout.uirevision
+    # bigger circles once the hubs spread out
+    assert max(almaty.data[1].marker.size) == MAX_PX
+    assert max(country.data[1].marker.size) == COUNTRY_MAX_PX
+
+
+def test_fit_view_of_the_country() -> None:
+    center, zoom = fit_view(regions_bbox(CODES))
+    assert 47 < center["lat"] < 50 and 65 < center["lon"] < 69
+    assert 2.5 < zoom < 4.5
+    assert regions_bbox(["XX-00"]) == regions_bbox([])  # unknown codes: the whole country
+
+
+def test_no_points_says_so() -> None:
+    fig = hub_map(
+        hub_rows().iloc[0:0], Translator("kk"), region_codes=CODES, region_names=names("kk")
+    )
+    assert [tr.type for tr in fig.data] == ["choroplethmap"]
+    assert fig.layout.annotations[0].text == t("kk", "app.empty")
+
+
+def test_hubs_without_coordinates_are_left_off_the_map() -> None:
+    df = hub_rows(lat=[51.1, None, 43.3])
+    fig = hub_map(df, Translator("en"), region_codes=CODES, region_names=names("en"))
+    assert sum(len(tr.lat) for tr in fig.data[1:]) == 2
+    assert without_coordinates(df) == 1
+
+
+def test_same_input_same_figure() -> None:
+    tr = Translator("kk")
+    a = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("kk"))
+    b = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("kk"))
+    assert spec(a) == spec(b)
+
+
+def test_size_by_is_checked() -> None:
+    with pytest.raises(ValueError):
+        hub_map(hub_rows(), Translator("en"), region_codes=CODES, region_names={}, size_by="name")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_hubs_table_headers_and_values(lang: str) -> None:
+    tr = Translator(lang)
+    view = hubs_table(hub_rows(), tr)
+    assert list(view.columns)[0] == t(lang, "hubs.col_name")
+    assert view.iloc[0][t(lang, "hubs.col_type")] == t(lang, "hub_type.cluster")
+    assert view.iloc[1][t(lang, "hubs.col_opened")] == "—"
+    assert view.iloc[0][t(lang, "hubs.col_floor_area_unit")] == tr.num(500)
+    export = hubs_table(hub_rows(), tr, for_export=True)
+    assert list(export.columns) == list(view.columns)
+    assert export.iloc[0][t(lang, "hubs.col_opened")] == date(2020, 5, 1)
+    assert export[t(lang, "hubs.col_residents")].tolist()[:2] == [40, 10]
+    assert pd.isna(export[t(lang, "hubs.col_residents")].iloc[2])
+
+
+def test_totals() -> None:
+    by_type = pd.DataFrame(
+        {
+            "hub_type": ["cluster", "incubator"],
+            "hubs": [3, 2],
+            "residents": [10.0, 5.0],
+            "floor_area_m2": [100.0, 50.0],
+        }
+    )
+    assert hub_totals(by_type) == {"hubs": 5, "residents": 15.0, "floor_area_m2": 150.0}
+    assert hub_totals(by_type.iloc[0:0])["hubs"] == 0
+
+
+def test_the_demo_store_on_the_map(demo_store) -> None:
+    df = queries.run(demo_store, "hubs_for_map", lang="kk")
+    fig = hub_map(df, Translator("kk"), region_codes=CODES, region_names=names("kk"))
+    assert sum(len(tr.lat) for tr in fig.data[1:]) == len(df) == 200
+    assert {tr.legendgroup for tr in fig.data[1:]} == set(df["hub_type"])
+    # each circle is area-proportional to the residents of its hub
+    top = df["residents"].max()
+    for tr in fig.data[1:]:
+        part = df[df["hub_type"] == tr.legendgroup]
+        for size, residents in zip(tr.marker.size, part["residents"]):
+            expected = MIN_PX + (COUNTRY_MAX_PX - MIN_PX) * math.sqrt(residents / top)
+            assert size == pytest.approx(expected, abs=0.01)
