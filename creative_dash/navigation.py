@@ -27,6 +27,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("live", "pages/live.py", "nav.live", "nav.section_programme", ":material/co_present:"),
     PageSpec("vote", "pages/vote.py", "live.vote.nav_title", "nav.section_programme",
              ":material/how_to_vote:", hidden=True),
+    PageSpec("hubs", "pages/hubs.py", "nav.hubs", "nav.section_explore", ":material/hub:"),
+    PageSpec("programme", "pages/programme.py", "nav.programme", "nav.section_programme",
+             ":material/school:"),
     PageSpec("about", "pages/about.py", "nav.about", "nav.section_info", ":material/info:"),
 )
 

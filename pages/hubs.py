@@ -1,0 +1,144 @@
+"""Creative hubs: every hub on an offline map of the regions, with filters and a table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from creative_dash import ui
+from creative_dash.charts.hubs import hub_map
+from creative_dash.charts.maps import geojson_source
+from creative_dash.export import MIME, export_filename, to_csv_bytes, to_xlsx_bytes
+from creative_dash.queries.hubs import HUB_STATUSES, HUB_TYPES, SIZE_MEASURES
+from creative_dash.views_hubs import hub_totals, hubs_table, without_coordinates
+
+t = ui.tr()
+st.title(t("hubs.title"))
+st.caption(t("hubs.intro"))
+
+names = ui.region_names(t)
+region_codes = list(names)
+sidebar_region = ui.selected_region()
+sectors = ui.q("sectors")
+sector_names = dict(zip(sectors["code"], sectors[t.name_col()]))
+bounds = ui.q("hub_year_bounds").iloc[0]
+lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
+
+with st.container(key="hubs_filters"):
+    c1, c2, c3 = st.columns(3)
+    types = ui.url_multiselect(
+        t("hubs.filter_type"),
+        HUB_TYPES,
+        "hubs_type",
+        container=c1,
+        format_func=lambda v: t.enum("hub_type", v),
+        placeholder=t("hubs.placeholder_all"),
+    )
+    chosen_sectors = ui.url_multiselect(
+        t("hubs.filter_sector"),
+        list(sector_names),
+        "hubs_sector",
+        container=c2,
+        format_func=lambda v: sector_names.get(v, v),
+        placeholder=t("hubs.placeholder_all"),
+    )
+    chosen_regions = ui.url_multiselect(
+        t("hubs.filter_region"),
+        region_codes,
+        "hubs_region",
+        container=c3,
+        format_func=lambda v: names.get(v, v),
+        # Empty follows the sidebar's region (or all regions), and says so.
+        placeholder=(
+            t("hubs.placeholder_region_sidebar", region=names[sidebar_region])
+            if sidebar_region
+            else t("hubs.placeholder_region_all")
+        ),
+    )
+    c4, c5, c6 = st.columns(3)
+    statuses = ui.url_multiselect(
+        t("hubs.filter_status"),
+        HUB_STATUSES,
+        "hubs_status",
+        container=c4,
+        format_func=lambda v: t.enum("hub_status", v),
+        placeholder=t("hubs.placeholder_all"),
+    )
+    ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
+    years = c5.slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
+    ui.write_url("hubs_years", tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
+    size_by = ui.url_selectbox(
+        t("hubs.size_by"),
+        SIZE_MEASURES,
+        "hubs_size",
+        default="residents",
+        container=c6,
+        format_func=lambda v: t("hubs.size_" + v),
+    )
+
+focus = chosen_regions or ([sidebar_region] if sidebar_region else [])
+year_from, year_to = int(years[0]), int(years[1])
+filters = {
+    "regions": focus,
+    "types": types,
+    "sectors": chosen_sectors,
+    "statuses": statuses,
+    "year_from": year_from,
+    "year_to": year_to,
+    # Hubs without an opening date are shown only while the year filter is not narrowed.
+    "include_undated": (year_from, year_to) == (lo, hi),
+}
+hubs = ui.q("hubs_for_map", lang=t.lang, **filters)
+by_type = ui.q("hubs_by_type", **filters)
+totals = hub_totals(by_type)
+
+st.caption(
+    t("hubs.showing_regions", regions=", ".join(names[c] for c in focus))
+    if focus
+    else t("hubs.showing_all")
+)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("hubs.metric_hubs"), t.num(totals["hubs"]))
+m2.metric(t("hubs.metric_residents"), t.num(totals["residents"]))
+m3.metric(t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"])))
+
+fig = hub_map(
+    hubs,
+    t,
+    region_codes=region_codes,
+    region_names=names,
+    size_by=size_by,
+    focus=focus,
+    counts=dict(zip(by_type["hub_type"], by_type["hubs"])),
+    geojson=geojson_source(),
+)
+ui.plotly(fig, key="hubs_map")
+st.caption(t("hubs.map_note"))
+if totals_missing := without_coordinates(hubs):
+    st.caption(t("hubs.no_coordinates", n=t.num(totals_missing)))
+
+st.subheader(t("hubs.table_title"))
+st.dataframe(hubs_table(hubs, t), hide_index=True, width="stretch", key="hubs_table")
+
+export = hubs_table(hubs, t, for_export=True)
+region_part = ",".join(focus) or None
+d1, d2 = st.columns(2, width=520)
+d1.download_button(
+    t("export.csv"),
+    data=lambda: to_csv_bytes(export),
+    mime=MIME["csv"],
+    help=t("export.csv_help"),
+    file_name=export_filename("hubs", region_part, (year_from, year_to), "csv"),
+    key="hubs_dl_csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
+d2.download_button(
+    t("export.xlsx"),
+    data=lambda: to_xlsx_bytes(export, t("hubs.sheet")),
+    mime=MIME["xlsx"],
+    help=t("export.xlsx_help"),
+    file_name=export_filename("hubs", region_part, (year_from, year_to), "xlsx"),
+    key="hubs_dl_xlsx",
+    on_click="ignore",
+    icon=":material/download:",
+)

@@ -1,0 +1,131 @@
+"""The Creative hubs page under AppTest: renders in every language, filters by widget key and
+URL change the map's data, the sidebar region narrows and zooms the map."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from creative_dash.i18n import KAZAKH_LETTERS, t
+from tests.app.apptest import open_page, page_text
+
+
+def map_spec(at) -> dict:
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.spec)
+
+
+def points(spec: dict) -> int:
+    return sum(len(tr["lat"]) for tr in spec["data"] if tr["type"] == "scattermap")
+
+
+def types_on_map(spec: dict) -> set[str]:
+    return {tr["legendgroup"] for tr in spec["data"] if tr["type"] == "scattermap"}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_renders_in_each_language(demo_db, lang):
+    at = open_page("hubs", lang)
+    assert not at.exception
+    assert at.title[0].value == t(lang, "hubs.title")
+    spec = map_spec(at)
+    assert [tr["type"] for tr in spec["data"]][0] == "choroplethmap"
+    assert points(spec) == 200
+    assert spec["layout"]["map"]["style"] == "white-bg"
+    assert spec["data"][0]["geojson"] == "app/static/kz_regions.geojson"
+    assert spec["layout"]["title"]["text"] == t(lang, "hubs.map_title")
+    assert spec["layout"]["title"]["subtitle"]["text"] == t(lang, "hubs.map_subtitle_residents")
+    assert len(at.dataframe[0].value) == 200
+    assert t(lang, "hubs.col_name") in at.dataframe[0].value.columns
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")]
+    assert t(lang, "hubs.showing_all") in page_text(at)
+    if lang == "kk":
+        text = page_text(at) + " ".join(tr.get("name", "") for tr in spec["data"])
+        assert set(text) & KAZAKH_LETTERS
+        assert "Makerspace" not in text and "Hubs" not in text
+
+
+def test_type_filter_by_widget_key_changes_the_map(demo_store):
+    expected = demo_store.scalar("SELECT count(*) FROM hubs WHERE hub_type = 'makerspace'")
+    at = open_page("hubs", "en")
+    at.multiselect(key="hubs_type").set_value(["makerspace"]).run()
+    assert not at.exception
+    spec = map_spec(at)
+    assert types_on_map(spec) == {"makerspace"}
+    assert points(spec) == expected
+    assert len(at.dataframe[0].value) == expected
+    assert at.query_params["hubs_type"] in ("makerspace", ["makerspace"])
+
+
+def test_sector_status_and_years_by_widget_key(demo_store):
+    expected = demo_store.scalar(
+        "SELECT count(*) FROM hubs h WHERE status = 'operating' "
+        "AND year(opened_on) BETWEEN 2019 AND 2022 AND EXISTS (SELECT 1 FROM hub_sectors s "
+        "WHERE s.hub_id = h.hub_id AND s.sector_code = 'music')"
+    )
+    at = open_page("hubs", "ru")
+    at.multiselect(key="hubs_sector").set_value(["music"]).run()
+    at.multiselect(key="hubs_status").set_value(["operating"]).run()
+    at.slider(key="hubs_years").set_value((2019, 2022)).run()
+    assert not at.exception
+    assert 0 < points(map_spec(at)) == expected
+    assert at.query_params["hubs_years"] in ("2019-2022", ["2019-2022"])
+
+
+def test_size_selector_changes_title_and_sizes(demo_db):
+    at = open_page("hubs", "en")
+    before = map_spec(at)
+    at.selectbox(key="hubs_size").set_value("floor_area_m2").run()
+    after = map_spec(at)
+    assert after["layout"]["title"]["subtitle"]["text"] == t(
+        "en", "hubs.map_subtitle_floor_area_m2"
+    )
+    assert before["data"][1]["marker"]["size"] != after["data"][1]["marker"]["size"]
+
+
+def test_filters_are_read_from_the_url(demo_store):
+    expected = demo_store.scalar(
+        "SELECT count(*) FROM hubs WHERE hub_type IN ('incubator', 'art_centre') "
+        "AND region_iso = 'KZ-79'"
+    )
+    at = open_page("hubs", "kk", hubs_type="incubator,art_centre", hubs_region="KZ-79")
+    assert not at.exception
+    spec = map_spec(at)
+    assert types_on_map(spec) <= {"incubator", "art_centre"}
+    assert points(spec) == expected
+
+
+def test_sidebar_region_narrows_and_zooms(demo_store):
+    expected = demo_store.scalar("SELECT count(*) FROM hubs WHERE region_iso = 'KZ-75'")
+    country = map_spec(open_page("hubs", "en"))
+    at = open_page("hubs", "en", region="KZ-75")
+    assert not at.exception
+    spec = map_spec(at)
+    assert points(spec) == expected < 200
+    assert spec["layout"]["map"]["zoom"] > country["layout"]["map"]["zoom"] + 4
+    assert 43.0 < spec["layout"]["map"]["center"]["lat"] < 43.5
+    name = demo_store.scalar("SELECT name_en FROM regions WHERE iso_code = 'KZ-75'")
+    assert t("en", "hubs.showing_regions", regions=name) in page_text(at)
+    # the page's own region filter takes over from the sidebar
+    at.multiselect(key="hubs_region").set_value(["KZ-71", "KZ-79"]).run()
+    both = demo_store.scalar("SELECT count(*) FROM hubs WHERE region_iso IN ('KZ-71', 'KZ-79')")
+    assert points(map_spec(at)) == both
+
+
+def test_escaped_hub_name_in_the_map(demo_store):
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET name = '<img src=x onerror=alert(1)>' WHERE hub_id = 5")
+    at = open_page("hubs", "en")
+    raw = at.get("plotly_chart")[0].proto.spec
+    assert "<img src=x" not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw
+
+
+def test_no_hub_matches(demo_db):
+    at = open_page("hubs", "en", hubs_region="KZ-75", hubs_type="incubator", hubs_status="closed")
+    assert not at.exception
+    spec = map_spec(at)
+    assert points(spec) == 0
+    assert spec["layout"]["annotations"][0]["text"] == t("en", "app.empty")

@@ -1,0 +1,124 @@
+"""The Training programme page under AppTest: renders in every language with the programme's
+real facts, filters by widget key change the recommendation charts, the sidebar region narrows
+the page (and the per-region comparisons mark it)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from creative_dash.i18n import KAZAKH_LETTERS, t
+from tests.app.apptest import open_page, page_text
+
+
+def by_title(at, title: str) -> dict:
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if spec["layout"]["title"]["text"] == title:
+            return spec
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def bars_total(spec: dict) -> int:
+    return int(sum(sum(tr["x"]) for tr in spec["data"] if tr["type"] == "bar"))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_renders_in_each_language(demo_store, lang):
+    at = open_page("programme", lang)
+    assert not at.exception
+    assert at.title[0].value == t(lang, "programme.title")
+    text = page_text(at)
+    row = demo_store.query("SELECT * FROM programmes").iloc[0]
+    assert row[f"venue_{lang}"] in text and row[f"organisers_{lang}"] in text
+    assert t(lang, "programme.sessions_demo") in text
+    assert t(lang, "programme.showing_all") in text
+    participation = by_title(at, t(lang, "programme.participation_title"))
+    assert len(participation["data"][0]["y"]) == 20
+    assert participation["layout"]["title"]["subtitle"]["text"] == t(
+        lang, "programme.participation_subtitle", present=20, total=20
+    )
+    assert bars_total(participation) == demo_store.scalar("SELECT count(*) FROM participants")
+    assert len(at.get("plotly_chart")) == 8
+    assert len(at.dataframe) == 3  # sessions, recommendations, top initiatives
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")] * 2
+    if lang == "kk":
+        assert set(text) & KAZAKH_LETTERS
+        assert "Participants" not in text and "Recommendations" not in text
+
+
+def test_overdue_count_is_shown(demo_store):
+    expected = demo_store.scalar(
+        "SELECT count(*) FROM recommendations WHERE follow_up_date < $d "
+        "AND status NOT IN ('implemented', 'rejected')",
+        {"d": date.today()},
+    )
+    at = open_page("programme", "en")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("en", "programme.metric_overdue")] == f"{expected:,}"
+    table = at.dataframe[1].value
+    flagged = table[t("en", "programme.col_overdue")].str.startswith("⚠").sum()
+    assert flagged == expected
+
+
+def test_status_filter_by_widget_key_changes_the_chart(demo_store):
+    expected = demo_store.scalar(
+        "SELECT count(*) FROM recommendations WHERE status = 'implemented'"
+    )
+    at = open_page("programme", "ru")
+    title = t("ru", "programme.rec_category_title")
+    before = by_title(at, title)
+    assert len([tr for tr in before["data"] if tr["type"] == "bar"]) == 5
+    at.multiselect(key="prog_rec_status").set_value(["implemented"]).run()
+    assert not at.exception
+    after = by_title(at, title)
+    bars = [tr for tr in after["data"] if tr["type"] == "bar"]
+    assert [b["name"] for b in bars] == [t("ru", "rec_status.implemented")]
+    assert bars_total(after) == expected
+    assert len(at.dataframe[1].value) == expected
+    assert at.query_params["prog_rec_status"] in ("implemented", ["implemented"])
+
+
+def test_category_filter_from_the_url(demo_store):
+    expected = demo_store.scalar("SELECT count(*) FROM recommendations WHERE category = 'tax'")
+    at = open_page("programme", "kk", prog_rec_category="tax")
+    assert not at.exception
+    assert bars_total(by_title(at, t("kk", "programme.rec_category_title"))) == expected
+
+
+def test_sidebar_region_narrows_the_page(demo_store):
+    name = demo_store.scalar("SELECT name_en FROM regions WHERE iso_code = 'KZ-71'")
+    n_recs = demo_store.scalar("SELECT count(*) FROM recommendations WHERE region_iso = 'KZ-71'")
+    n_part = demo_store.scalar("SELECT count(*) FROM participants WHERE region_iso = 'KZ-71'")
+    n_init = demo_store.scalar(
+        "SELECT count(*) FROM initiatives WHERE from_programme AND region_iso = 'KZ-71'"
+    )
+    at = open_page("programme", "en", region="KZ-71")
+    assert not at.exception
+    assert t("en", "programme.showing_region", region=name) in page_text(at)
+    assert len(at.dataframe[1].value) == n_recs
+    assert set(at.dataframe[1].value[t("en", "programme.col_region")]) == {name}
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("en", "programme.metric_participants")] == str(n_part)
+    assert metrics[t("en", "programme.metric_initiatives")] == str(n_init)
+    recs = by_title(at, t("en", "programme.rec_category_title"))
+    assert bars_total(recs) == n_recs
+    # the comparisons keep every region and mark the selected one
+    participation = by_title(at, t("en", "programme.participation_title"))
+    assert len(participation["data"][0]["y"]) == 20
+    assert f"▶ {name}" in participation["data"][0]["y"]
+
+
+def test_escaped_recommendation_text_in_the_timeline(demo_store):
+    with demo_store.transaction() as cur:
+        cur.execute(
+            "UPDATE recommendations SET text = '<img src=x onerror=alert(1)>' "
+            "WHERE recommendation_id = (SELECT min(recommendation_id) FROM recommendations "
+            "WHERE follow_up_date IS NOT NULL)"
+        )
+    at = open_page("programme", "en")
+    raw = "".join(el.proto.spec for el in at.get("plotly_chart"))
+    assert "<img src=x" not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw
