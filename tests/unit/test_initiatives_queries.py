@@ -109,8 +109,25 @@ def test_search_finds_titles_with_special_characters(demo_store):
     assert count(demo_store, search="0% f") == 1
 
 
-def test_like_pattern_escapes():
-    assert iq.like_pattern("a%b_c\\") == "%a\\%b\\_c\\\\%"
+def test_search_regex_quotes_everything():
+    assert iq.search_regex("a.b") == "(?i)\\Qa.b\\E"
+    assert iq.search_regex("x\\Ey") == "(?i)\\Qx\\E\\\\E\\Qy\\E"
+
+
+@pytest.mark.parametrize(
+    ("title", "hit", "miss"),
+    [
+        ("Grant (50%) [a.b] \\E* ^$ | + ?", "(50%) [a.b] \\e*", "[a-b]"),
+        ("Көрме «Өнер» 2025", "«ӨНЕР» 2025", "Онер"),
+        ("O'Brien_studio", "o'brien_", "o'brien%"),
+        ("tab\there", "b\th", ".*"),
+    ],
+)
+def test_search_matches_literally(demo_store, title, hit, miss):
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE initiatives SET title = $t WHERE initiative_id = 11", {"t": title})
+    assert count(demo_store, search=hit) == 1
+    assert count(demo_store, search=miss) == 0
 
 
 def test_sort_allow_list_rejects_unknown_columns(demo_store):
