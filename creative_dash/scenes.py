@@ -19,9 +19,13 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from creative_dash import region_stats
 from creative_dash.charts import initiatives as initiative_charts
+from creative_dash.charts import maps
+from creative_dash.charts import overview as overview_charts
 from creative_dash.charts.base import esc
 from creative_dash.charts.live import (
+    PRESENTER_HEIGHT,
     initiatives_per_year_figure,
     poll_results_figure,
     presenter_layout,
@@ -181,6 +185,12 @@ register(Scene("ranking", "live.scene.ranking", (METRIC, PERIOD), _ranking_figur
 register(Scene("per_year", "live.scene.per_year", (REGION,), _per_year_figure))
 
 
+def _add_subtitle(fig: go.Figure, text: str) -> None:
+    """Say which filter the slide shows, after the builder's own subtitle if it has one."""
+    own = fig.layout.title.subtitle.text if fig.layout.title.subtitle else None
+    fig.update_layout(title_subtitle_text=f"{own} · {esc(text)}" if own else esc(text))
+
+
 # -- scenes over the other pages' builders ----------------------------------------------------
 # These reuse the Initiatives page's queries and charts as they are; the presenter look is
 # applied on top by figure(presenter=True).
@@ -202,14 +212,14 @@ BY = Param("by", "live.param.by", _by_options)
 def _status_by_year(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     df = run("initiatives_status_by_year", **_regions_filter(params["region"]))
     fig = initiative_charts.status_by_year(df, t)
-    fig.update_layout(title={"subtitle": {"text": esc(_region_options(run, t)[params["region"]])}})
+    _add_subtitle(fig, _region_options(run, t)[params["region"]])
     return fig
 
 
 def _budget_by_region(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     df = run("initiatives_by_region", **_years_filter(params["period"]))
     fig = initiative_charts.budget_by_region(df, t, region_names(run, t))
-    fig.update_layout(title={"subtitle": {"text": esc(_period_options(run, t)[params["period"]])}})
+    _add_subtitle(fig, _period_options(run, t)[params["period"]])
     return fig
 
 
@@ -223,13 +233,83 @@ def _jobs_per_million(run: Runner, t: Translator, params: Mapping[str, str]) -> 
         sectors = run("sectors")
         names = dict(zip(sectors["code"], sectors[t.name_col()], strict=True))
     fig = initiative_charts.jobs_per_million(df, t, names, by)
-    fig.update_layout(title={"subtitle": {"text": esc(_period_options(run, t)[params["period"]])}})
+    _add_subtitle(fig, _period_options(run, t)[params["period"]])
     return fig
 
 
 register(Scene("status_by_year", "live.scene.status_by_year", (REGION,), _status_by_year))
 register(Scene("budget_by_region", "live.scene.budget_by_region", (PERIOD,), _budget_by_region))
 register(Scene("jobs_per_million", "live.scene.jobs_per_million", (BY, PERIOD), _jobs_per_million))
+
+
+# Overview page: the national map and the mixes, for one year or the whole period.
+def _overview_years(period: str) -> tuple[int, int] | None:
+    return None if period == "all" else (int(period), int(period))
+
+
+def _map_metric_options(run: Runner, t: Translator) -> dict[str, str]:
+    return {m.code: m.label(t) for m in region_stats.METRICS}
+
+
+MAP_METRIC = Param("metric", "live.param.metric", _map_metric_options)
+
+
+def _national_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    metric = region_stats.METRIC_BY_CODE[params["metric"]]
+    df = run("region_metrics", years=_overview_years(params["period"]))
+    title = t(
+        "overview.map_chart_title",
+        metric=metric.label(t),
+        period=_period_options(run, t)[params["period"]],
+    )
+    # Fitted to the presenter's chart area (a 1920 px screen, the join panel not shown).
+    return maps.national_map(
+        df,
+        metric,
+        t,
+        geojson=maps.geojson_source(),
+        title=title,
+        fit_width=1500,
+        # The zoom fits the map's own area: the slide's height less title, legend and scale.
+        height=PRESENTER_HEIGHT - 120,
+    )
+
+
+def _mix(query_name: str, builder: Callable[..., go.Figure], title_key: str) -> Builder:
+    def build(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+        df = run(query_name, years=_overview_years(params["period"]))
+        fig = builder(df, t, title=t(title_key))
+        _add_subtitle(fig, _period_options(run, t)[params["period"]])
+        return fig
+
+    return build
+
+
+register(Scene("national_map", "live.scene.national_map", (MAP_METRIC, PERIOD), _national_map))
+register(
+    Scene(
+        "sector_mix",
+        "live.scene.sector_mix",
+        (PERIOD,),
+        _mix("overview_sector_mix", overview_charts.sector_bars, "overview.sector_title"),
+    )
+)
+register(
+    Scene(
+        "funding_mix",
+        "live.scene.funding_mix",
+        (PERIOD,),
+        _mix("overview_funding_mix", overview_charts.funding_bars, "overview.funding_title"),
+    )
+)
+register(
+    Scene(
+        "sdg_goals",
+        "live.scene.sdg_goals",
+        (PERIOD,),
+        _mix("overview_sdg_counts", overview_charts.sdg_bars, "overview.sdg_title"),
+    )
+)
 
 
 def default_params(name: str, run: Runner, t: Translator) -> dict[str, Any]:

@@ -23,6 +23,10 @@ PRESENTER_HEIGHT = 860
 
 def presenter_layout(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figure:
     """Enlarge every text of ``fig`` for a projector (works on any builder's figure)."""
+    if fig.layout.title.text:
+        # Builders wrap long titles for phones; a projector has the width for one line. (User
+        # text in titles is escaped, so every "<br>" here is a builder's own line break.)
+        fig.update_layout(title_text=fig.layout.title.text.replace("<br>", " "))
     fig.update_layout(
         font={"size": PRESENTER_FONT},
         title={
