@@ -21,6 +21,28 @@ from creative_dash.store import Store, open_store
 
 log = logging.getLogger("creative_dash")
 
+
+def _leave_pages_directory_mode() -> None:
+    """Make deep links work on a freshly started server.
+
+    With a ``pages/`` folder next to app.py, Streamlit runs a page file on its own (its old
+    multipage mode: no sidebar, no language, file names as menu) for any request that comes
+    before some session has run app.py's ``st.navigation``. That is exactly what happens when a
+    shared link such as ``/region?region=KZ-79`` is the first request after a restart. This
+    module is imported by every page and by app.py, once per process: it switches the mode off
+    and, if the current run is such a page-on-its-own run, reruns it through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    in_old_mode = PagesManager.uses_pages_directory is True
+    PagesManager.uses_pages_directory = False
+    if in_old_mode and get_script_run_ctx() is not None:
+        st.rerun()
+
+
+_leave_pages_directory_mode()
+
 LANG_KEY = "lang"
 REGION_KEY = "region"
 YEARS_KEY = "years"
