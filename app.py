@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -13,18 +14,20 @@ from creative_dash.store import StoreError
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 log = logging.getLogger("creative_dash.app")
-
-st.set_page_config(page_title="Creative Kazakhstan", page_icon=":material/palette:",
-                   layout="wide", initial_sidebar_state="auto")
+ROOT = Path(__file__).resolve().parent
+FAVICON = ROOT / "static" / "favicon.png"
 
 t = Translator(ui.current_lang())
+# A local icon: an emoji or material icon here would be fetched from a CDN as the favicon.
+st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON),
+                   layout="wide", initial_sidebar_state="auto")
 try:
     lang, region, years = ui.sidebar()
     t = Translator(lang)
     pages: dict[str, list[st.Page]] = {}
     page_by_key = {}
     for spec in PAGES:
-        page = st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.key,
+        page = st.Page(str(ROOT / spec.path), title=t(spec.title_key), icon=spec.icon, url_path=spec.key,
                        default=spec.key == DEFAULT_PAGE,
                        visibility="hidden" if spec.hidden else "visible")
         pages.setdefault(t(spec.section_key), []).append(page)

@@ -263,3 +263,17 @@ def url_number_input(label: str, key: str, *, min_value: int, max_value: int, de
                                    key=key, **kw)
     write_url(key, int(value), default, str)
     return int(value)
+
+
+def page(key: str) -> Any:
+    """The ``st.Page`` that app.py registered for a navigation key (e.g. ``"region"``).
+
+    Switching by Page object rather than by file path works wherever the app is entered from
+    (AppTest enters through tests/app/entry.py)."""
+    return st.session_state["_pages"][key]
+
+
+def switch_page(key: str, **query_params: str) -> None:
+    """Open another page of the app, carrying the language and the given URL parameters."""
+    params = {"lang": current_lang(), **query_params}
+    st.switch_page(page(key), query_params=params)

@@ -14,7 +14,6 @@ from creative_dash.queries.overview import FUNDING_ORDER, STATUS_ORDER
 from creative_dash.region_stats import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
 from creative_dash.views_overview import card_rows, kpi_cards, period_text, population_caption
 
-REGION_PAGE = "pages/region.py"
 OPEN_KEY = "_ov_open_region"  # set by the map or the picker callbacks, read below
 
 t = ui.tr()
@@ -44,7 +43,7 @@ def _on_pick() -> None:
 
 target = st.session_state.pop(OPEN_KEY, None)
 if target:
-    st.switch_page(REGION_PAGE, query_params={"lang": t.lang, "region": target})
+    ui.switch_page("region", region=target)
 
 with st.container(key="ov_main"):
     st.title(t("overview.title"))

@@ -10,19 +10,21 @@ from creative_dash.navigation import DEFAULT_PAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
+ENTRY = str(Path(__file__).resolve().parent / "entry.py")  # runs app.py; see entry.py
 TIMEOUT = 60
 
 
 def open_page(page: str, lang: str = "kk", **query: str) -> AppTest:
     """Run app.py, then switch to ``pages/<page>.py`` with the given query parameters."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
     at.query_params["lang"] = lang
     for k, v in query.items():
         at.query_params[k] = v
+    if page != DEFAULT_PAGE:
+        # Before the first run a page is known by its file name, as a browser's /<page> is:
+        # every page's url_path is its file's stem (tests/unit/test_navigation.py).
+        at.switch_page(f"../../pages/{page}.py")
     at.run()
-    if page != DEFAULT_PAGE:  # the first run shows the default page
-        at.switch_page(f"pages/{page}.py")
-        at.run()
     return at
 
 
