@@ -251,7 +251,14 @@ def national_map(
     center, zoom = view_for_bbox(national_bbox(), fit_width, height - 130)
     fig.update_layout(
         map={"style": MAP_STYLE, "center": center, "zoom": round(zoom, 2)},
-        legend={"y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        # inside the map, bottom left (over the Caspian): clear of a title on two lines
+        legend={
+            "y": 0.01,
+            "yanchor": "bottom",
+            "x": 0.01,
+            "xanchor": "left",
+            "bgcolor": "rgba(255,255,255,0.85)",
+        },
         # keeps the user's pan and zoom when a filter or the metric changes
         uirevision="national-map",
     )

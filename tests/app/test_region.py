@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
-from tests.app.apptest import APP, TIMEOUT, open_page, page_text
+from tests.app.apptest import open_page, page_text
 
 
 def _peer_table(at) -> str:
@@ -62,10 +61,6 @@ def test_rank_in_words_follows_the_peer_group(demo_db):
     assert not at.exception
     assert at.selectbox(key="rg_peers").value == "all"
     assert "из 20 регионов" in _peer_table(at)
-    # While the pages live in a directory named pages/, AppTest reruns a page file without
-    # app.py (Streamlit's pages/ fallback), so the sidebar's region is not drawn and not sent
-    # back: set it again, as the browser's sidebar keeps it.
-    at.session_state["region"] = "KZ-35"
     at.selectbox(key="rg_peers").set_value("kind").run()
     assert not at.exception
     assert "из 17 областей" in _peer_table(at)
@@ -92,13 +87,8 @@ def test_no_region_asks_to_pick_one(demo_db):
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_unknown_code_is_explained(demo_db, lang):
-    # Opened straight on the region page, as a browser does with /region?region=KZ-99
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/region.py")
-    at.query_params["region"] = "KZ-99"
-    at.run()
+    # opened straight on the region page, as a browser does with /region?region=KZ-99
+    at = open_page("region", lang, region="KZ-99")
     assert not at.exception
     errors = [e.value for e in at.error]
     assert errors == [t(lang, "region.unknown_code", code="KZ-99")]
@@ -106,11 +96,6 @@ def test_unknown_code_is_explained(demo_db, lang):
 
 
 def test_a_hostile_code_is_not_echoed(demo_db):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page("pages/region.py")
-    at.query_params["region"] = "<img src=x onerror=alert(1)>"
-    at.run()
+    at = open_page("region", "en", region="<img src=x onerror=alert(1)>")
     assert not at.exception
     assert [e.value for e in at.error] == [t("en", "region.unknown_code", code="?")]
