@@ -46,6 +46,7 @@ _leave_pages_directory_mode()
 LANG_KEY = "lang"
 REGION_KEY = "region"
 YEARS_KEY = "years"
+REJECTED_KEY = "_rejected_url_values"
 
 
 # -- store and cached queries ------------------------------------------------------------------
@@ -118,6 +119,8 @@ def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> 
             value = parse(raw)
         except (ValueError, TypeError, KeyError):
             value = None
+            # kept so a page can say what was wrong with the link (see rejected_url_value)
+            st.session_state.setdefault(REJECTED_KEY, {})[key] = raw[0]
     st.session_state[key] = default if value is None else value
 
 
@@ -277,3 +280,13 @@ def switch_page(key: str, **query_params: str) -> None:
     """Open another page of the app, carrying the language and the given URL parameters."""
     params = {"lang": current_lang(), **query_params}
     st.switch_page(page(key), query_params=params)
+
+
+def rejected_url_value(key: str) -> str | None:
+    """The value a link gave for ``key`` that the widget could not accept (e.g. an unknown
+    region code), or None."""
+    return st.session_state.get(REJECTED_KEY, {}).get(key)
+
+
+def forget_rejected_url_value(key: str) -> None:
+    st.session_state.get(REJECTED_KEY, {}).pop(key, None)

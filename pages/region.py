@@ -57,25 +57,10 @@ names = ui.region_names(t)
 
 
 def _requested_code() -> str | None:
-    """The region code the page's URL asked for. The sidebar drops a code it does not know from
-    ``st.query_params`` before pages run, so the URL's first value is read from the session's
-    query-parameter state (kept by Streamlit for seeding widgets)."""
+    """The region code the page's URL asked for: the URL's value, or the one the sidebar
+    rejected as unknown (it drops such a code from the URL before pages run)."""
     value = st.query_params.get(ui.REGION_KEY)
-    if value:
-        return str(value)
-    try:
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        if ctx is None:
-            return None
-        with ctx.session_state.query_params() as qp:
-            initial = qp.get_initial_value(ui.REGION_KEY)
-    except (AttributeError, ImportError):  # an internal API: without it, no message
-        return None
-    if isinstance(initial, list):
-        initial = initial[0] if initial else None
-    return str(initial) if initial else None
+    return str(value) if value else ui.rejected_url_value(ui.REGION_KEY)
 
 
 def _on_pick() -> None:
@@ -84,6 +69,7 @@ def _on_pick() -> None:
     if code in codes:
         st.session_state[ui.REGION_KEY] = code
         st.query_params[ui.REGION_KEY] = code
+        ui.forget_rejected_url_value(ui.REGION_KEY)
     st.session_state["rg_pick"] = ""
 
 
