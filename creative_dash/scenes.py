@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from creative_dash import region_stats
+from creative_dash.charts import hubs as hub_charts
 from creative_dash.charts import initiatives as initiative_charts
 from creative_dash.charts import maps
 from creative_dash.charts import overview as overview_charts
+from creative_dash.charts import programme as programme_charts
 from creative_dash.charts.base import esc
 from creative_dash.charts.live import (
     PRESENTER_HEIGHT,
@@ -310,6 +313,56 @@ register(
         _mix("overview_sdg_counts", overview_charts.sdg_bars, "overview.sdg_title"),
     )
 )
+
+
+# Training programme page: participation, competency gains, satisfaction, recommendations.
+def _participation(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    return programme_charts.participation_bars(run("participation_by_region", lang=t.lang), t)
+
+
+def _competency_gains(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    return programme_charts.competency_dumbbell(
+        run("competency_gains", lang=t.lang),
+        t,
+        label_col="competency_name",
+        title=t("programme.comp_by_competency"),
+    )
+
+
+def _satisfaction(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    return programme_charts.satisfaction_bars(run("satisfaction_distribution"), t)
+
+
+def _recommendations(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    # "Overdue" is judged on the day shown; the date is part of the cached query's key.
+    df = run("recommendations_by_category", today=date.today())
+    return programme_charts.recommendations_by_category_bars(df, t)
+
+
+register(Scene("participation", "live.scene.participation", (), _participation))
+register(Scene("competency_gains", "live.scene.competency_gains", (), _competency_gains))
+register(Scene("satisfaction", "live.scene.satisfaction", (), _satisfaction))
+register(Scene("recommendations", "live.scene.recommendations", (), _recommendations))
+
+
+# Creative hubs page: the hubs on the map, the whole country or one region.
+def _hub_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
+    names = region_names(run, t)
+    focus = [] if params["region"] == "all" else [params["region"]]
+    df = run("hubs_for_map", lang=t.lang, regions=focus or None)
+    fig = hub_charts.hub_map(
+        df,
+        t,
+        region_codes=list(names),
+        region_names=names,
+        focus=focus,
+        geojson=maps.geojson_source(),
+    )
+    _add_subtitle(fig, _region_options(run, t)[params["region"]])
+    return fig
+
+
+register(Scene("hub_map", "live.scene.hub_map", (REGION,), _hub_map))
 
 
 def default_params(name: str, run: Runner, t: Translator) -> dict[str, Any]:

@@ -38,6 +38,13 @@ def presenter_layout(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figur
         height=height,
         margin={"t": 140, "l": 20, "r": 40, "b": 20},
     )
+    legend = fig.layout.legend
+    if legend.orientation == "v" and legend.yanchor == "bottom":
+        # A legend stacked above the plot (a phone layout) would run into the large title: one
+        # row fits the projector's width.
+        fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"})
+    if _legend_shown(fig) and (legend.yanchor in (None, "bottom")) and (legend.y or 1) >= 1:
+        fig.update_layout(margin={"t": 190})  # room for the legend row under the subtitle
     fig.update_xaxes(tickfont={"size": PRESENTER_FONT}, title={"font": {"size": PRESENTER_FONT}})
     fig.update_yaxes(tickfont={"size": PRESENTER_FONT}, title={"font": {"size": PRESENTER_FONT}})
     fig.for_each_trace(
@@ -46,6 +53,13 @@ def presenter_layout(fig: go.Figure, height: int = PRESENTER_HEIGHT) -> go.Figur
     for ann in fig.layout.annotations or ():
         ann.update(font={"size": PRESENTER_FONT + 4})
     return fig
+
+
+def _legend_shown(fig: go.Figure) -> bool:
+    """Whether Plotly draws a legend: asked for, or by default with two or more named traces."""
+    if fig.layout.showlegend is not None:
+        return bool(fig.layout.showlegend)
+    return sum(1 for tr in fig.data if tr.showlegend is not False and tr.name) > 1
 
 
 def _counts(results: pd.DataFrame, answers: list[str]) -> list[int]:
