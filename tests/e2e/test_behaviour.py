@@ -1,0 +1,149 @@
+"""What AppTest cannot show: the overview map as the browser draws it, a click on the map, a
+region opened by its URL, a filter changing the map. Each test runs only once its page is in
+navigation.PAGES. Elements are found by their keys: ``ov_map`` (the overview map), ``years``
+(the sidebar's year range)."""
+
+from __future__ import annotations
+
+import pytest
+
+from creative_dash.navigation import PAGES
+from tests.e2e.browser import AppTab, page_path
+
+KEYS = {spec.key for spec in PAGES}
+pytestmark = pytest.mark.e2e
+needs_overview = pytest.mark.skipif("overview" not in KEYS, reason="no overview page yet")
+needs_region = pytest.mark.skipif("region" not in KEYS, reason="no region page yet")
+
+ASTANA, SHYMKENT = "KZ-71", "KZ-79"
+OV_MAP = ".st-key-ov_map .js-plotly-plot"
+
+# The overview map's traces as the browser holds them (gd.data is what Plotly drew).
+MAP_TRACES_JS = f"""
+() => {{
+  const gd = document.querySelector("{OV_MAP}");
+  return gd.data.map((tr) => ({{type: tr.type, name: tr.name || '',
+    locations: tr.locations || [], z: tr.z || [], lat: tr.lat || [], lon: tr.lon || [],
+    custom: (tr.customdata || []).map((c) => Array.isArray(c) ? c[0] : c)}}));
+}}
+"""
+# How many regions of the first choropleth trace MapLibre drew: Plotly's rendered features carry
+# the shape's centroid ("ct"), one per region (a shape split over tiles is counted once).
+RENDERED_REGIONS_JS = f"""
+() => {{
+  const gd = document.querySelector("{OV_MAP}");
+  const trace = gd._fullData.find((tr) => tr.type === 'choroplethmap');
+  const map = gd._fullLayout.map._subplot.map;
+  const layer = `plotly-trace-layer-${{trace.uid}}-fill`;
+  const shapes = new Set(map.queryRenderedFeatures({{layers: [layer]}})
+    .map((f) => JSON.stringify(f.properties.ct)));
+  const matched = gd.calcdata[gd._fullData.indexOf(trace)].filter((d) => d.ct).length;
+  return {{rendered: shapes.size, matched}};
+}}
+"""
+# Page pixel of a lon/lat on the overview map.
+PROJECT_JS = f"""
+([lon, lat]) => {{
+  const gd = document.querySelector("{OV_MAP}");
+  const map = gd._fullLayout.map._subplot.map;
+  const p = map.project([lon, lat]);
+  const box = map.getCanvas().getBoundingClientRect();
+  return {{x: box.left + p.x, y: box.top + p.y}};
+}}
+"""
+
+
+def first_choropleth(traces: list[dict]) -> dict:
+    return next(tr for tr in traces if tr["type"] == "choroplethmap")
+
+
+def open_overview(tab: AppTab, lang: str) -> None:
+    tab.open(page_path("overview"), lang=lang)
+    tab.page.wait_for_selector(OV_MAP, state="attached")
+    tab.wait_for_plots()
+
+
+@needs_overview
+def test_overview_map_has_the_20_regions(tab: AppTab) -> None:
+    open_overview(tab, "en")
+    traces = tab.page.evaluate(MAP_TRACES_JS)
+    choropleth = first_choropleth(traces)
+    assert len(choropleth["locations"]) == 20 == len(set(choropleth["locations"]))
+    assert all(isinstance(z, int | float) for z in choropleth["z"])
+    assert {ASTANA, SHYMKENT} <= set(choropleth["locations"])
+    # every region found its shape in the GeoJSON served by the app, and MapLibre drew it
+    assert tab.page.evaluate(RENDERED_REGIONS_JS) == {"rendered": 20, "matched": 20}
+    tab.assert_healthy("en")
+
+
+@needs_overview
+@needs_region
+def test_clicking_astana_opens_its_dashboard(tab: AppTab) -> None:
+    open_overview(tab, "en")
+    tab.page.locator(".st-key-ov_map").scroll_into_view_if_needed()
+    tab.wait_for_plots()
+    traces = tab.page.evaluate(MAP_TRACES_JS)
+    # Astana is drawn as a dot over its (small) polygon: click the dot, as a user would.
+    dots = [tr for tr in traces if tr["type"] == "scattermap" and ASTANA in tr["custom"]]
+    assert dots, "the overview map has no dot for Astana"
+    i = dots[-1]["custom"].index(ASTANA)
+    point = tab.page.evaluate(PROJECT_JS, [dots[-1]["lon"][i], dots[-1]["lat"][i]])
+    assert 0 < point["y"] < 900, point  # on screen, or the click would land elsewhere
+    tab.page.mouse.move(point["x"] - 1, point["y"])  # Plotly picks the point on hover
+    tab.page.mouse.move(point["x"], point["y"])
+    tab.page.mouse.click(point["x"], point["y"])
+    # st.switch_page changes the URL in place (history API), there is no page load to wait for
+    tab.page.wait_for_function("() => location.pathname.replace(/\\/$/, '').endsWith('/region')")
+    tab.wait_idle()
+    tab.page.locator("[data-testid='stMain'] h1").filter(has_text="Astana").wait_for()
+    assert tab.path() == "region"
+    assert tab.query().get("region") == [ASTANA]
+    assert tab.query().get("lang") == ["en"]
+    assert "Astana" in tab.main_text()
+    tab.screenshot("region_astana_en_from_map")
+    tab.assert_healthy("en")
+
+
+@needs_region
+def test_region_from_url_in_kazakh(tab: AppTab) -> None:
+    tab.open(page_path("region"), region=SHYMKENT, lang="kk")
+    assert tab.query().get("region") == [SHYMKENT]
+    main = tab.main_text()
+    assert "Шымкент" in main
+    assert "Shymkent" not in tab.text()
+    tab.screenshot("region_shymkent_kk")
+    tab.assert_healthy("kk")
+
+
+@needs_overview
+def test_a_filter_changes_the_map(tab: AppTab) -> None:
+    """The sidebar's year range is a filter of every page: narrowing it by one year (keyboard on
+    the slider's first thumb, as a user can) must change the map's values."""
+    open_overview(tab, "en")
+    before = first_choropleth(tab.page.evaluate(MAP_TRACES_JS))
+    values_before = dict(zip(before["locations"], before["z"], strict=True))
+
+    first_thumb = tab.page.locator(".st-key-years input[type='range']").first
+    start = int(first_thumb.input_value())
+    first_thumb.focus()
+    tab.page.keyboard.press("ArrowRight")
+    # the script writes the new range into the URL (history API: no page load)
+    tab.page.wait_for_function(f"() => location.search.includes('years={start + 1}-')")
+    tab.page.wait_for_function(
+        """(before) => {
+          const gd = document.querySelector('.st-key-ov_map .js-plotly-plot');
+          const tr = gd && gd.data.find((t) => t.type === 'choroplethmap');
+          return tr && JSON.stringify(Array.from(tr.z)) !== JSON.stringify(before);
+        }""",
+        arg=before["z"],
+    )
+    tab.wait_idle()
+    after = first_choropleth(tab.page.evaluate(MAP_TRACES_JS))
+    values_after = dict(zip(after["locations"], after["z"], strict=True))
+    assert values_after != values_before
+    # a shorter period cannot add initiatives to a region
+    common = set(values_after) & set(values_before)
+    assert common and all(values_after[c] <= values_before[c] + 1e-9 for c in common)
+    title = tab.page.evaluate(f"() => document.querySelector('{OV_MAP}')._fullLayout.title.text")
+    assert str(start + 1) in title and str(start) not in title.replace(str(start + 1), "")
+    tab.assert_healthy("en")
