@@ -10,6 +10,18 @@ import pandas as pd
 from creative_dash.i18n import Translator
 
 
+def population_status(raw: str) -> str:
+    """Reduce a population figure's free-text status (as in data/reference/regions.csv) to a
+    code with a translation: verified, verified_older (older date, stale or rounded) or
+    unverified."""
+    text = (raw or "").lower()
+    if not text.startswith("verified"):
+        return "unverified"
+    if any(word in text for word in ("older", "stale", "rounded")):
+        return "verified_older"
+    return "verified"
+
+
 def about_tables(t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(datasets loaded, regions with population) for the About page."""
@@ -30,7 +42,8 @@ def about_tables(t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
             t("about.col_kind"): [t.enum("region_kind", k) for k in regions["kind"]],
             t("about.col_population"): [t.num(v) for v in regions["population"]],
             t("about.col_as_of"): [t.date(v) for v in regions["population_as_of"]],
-            t("about.col_status"): regions["population_status"],
+            t("about.col_status"): [t.enum("pop_status", population_status(v))
+                                    for v in regions["population_status"]],
             t("about.col_pop_source"): regions["population_source"],
         }
     )
