@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from creative_dash import geo
 from creative_dash.store import Store
 
 SEED = 20250512
@@ -119,6 +120,30 @@ def _audit_cols(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _keep_inside_regions(hubs: pd.DataFrame, regions: pd.DataFrame,
+                         rng: np.random.Generator) -> None:
+    """Move any hub whose jittered position fell outside its own region's outline back inside:
+    redraw closer to the administrative centre, which lies inside its region (tested with the
+    boundaries)."""
+    centres = regions.set_index("iso_code")[["admin_center_lat", "admin_center_lon"]]
+    features = {f["id"]: f for f in geo.boundaries()["features"]}
+    for i, row in hubs.iterrows():
+        feature = features.get(row["region_iso"])
+        if feature is None or geo.contains(feature, row["lon"], row["lat"]):
+            continue
+        lat0, lon0 = centres.loc[row["region_iso"]]
+        lat, lon = lat0, lon0
+        for attempt in range(1, 21):
+            spread = 0.04 / attempt
+            cand_lat = round(lat0 + rng.normal() * spread, 5)
+            cand_lon = round(lon0 + rng.normal() * spread * 1.4, 5)
+            if geo.contains(feature, cand_lon, cand_lat):
+                lat, lon = cand_lat, cand_lon
+                break
+        hubs.at[i, "lat"] = lat
+        hubs.at[i, "lon"] = lon
+
+
 def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
              indicator_codes: list[str], scale: int = 1) -> DemoData:
     """Build every demo table. ``regions`` needs iso_code, kind, population,
@@ -155,6 +180,7 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
             "status": rng.choice(["operating", "planned", "closed"], n_hubs, p=[0.82, 0.12, 0.06]),
         }
     )
+    _keep_inside_regions(hubs, regions, np.random.default_rng([SEED, 1]))
     hubs = _audit_cols(hubs)
     hs_main = rng.integers(0, len(sectors), n_hubs)
     hs_second = (hs_main + rng.integers(1, len(sectors), n_hubs)) % len(sectors)

@@ -47,3 +47,29 @@ def bbox(feature: dict[str, Any]) -> tuple[float, float, float, float]:
 
     walk(feature["geometry"]["coordinates"])
     return min(xs), min(ys), max(xs), max(ys)
+
+
+def _in_ring(ring: list[list[float]], lon: float, lat: float) -> bool:
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def contains(feature: dict[str, Any], lon: float, lat: float) -> bool:
+    """Whether the point lies inside the feature's (Multi)Polygon (even-odd rule, holes out).
+
+    Plain Python so the app needs no geometry library at run time."""
+    geometry = feature["geometry"]
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    for rings in polygons:
+        if _in_ring(rings[0], lon, lat) and not any(_in_ring(h, lon, lat) for h in rings[1:]):
+            return True
+    return False

@@ -248,3 +248,32 @@ def test_reference_regions_frame_matches_shared_source():
     frame = regions_frame()
     assert len(frame) == 20 and frame["iso_code"].is_unique
     assert frame.set_index("iso_code").loc["KZ-19", "admin_center_en"] == "Konaev"
+
+
+def test_demo_hubs_lie_inside_their_region(demo_store):
+    from creative_dash import geo
+
+    features = {f["id"]: f for f in geo.boundaries()["features"]}
+    hubs = demo_store.query("SELECT hub_id, region_iso, lat, lon FROM hubs")
+    outside = [h.hub_id for h in hubs.itertuples()
+               if not geo.contains(features[h.region_iso], h.lon, h.lat)]
+    assert outside == []
+    shapely_geometry = pytest.importorskip("shapely.geometry")
+    shapes = {k: shapely_geometry.shape(f["geometry"]) for k, f in features.items()}
+    assert all(shapes[h.region_iso].covers(shapely_geometry.Point(h.lon, h.lat))
+               for h in hubs.itertuples())
+
+
+def test_point_in_region_agrees_with_shapely():
+    shapely_geometry = pytest.importorskip("shapely.geometry")
+    import numpy as np
+
+    from creative_dash import geo
+
+    rng = np.random.default_rng(7)
+    for feature in geo.boundaries()["features"]:
+        shape = shapely_geometry.shape(feature["geometry"])
+        x0, y0, x1, y1 = geo.bbox(feature)
+        for lon, lat in zip(rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40), strict=True):
+            assert geo.contains(feature, lon, lat) == shape.contains(
+                shapely_geometry.Point(lon, lat)), (feature["id"], lon, lat)
