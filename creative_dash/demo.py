@@ -17,6 +17,8 @@ from creative_dash import geo
 from creative_dash.store import Store
 
 SEED = 20250512
+# Bump when the generator's output changes, so `init --demo` replaces older demo rows.
+GENERATOR_VERSION = 2
 DEMO_ACTOR = "demo-generator"
 DEMO_STAMP = datetime(2026, 1, 1, 9, 0, 0)
 AS_OF = date(2026, 10, 31)  # demo "today": no initiative starts later than this
@@ -432,7 +434,7 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
     sectors = store.query("SELECT code FROM sectors ORDER BY sort_order")["code"].tolist()
     comps = store.query("SELECT code FROM competencies ORDER BY sort_order")["code"].tolist()
     inds = store.query("SELECT code FROM indicator_defs ORDER BY code")["code"].tolist()
-    marker = f"demo seed={SEED} scale={scale}"
+    marker = f"demo v{GENERATOR_VERSION} seed={SEED} scale={scale}"
     last = store.scalar(
         "SELECT content_sha256 FROM dataset_loads WHERE dataset = 'demo' "
         "ORDER BY loaded_at DESC LIMIT 1"
