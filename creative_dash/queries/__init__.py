@@ -33,8 +33,12 @@ def run(store: Store, name: str, **params: Any) -> pd.DataFrame:
 
 
 # Importing the modules registers their queries.
-from creative_dash.queries import common  # noqa: E402,F401
-from creative_dash.queries import live  # noqa: E402,F401
-from creative_dash.queries import initiatives  # noqa: E402,F401
-from creative_dash.queries import hubs, programme  # noqa: E402,F401
-from creative_dash.queries import overview, region  # noqa: E402,F401
+from creative_dash.queries import (  # noqa: E402,F401  # noqa: E402,F401
+    common,  # noqa: E402,F401
+    hubs,
+    initiatives,  # noqa: E402,F401
+    live,  # noqa: E402,F401
+    overview,
+    programme,
+    region,
+)
