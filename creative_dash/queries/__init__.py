@@ -33,11 +33,11 @@ def run(store: Store, name: str, **params: Any) -> pd.DataFrame:
 
 
 # Importing the modules registers their queries.
-from creative_dash.queries import (  # noqa: E402,F401  # noqa: E402,F401
-    common,  # noqa: E402,F401
+from creative_dash.queries import (  # noqa: E402,F401
+    common,
     hubs,
-    initiatives,  # noqa: E402,F401
-    live,  # noqa: E402,F401
+    initiatives,
+    live,
     overview,
     programme,
     region,
