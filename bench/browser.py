@@ -13,6 +13,7 @@ Python waits with ``page.wait_for_function`` (polling inside the page), never wi
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, WebSocket
+from playwright.sync_api import Error as PlaywrightError
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -80,7 +82,8 @@ class Filter:
     rerun misses the server's caches as it does for a user exploring the data:
     - selectbox: the keyboard opens it and moves one option down (``alternate``: down, then
       up on the next change, for the floor, which has no cache), and Enter commits;
-    - multiselect: ArrowDown + Enter adds the first option not yet selected;
+    - multiselect: the keyboard adds the first option not yet selected (below "Select
+      all") and closes the menu, which commits;
     - slider (single or range): the mouse drags one thumb (alternating thumbs) to the nearest
       position giving a value the session has not had, and releases it once.
     Only the last input commits, so the rerun starts at a known moment.
@@ -100,6 +103,15 @@ class Filter:
         if self.kind == "slider":
             return self._drag(page, box, variant, seen, mark)
         box.locator("input").first.focus()
+        if self.kind == "multiselect":
+            # The menu's first row is "Select all": skip it. The menu stays open after Enter
+            # and the value is committed when it closes.
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown")
+            since = mark()
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")
+            return since
         page.keyboard.press("ArrowUp" if self.alternate and variant % 2 else "ArrowDown")
         since = mark()
         page.keyboard.press("Enter")
@@ -130,6 +142,12 @@ class Filter:
             raise BenchError("the slider has no value left that this session has not had")
         thumb, target, new = move
         seen.add(new)
+        if abs(target - values[thumb]) <= step * 1.001:
+            # One step: the arrow key commits exactly that value (a short drag may not move).
+            inputs.nth(thumb).focus()
+            since = mark()
+            page.keyboard.press("ArrowRight" if target > values[thumb] else "ArrowLeft")
+            return since
         track = box.locator("[role='group'] > div").first.bounding_box()
         handle = inputs.nth(thumb).locator("xpath=../..").bounding_box()
         if track is None or handle is None:
@@ -154,7 +172,9 @@ class Load:
     queries: int  # named queries run (st.cache_data misses) during the load
     query_ms: float
     errors: list[str] = field(default_factory=list)  # error boxes / exceptions shown
+    drawn: dict[str, float] = field(default_factory=dict)  # chart key -> ms to first draw
     elements: dict[str, int] = field(default_factory=dict)  # bytes by element on load
+    chart_parts: dict[str, int] = field(default_factory=dict)  # big parts of chart specs
 
 
 @dataclass
@@ -173,6 +193,7 @@ class Change:
     runs: int = 1  # script runs the change caused (script_finished messages)
     redrawn: dict[str, float] = field(default_factory=dict)  # chart key -> ms to its redraw
     elements: dict[str, int] = field(default_factory=dict)  # bytes by element of this rerun
+    chart_parts: dict[str, int] = field(default_factory=dict)
 
 
 # -- websocket frames ----------------------------------------------------------------------------
@@ -199,6 +220,63 @@ def frame_breakdown(frames: list[bytes]) -> dict[str, int]:
         except Exception:  # not a ForwardMsg: count it anyway
             out["(unparsed)"] += len(payload)
     return dict(out)
+
+
+def _json_parts(node: Any, path: str, depth: int, out: dict[str, int]) -> int:
+    """Size of ``node`` as JSON; parts of at least 2 KB down to ``depth`` levels go in out."""
+    if isinstance(node, dict) and depth:
+        size = (
+            2
+            + sum(
+                len(json.dumps(k)) + 1 + _json_parts(v, f"{path}.{k}", depth - 1, out)
+                for k, v in node.items()
+            )
+            + max(len(node) - 1, 0)
+        )
+    elif isinstance(node, list) and depth and node and isinstance(node[0], dict):
+        size = (
+            2
+            + sum(_json_parts(v, f"{path}[{i}]", depth - 1, out) for i, v in enumerate(node))
+            + len(node)
+            - 1
+        )
+    else:
+        size = len(json.dumps(node, separators=(",", ":")))
+    if size >= 2000 and path.count(".") + path.count("[") > 1:
+        out[path] = max(out.get(path, 0), size)
+    return size
+
+
+def chart_parts(frames: list[bytes]) -> dict[str, int]:
+    """The big parts of every Plotly spec sent: ``ov_map.data[0].geojson`` -> characters.
+
+    A trace is named by its index and type (``data[1]:scattermap``); the deepest parts of at
+    least 2 KB are kept, so a miss on websocket bytes points at what to trim."""
+    out: dict[str, int] = {}
+    for payload in frames:
+        try:
+            msg = ForwardMsg.FromString(payload)
+        except Exception:
+            continue
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            continue
+        el = msg.delta.new_element
+        if el.WhichOneof("type") != "plotly_chart":
+            continue
+        key = user_key_from_element_id(el.plotly_chart.id) or "plotly_chart"
+        try:
+            spec = json.loads(el.plotly_chart.spec)
+        except ValueError:
+            continue
+        parts: dict[str, int] = {}
+        for i, trace in enumerate(spec.get("data", [])):
+            _json_parts(trace, f"{key}.data[{i}]:{trace.get('type', '?')}", 2, parts)
+        _json_parts(spec.get("layout", {}), f"{key}.layout", 3, parts)
+        for k, v in parts.items():
+            # keep only the deepest big parts: drop a part whose big child is listed
+            if not any(o != k and o.startswith(k) for o in parts):
+                out[k] = max(out.get(k, 0), v)
+    return out
 
 
 def page_errors(frames: list[bytes]) -> list[str]:
@@ -320,7 +398,7 @@ class Visit:
                 state = "?"
             raise BenchError(
                 f"{what} on {self.path} did not finish in {timeout_ms / 1000:.0f} s "
-                f"({type(exc).__name__}); page state: {str(state)[:300]}"
+                f"({type(exc).__name__}); page state: {str(state)[:1500]}"
             ) from None
 
     def open(self, timeout_ms: float = 120_000) -> None:
@@ -363,7 +441,13 @@ class Visit:
             queries=len(ran),
             query_ms=sum(r["ms"] for r in ran),
             errors=page_errors(self.frames),
+            drawn={
+                c["key"] or f"#{i}": c["draws"][0]
+                for i, c in enumerate(rep["charts"])
+                if c["draws"]
+            },
             elements=frame_breakdown(self.frames),
+            chart_parts=chart_parts(self.frames),
         )
 
     def change(self, flt: Filter, main_key: str | None, timeout_ms: float = 120_000) -> Change:
@@ -374,6 +458,14 @@ class Visit:
             self.page, self.changes, self.seen, lambda: self.page.evaluate("performance.now()")
         )
         self.changes += 1
+        try:
+            self.page.wait_for_function(
+                "(s) => window.__bench.reruns.some((t) => t > s)", arg=since, timeout=15_000
+            )
+        except PlaywrightError:
+            raise BenchError(
+                f"filter change ({flt.describe()}) on {self.path} sent no rerun"
+            ) from None
         self._wait_done(since, 0, QUIET_MS, timeout_ms, f"filter change ({flt.describe()})")
         cpu1 = self.server.cpu_seconds()
         ran = self.server.queries_run()[q0:]
@@ -408,6 +500,7 @@ class Visit:
             runs=len(finished),
             redrawn=redrawn,
             elements=frame_breakdown(frames),
+            chart_parts=chart_parts(frames),
         )
 
     def close(self) -> None:

@@ -70,7 +70,7 @@
     return performance.now() - Math.max(B.lastDraw, B.lastMsg, fin[fin.length - 1]) >= quiet;
   };
   B.report = (since) => ({
-    now: performance.now(),
+    now: performance.now(), state: B.state(), lastMsg: B.lastMsg, lastDraw: B.lastDraw,
     reruns: B.reruns.filter((t) => t > since), keys: B.keys.filter((t) => t > since),
     finished: B.finished.filter((t) => t > since), started: B.started.filter((t) => t > since),
     charts: B.live().map((p) => ({key: keyOf(p.el), draws: p.draws.filter((t) => t > since)})),

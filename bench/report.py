@@ -87,11 +87,11 @@ def _queries(samples: dict[str, Any]) -> str:
     return "n/a" if not n.n else f"{n.med:.0f} ({ms.med:,.0f} ms)"
 
 
-def _charts(changes: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    """(chart key, median ms from the rerun sent to its redraw), slowest first."""
+def _charts(samples: list[dict[str, Any]], field: str = "redrawn") -> list[tuple[str, float]]:
+    """(chart key, median ms of ``field``: to its redraw, or to its first draw), slowest first."""
     per: dict[str, list[float]] = defaultdict(list)
-    for c in changes:
-        for k, ms in (c.get("redrawn") or {}).items():
+    for c in samples:
+        for k, ms in (c.get(field) or {}).items():
             per[k].append(ms)
     return sorted(((k, statistics.median(v)) for k, v in per.items()), key=lambda kv: -kv[1])
 
@@ -351,16 +351,44 @@ def render(res: dict[str, Any]) -> str:
     # -- per chart ------------------------------------------------------------------------------
     w("## Where a rerender's time goes: each chart's redraw (median ms after the rerun was sent)")
     w("")
+    w(
+        "On load: ms from navigation start to each chart's first draw (demo store, new tabs). "
+        "After a filter change: ms from the rerun sent to each chart's redraw."
+    )
+    w("")
     rows = []
     for key, p in pages.items():
+        per = _charts(p["demo"].get("loads", []), "drawn")
+        if per:
+            rows.append([key, "load, demo", ", ".join(f"`{k}` {v:,.0f}" for k, v in per)])
         for store, label in (("demo", "demo"), ("big", "large")):
             per = _charts(p[store].get("changes", []))
             if per:
-                rows.append([key, label, ", ".join(f"`{k}` {v:,.0f}" for k, v in per)])
+                rows.append([key, f"change, {label}", ", ".join(f"`{k}` {v:,.0f}" for k, v in per)])
     if rows:
-        body += _table(["page", "store", "charts, slowest first"], rows)
+        body += _table(["page", "when", "charts, slowest first"], rows)
     else:
-        w("No chart redrew.")
+        w("No chart drew.")
+        w("")
+
+    # -- chart specs ----------------------------------------------------------------------------
+    w("## Largest parts of the chart specs sent (characters of JSON, ≥ 2 KB)")
+    w("")
+    rows = []
+    for key, p in pages.items():
+        parts: dict[str, int] = {}
+        for store in ("demo", "big"):
+            for phase in ("loads", "changes"):
+                for sample in p[store].get(phase, []):
+                    for k, n in (sample.get("chart_parts") or {}).items():
+                        parts[k] = max(parts.get(k, 0), n)
+        top = sorted(parts.items(), key=lambda kv: -kv[1])[:6]
+        if top:
+            rows.append([key, ", ".join(f"`{k}` {kb(n)}" for k, n in top)])
+    if rows:
+        body += _table(["page", "parts, largest first"], rows)
+    else:
+        w("No part of a chart spec reaches 2 KB.")
         w("")
 
     # -- memory ---------------------------------------------------------------------------------
@@ -376,6 +404,15 @@ def render(res: dict[str, Any]) -> str:
             f"session, {mb(mem['rss_1'])} with 1 session, {mb(mem['rss_n'])} with {n} open at "
             f"once: **{mb(per)} per extra session** (budget ≤ {mb(SESSION_BYTES)}: {ok(met)})."
         )
+        trend = mem.get("rss_by_sessions") or {}
+        if trend:
+            w("")
+            w(
+                "Along the way: "
+                + ", ".join(f"{k} sessions {mb(v)}" for k, v in trend.items())
+                + ". The 20 tabs do not load the Plotly bundle (the server's share of a session "
+                "does not depend on the browser drawing), so the two cores stay with the server."
+            )
         verdicts.append(
             f"{n} concurrent sessions add ≤ {mb(SESSION_BYTES)} of server memory per session: "
             + ("met" if met else "**MISSED**")
