@@ -151,7 +151,7 @@ class Runner:
         # software WebGL do not starve the two cores the server needs.
         ctx.route("**/PlotlyChart*.js", lambda route: route.abort())
         out: dict[str, Any] = {"rss_before": server.rss_bytes(), "sessions": n}
-        visits = [Visit(ctx, server, path, self.found)]
+        visits = [Visit(ctx, server, path, self.found, listen=False)]
         try:
             visits[0].open()
             visits[0].wait_script()
@@ -162,7 +162,8 @@ class Runner:
             # for the browser to draw.
             while len(visits) < n:
                 batch = [
-                    Visit(ctx, server, path, self.found) for _ in range(min(5, n - len(visits)))
+                    Visit(ctx, server, path, self.found, listen=False)
+                    for _ in range(min(5, n - len(visits)))
                 ]
                 visits += batch
                 for v in batch:

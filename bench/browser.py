@@ -346,7 +346,15 @@ class Findings:
 class Visit:
     """A new tab in the server's browser context: a fresh Streamlit session on one URL."""
 
-    def __init__(self, context: BrowserContext, server: Server, path: str, found: Findings) -> None:
+    def __init__(
+        self,
+        context: BrowserContext,
+        server: Server,
+        path: str,
+        found: Findings,
+        *,
+        listen: bool = True,
+    ) -> None:
         self.server = server
         self.path = path
         self.url = server.url + path
@@ -356,9 +364,10 @@ class Visit:
         self.changes = 0
         self.page: Page = context.new_page()
         self.page.on("request", self._on_request)
-        self.page.on("response", self._on_response)
         self.page.on("websocket", self._on_ws)
-        self.page.on("console", self._on_console)
+        if listen:  # HTTP and console errors (not for tabs whose Plotly bundle is blocked)
+            self.page.on("response", self._on_response)
+            self.page.on("console", self._on_console)
 
     def _on_request(self, request: Any) -> None:
         if not is_local(request.url):
@@ -451,6 +460,9 @@ class Visit:
         )
 
     def change(self, flt: Filter, main_key: str | None, timeout_ms: float = 120_000) -> Change:
+        # A kept tab is in the background once newer tabs opened, and Chromium pauses
+        # requestAnimationFrame in hidden tabs (a map draws on it): bring it to the front.
+        self.page.bring_to_front()
         n_frames = len(self.frames)
         q0 = len(self.server.queries_run())
         cpu0 = self.server.cpu_seconds()
