@@ -19,25 +19,36 @@ FAVICON = ROOT / "static" / "favicon.png"
 
 t = Translator(ui.current_lang())
 # A local icon: an emoji or material icon here would be fetched from a CDN as the favicon.
-st.set_page_config(page_title=t("app.title"), page_icon=str(FAVICON),
-                   layout="wide", initial_sidebar_state="auto")
+st.set_page_config(
+    page_title=t("app.title"), page_icon=str(FAVICON), layout="wide", initial_sidebar_state="auto"
+)
 try:
     lang, region, years = ui.sidebar()
     t = Translator(lang)
     pages: dict[str, list[st.Page]] = {}
     page_by_key = {}
     for spec in PAGES:
-        page = st.Page(str(ROOT / spec.path), title=t(spec.title_key), icon=spec.icon, url_path=spec.key,
-                       default=spec.key == DEFAULT_PAGE,
-                       visibility="hidden" if spec.hidden else "visible")
+        page = st.Page(
+            str(ROOT / spec.path),
+            title=t(spec.title_key),
+            icon=spec.icon,
+            url_path=spec.key,
+            default=spec.key == DEFAULT_PAGE,
+            visibility="hidden" if spec.hidden else "visible",
+        )
         pages.setdefault(t(spec.section_key), []).append(page)
         page_by_key[spec.key] = page
     nav = st.navigation(pages)
     st.session_state["_pages"] = page_by_key
     if ui.has_demo():
         with st.container(key="demo_badge"):
-            st.page_link(page_by_key["about"], label=t("app.demo_badge"), icon=":material/science:",
-                         help=t("app.demo_badge_help"), query_params={"lang": lang})
+            st.page_link(
+                page_by_key["about"],
+                label=t("app.demo_badge"),
+                icon=":material/science:",
+                help=t("app.demo_badge_help"),
+                query_params={"lang": lang},
+            )
     nav.run()
 except StoreError as exc:
     log.error("store error: %s", exc)

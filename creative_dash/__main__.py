@@ -14,11 +14,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m creative_dash")
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="create or migrate the store and load reference data")
-    init.add_argument("--db", default=None,
-                      help=f"store location (default: $CREATIVE_DASH_DB or {settings.db_location()})")
+    init.add_argument(
+        "--db",
+        default=None,
+        help=f"store location (default: $CREATIVE_DASH_DB or {settings.db_location()})",
+    )
     init.add_argument("--demo", action="store_true", help="also load deterministic demo data")
-    init.add_argument("--scale", type=int, default=1,
-                      help="multiply the demo initiatives (1000 gives 1.5 million rows)")
+    init.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="multiply the demo initiatives (1000 gives 1.5 million rows)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "init":

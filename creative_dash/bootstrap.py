@@ -10,8 +10,9 @@ from creative_dash.reference import load_reference
 from creative_dash.store import Store
 
 
-def ensure_store(store: Store, *, with_demo: bool, scale: int = 1,
-                 say: Callable[[str], None] = lambda _msg: None) -> None:
+def ensure_store(
+    store: Store, *, with_demo: bool, scale: int = 1, say: Callable[[str], None] = lambda _msg: None
+) -> None:
     """Migrate, load reference data whose content changed, and load demo data if asked.
 
     Safe to call again: a second call with the same inputs changes nothing."""
@@ -23,8 +24,7 @@ def ensure_store(store: Store, *, with_demo: bool, scale: int = 1,
     else:
         say(f"schema: up to date (version {before})")
     loaded = load_reference(store)
-    say(f"reference data: loaded {', '.join(loaded)}" if loaded
-        else "reference data: unchanged")
+    say(f"reference data: loaded {', '.join(loaded)}" if loaded else "reference data: unchanged")
     if with_demo:
         counts = demo.load_demo(store, scale=scale)
         if counts is None:

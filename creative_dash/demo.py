@@ -36,63 +36,179 @@ HUB_TYPE_KK = {
     "cultural_centre": "мәдени орталығы",
 }
 BRANDS = [
-    "Шабыт", "Жұлдыз", "Тұлпар", "Арман", "Өрнек", "Қазына", "Сарыарқа", "Дала", "Әуен",
-    "Нұр", "Бәйтерек", "Алтын Орда", "Көкжиек", "Толқын", "Жасампаз", "Шеберхана", "Ұлан",
-    "Самұрық", "Жібек жолы", "Мұра", "Ақбұлақ", "Кеңістік", "Өнер ордасы", "Керуен",
+    "Шабыт",
+    "Жұлдыз",
+    "Тұлпар",
+    "Арман",
+    "Өрнек",
+    "Қазына",
+    "Сарыарқа",
+    "Дала",
+    "Әуен",
+    "Нұр",
+    "Бәйтерек",
+    "Алтын Орда",
+    "Көкжиек",
+    "Толқын",
+    "Жасампаз",
+    "Шеберхана",
+    "Ұлан",
+    "Самұрық",
+    "Жібек жолы",
+    "Мұра",
+    "Ақбұлақ",
+    "Кеңістік",
+    "Өнер ордасы",
+    "Керуен",
 ]
 STATUSES = ["proposed", "approved", "in_progress", "completed", "cancelled"]
 FUNDING = ["republican", "local", "private", "impact", "grant"]
 TITLE_KINDS_RU = [
-    "Фестиваль", "Резиденция", "Акселератор", "Школа", "Грантовая программа", "Выставка",
-    "Лаборатория", "Форум", "Маркетплейс", "Цифровая платформа", "Конкурс", "Мастерская",
+    "Фестиваль",
+    "Резиденция",
+    "Акселератор",
+    "Школа",
+    "Грантовая программа",
+    "Выставка",
+    "Лаборатория",
+    "Форум",
+    "Маркетплейс",
+    "Цифровая платформа",
+    "Конкурс",
+    "Мастерская",
 ]
 TITLE_KINDS_KK = [
-    "фестивалі", "резиденциясы", "акселераторы", "мектебі", "грант бағдарламасы", "көрмесі",
-    "зертханасы", "форумы", "маркетплейсі", "цифрлық платформасы", "байқауы", "шеберханасы",
+    "фестивалі",
+    "резиденциясы",
+    "акселераторы",
+    "мектебі",
+    "грант бағдарламасы",
+    "көрмесі",
+    "зертханасы",
+    "форумы",
+    "маркетплейсі",
+    "цифрлық платформасы",
+    "байқауы",
+    "шеберханасы",
 ]
 SDG_WEIGHTS = {8: 10, 4: 6, 11: 6, 9: 5, 5: 4, 10: 3, 17: 3, 12: 2, 1: 2, 3: 1, 16: 1, 13: 1}
 ROLES = ["head_of_department", "deputy", "specialist", "akimat_advisor"]
 SESSION_KINDS = ["strategic_session", "project_work", "workshop", "knowledge_sharing"]
-REC_CATEGORIES = ["financing", "tax", "infrastructure", "education", "regulation", "export",
-                  "ip_rights"]
+REC_CATEGORIES = [
+    "financing",
+    "tax",
+    "infrastructure",
+    "education",
+    "regulation",
+    "export",
+    "ip_rights",
+]
 REC_STATUSES = ["proposed", "accepted", "in_progress", "implemented", "rejected"]
 BODIES = ["ministry", "akimat", "parliament", "development_institution"]
 REC_TEXT = {
-    "financing": ("Креативті жобаларға арналған өңірлік грант қорын құру",
-                  "Создать региональный грантовый фонд для креативных проектов"),
-    "tax": ("Креативті кәсіпкерлерге салықтық жеңілдіктер беру",
-            "Ввести налоговые льготы для креативных предпринимателей"),
-    "infrastructure": ("Бос ғимараттарды креативті хабтарға беру",
-                       "Передать пустующие здания под креативные хабы"),
-    "education": ("Креативті менеджерлерді даярлау бағдарламасын іске қосу",
-                  "Запустить программу подготовки креативных менеджеров"),
-    "regulation": ("Креативті индустриялар тізілімін жүргізу тәртібін жеңілдету",
-                   "Упростить порядок ведения реестра креативных индустрий"),
-    "export": ("Өңірлік креативті өнімдердің экспортын қолдау",
-               "Поддержать экспорт региональной креативной продукции"),
-    "ip_rights": ("Зияткерлік меншікті тіркеуге көмек көрсету орталығын ашу",
-                  "Открыть центр помощи в регистрации интеллектуальной собственности"),
+    "financing": (
+        "Креативті жобаларға арналған өңірлік грант қорын құру",
+        "Создать региональный грантовый фонд для креативных проектов",
+    ),
+    "tax": (
+        "Креативті кәсіпкерлерге салықтық жеңілдіктер беру",
+        "Ввести налоговые льготы для креативных предпринимателей",
+    ),
+    "infrastructure": (
+        "Бос ғимараттарды креативті хабтарға беру",
+        "Передать пустующие здания под креативные хабы",
+    ),
+    "education": (
+        "Креативті менеджерлерді даярлау бағдарламасын іске қосу",
+        "Запустить программу подготовки креативных менеджеров",
+    ),
+    "regulation": (
+        "Креативті индустриялар тізілімін жүргізу тәртібін жеңілдету",
+        "Упростить порядок ведения реестра креативных индустрий",
+    ),
+    "export": (
+        "Өңірлік креативті өнімдердің экспортын қолдау",
+        "Поддержать экспорт региональной креативной продукции",
+    ),
+    "ip_rights": (
+        "Зияткерлік меншікті тіркеуге көмек көрсету орталығын ашу",
+        "Открыть центр помощи в регистрации интеллектуальной собственности",
+    ),
 }
 SESSIONS = [
     # (day offset, HH:MM, kind, kk, ru, en)
-    (0, "10:00", "strategic_session", "Креативті экономиканың ұлттық басымдықтары",
-     "Национальные приоритеты креативной экономики", "National priorities of the creative economy"),
-    (0, "14:00", "knowledge_sharing", "Өңірлердің тәжірибесі: креативті хабтар",
-     "Опыт регионов: креативные хабы", "Regional experience: creative hubs"),
-    (0, "16:00", "workshop", "Креативті жобаларды қаржыландыру құралдары",
-     "Инструменты финансирования креативных проектов", "Financing tools for creative projects"),
-    (1, "10:00", "project_work", "Өңірлік бастамаларды әзірлеу",
-     "Разработка региональных инициатив", "Drafting regional initiatives"),
-    (1, "14:00", "workshop", "Импакт-инвестициялар және БҰҰДБ гранттары",
-     "Импакт-инвестиции и гранты ПРООН", "Impact investment and UNDP grants"),
-    (1, "16:00", "strategic_session", "Мемлекеттік қолдау шаралары: ұсыныстар",
-     "Меры господдержки: рекомендации", "State support measures: recommendations"),
-    (2, "10:00", "project_work", "Өңірлік командалардың жобаларын қорғау",
-     "Защита проектов региональных команд", "Regional teams present their projects"),
-    (2, "14:00", "knowledge_sharing", "Халықаралық тәжірибе және ТДМ",
-     "Международный опыт и ЦУР", "International practice and the SDGs"),
-    (2, "16:00", "strategic_session", "Қорытынды: жол картасы",
-     "Итоги: дорожная карта", "Wrap-up: the road map"),
+    (
+        0,
+        "10:00",
+        "strategic_session",
+        "Креативті экономиканың ұлттық басымдықтары",
+        "Национальные приоритеты креативной экономики",
+        "National priorities of the creative economy",
+    ),
+    (
+        0,
+        "14:00",
+        "knowledge_sharing",
+        "Өңірлердің тәжірибесі: креативті хабтар",
+        "Опыт регионов: креативные хабы",
+        "Regional experience: creative hubs",
+    ),
+    (
+        0,
+        "16:00",
+        "workshop",
+        "Креативті жобаларды қаржыландыру құралдары",
+        "Инструменты финансирования креативных проектов",
+        "Financing tools for creative projects",
+    ),
+    (
+        1,
+        "10:00",
+        "project_work",
+        "Өңірлік бастамаларды әзірлеу",
+        "Разработка региональных инициатив",
+        "Drafting regional initiatives",
+    ),
+    (
+        1,
+        "14:00",
+        "workshop",
+        "Импакт-инвестициялар және БҰҰДБ гранттары",
+        "Импакт-инвестиции и гранты ПРООН",
+        "Impact investment and UNDP grants",
+    ),
+    (
+        1,
+        "16:00",
+        "strategic_session",
+        "Мемлекеттік қолдау шаралары: ұсыныстар",
+        "Меры господдержки: рекомендации",
+        "State support measures: recommendations",
+    ),
+    (
+        2,
+        "10:00",
+        "project_work",
+        "Өңірлік командалардың жобаларын қорғау",
+        "Защита проектов региональных команд",
+        "Regional teams present their projects",
+    ),
+    (
+        2,
+        "14:00",
+        "knowledge_sharing",
+        "Халықаралық тәжірибе және ТДМ",
+        "Международный опыт и ЦУР",
+        "International practice and the SDGs",
+    ),
+    (
+        2,
+        "16:00",
+        "strategic_session",
+        "Қорытынды: жол картасы",
+        "Итоги: дорожная карта",
+        "Wrap-up: the road map",
+    ),
 ]
 
 
@@ -122,8 +238,9 @@ def _audit_cols(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _keep_inside_regions(hubs: pd.DataFrame, regions: pd.DataFrame,
-                         rng: np.random.Generator) -> None:
+def _keep_inside_regions(
+    hubs: pd.DataFrame, regions: pd.DataFrame, rng: np.random.Generator
+) -> None:
     """Move any hub whose jittered position fell outside its own region's outline back inside:
     redraw closer to the administrative centre, which lies inside its region (tested with the
     boundaries)."""
@@ -146,8 +263,13 @@ def _keep_inside_regions(hubs: pd.DataFrame, regions: pd.DataFrame,
         hubs.at[i, "lon"] = lon
 
 
-def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
-             indicator_codes: list[str], scale: int = 1) -> DemoData:
+def generate(
+    regions: pd.DataFrame,
+    sectors: list[str],
+    competencies: list[str],
+    indicator_codes: list[str],
+    scale: int = 1,
+) -> DemoData:
     """Build every demo table. ``regions`` needs iso_code, kind, population,
     admin_center_lat/lon, admin_center_kk."""
     rng = np.random.default_rng(SEED)
@@ -173,10 +295,16 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
             "city": regions["admin_center_kk"].to_numpy()[hub_region],
             "hub_type": np.array(HUB_TYPES)[hub_type],
             "opened_on": opened.date,
-            "lat": np.round(regions["admin_center_lat"].to_numpy()[hub_region]
-                            + rng.normal(0, 1, n_hubs) * spread, 5),
-            "lon": np.round(regions["admin_center_lon"].to_numpy()[hub_region]
-                            + rng.normal(0, 1, n_hubs) * spread * 1.4, 5),
+            "lat": np.round(
+                regions["admin_center_lat"].to_numpy()[hub_region]
+                + rng.normal(0, 1, n_hubs) * spread,
+                5,
+            ),
+            "lon": np.round(
+                regions["admin_center_lon"].to_numpy()[hub_region]
+                + rng.normal(0, 1, n_hubs) * spread * 1.4,
+                5,
+            ),
             "floor_area_m2": np.round(rng.lognormal(6.3, 0.6, n_hubs), -1),
             "residents": rng.integers(3, 120, n_hubs),
             "status": rng.choice(["operating", "planned", "closed"], n_hubs, p=[0.82, 0.12, 0.06]),
@@ -187,13 +315,21 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
     hs_main = rng.integers(0, len(sectors), n_hubs)
     hs_second = (hs_main + rng.integers(1, len(sectors), n_hubs)) % len(sectors)
     has_second = rng.random(n_hubs) < 0.6
-    hub_sectors = pd.concat(
-        [
-            pd.DataFrame({"hub_id": hubs["hub_id"], "sector_code": np.array(sectors)[hs_main]}),
-            pd.DataFrame({"hub_id": hubs["hub_id"][has_second],
-                          "sector_code": np.array(sectors)[hs_second[has_second]]}),
-        ]
-    ).sort_values(["hub_id", "sector_code"]).reset_index(drop=True)
+    hub_sectors = (
+        pd.concat(
+            [
+                pd.DataFrame({"hub_id": hubs["hub_id"], "sector_code": np.array(sectors)[hs_main]}),
+                pd.DataFrame(
+                    {
+                        "hub_id": hubs["hub_id"][has_second],
+                        "sector_code": np.array(sectors)[hs_second[has_second]],
+                    }
+                ),
+            ]
+        )
+        .sort_values(["hub_id", "sector_code"])
+        .reset_index(drop=True)
+    )
 
     rng = np.random.default_rng([SEED, 2])  # own stream: --scale changes initiatives only
     # -- initiatives: scale with population, funding mix and sectors vary by region ----------
@@ -233,39 +369,59 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
     fresh = age_days < 60
     status[fresh & (status == "in_progress")] = "approved"
 
-    end = np.where(status == "completed", planned_end,
-                   np.where(status == "cancelled",
-                            start + (duration.astype(int) * rng.uniform(0.1, 0.6, n_init))
-                            .astype(int).astype("timedelta64[D]"),
-                            planned_end))
+    end = np.where(
+        status == "completed",
+        planned_end,
+        np.where(
+            status == "cancelled",
+            start
+            + (duration.astype(int) * rng.uniform(0.1, 0.6, n_init))
+            .astype(int)
+            .astype("timedelta64[D]"),
+            planned_end,
+        ),
+    )
     end = np.minimum(end, np.where(status == "completed", as_of, end))
     end = np.maximum(end, start + np.timedelta64(1, "D"))
     open_ended = (status == "proposed") & (rng.random(n_init) < 0.5)
 
-    planned = np.round(rng.lognormal(np.log(25e6), 0.9, n_init)
-                       * np.where(is_city[region_idx], 1.4, 1.0), -3)
+    planned = np.round(
+        rng.lognormal(np.log(25e6), 0.9, n_init) * np.where(is_city[region_idx], 1.4, 1.0), -3
+    )
     spent_ratio = np.select(
         [status == "completed", status == "in_progress", status == "cancelled"],
-        [rng.uniform(0.8, 1.15, n_init), rng.uniform(0.1, 0.9, n_init),
-         rng.uniform(0.0, 0.3, n_init)],
+        [
+            rng.uniform(0.8, 1.15, n_init),
+            rng.uniform(0.1, 0.9, n_init),
+            rng.uniform(0.0, 0.3, n_init),
+        ],
         0.0,
     )
     spent = np.round(planned * spent_ratio, -3)
-    jobs = np.where(np.isin(status, ["completed", "in_progress"]),
-                    np.round(spent / rng.uniform(3e6, 12e6, n_init)), 0).astype(int)
+    jobs = np.where(
+        np.isin(status, ["completed", "in_progress"]),
+        np.round(spent / rng.uniform(3e6, 12e6, n_init)),
+        0,
+    ).astype(int)
     youth = np.round(jobs * rng.uniform(2, 15, n_init)).astype(int)
     women = np.round(youth * rng.uniform(0.3, 0.7, n_init)).astype(int)
 
     # a hub of the same region for ~40 %
     hubs_by_region = [np.flatnonzero(hub_region == i) + 1 for i in range(n_reg)]
     pick = rng.random(n_init)
-    hub_id = np.array(
-        [hubs_by_region[ri][int(p * len(hubs_by_region[ri]))] if p < 0.4 else 0
-         for ri, p in zip(region_idx, pick)]
-    ) if n_init <= 200_000 else np.where(
-        pick < 0.4,
-        np.array([h[0] for h in hubs_by_region])[region_idx],
-        0,
+    hub_id = (
+        np.array(
+            [
+                hubs_by_region[ri][int(p * len(hubs_by_region[ri]))] if p < 0.4 else 0
+                for ri, p in zip(region_idx, pick)
+            ]
+        )
+        if n_init <= 200_000
+        else np.where(
+            pick < 0.4,
+            np.array([h[0] for h in hubs_by_region])[region_idx],
+            0,
+        )
     )
     from_prog = (start >= np.datetime64(PROGRAMME_END)) & (rng.random(n_init) < 0.35)
 
@@ -275,10 +431,19 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
     sector_kk = pd.Series(sectors).map(SECTOR_SHORT_KK).to_numpy()
     sector_ru = pd.Series(sectors).map(SECTOR_SHORT_RU).to_numpy()
     brands = pd.Series(BRANDS).to_numpy()
-    title_kk = (pd.Series("«" + brands[brand_i] + "» ") + sector_kk[sector_idx] + " "
-                + np.array(TITLE_KINDS_KK)[kind_i])
-    title_ru = (pd.Series(np.array(TITLE_KINDS_RU)[kind_i]) + " «" + brands[brand_i] + "»: "
-                + sector_ru[sector_idx])
+    title_kk = (
+        pd.Series("«" + brands[brand_i] + "» ")
+        + sector_kk[sector_idx]
+        + " "
+        + np.array(TITLE_KINDS_KK)[kind_i]
+    )
+    title_ru = (
+        pd.Series(np.array(TITLE_KINDS_RU)[kind_i])
+        + " «"
+        + brands[brand_i]
+        + "»: "
+        + sector_ru[sector_idx]
+    )
     titles = np.where(in_kk, title_kk.to_numpy(), title_ru.to_numpy())
 
     initiatives = pd.DataFrame(
@@ -308,29 +473,45 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
     second = rng.random(n_init) < 0.3
     sec2 = (sector_idx + rng.integers(1, len(sectors), n_init)) % len(sectors)
     initiative_sectors = pd.DataFrame(
-        {"initiative_id": initiatives["initiative_id"][second].to_numpy(),
-         "sector_code": np.array(sectors)[sec2[second]]}
+        {
+            "initiative_id": initiatives["initiative_id"][second].to_numpy(),
+            "sector_code": np.array(sectors)[sec2[second]],
+        }
     )
     goals = np.array(list(SDG_WEIGHTS))
     gw = np.array(list(SDG_WEIGHTS.values()), dtype=float)
     g1 = rng.choice(goals, n_init, p=gw / gw.sum())
     g2 = rng.choice(goals, n_init, p=gw / gw.sum())
     has2 = (rng.random(n_init) < 0.6) & (g2 != g1)
-    initiative_sdgs = pd.concat(
-        [
-            pd.DataFrame({"initiative_id": initiatives["initiative_id"], "sdg": g1}),
-            pd.DataFrame({"initiative_id": initiatives["initiative_id"][has2], "sdg": g2[has2]}),
-        ]
-    ).sort_values(["initiative_id", "sdg"]).reset_index(drop=True)
+    initiative_sdgs = (
+        pd.concat(
+            [
+                pd.DataFrame({"initiative_id": initiatives["initiative_id"], "sdg": g1}),
+                pd.DataFrame(
+                    {"initiative_id": initiatives["initiative_id"][has2], "sdg": g2[has2]}
+                ),
+            ]
+        )
+        .sort_values(["initiative_id", "sdg"])
+        .reset_index(drop=True)
+    )
 
     rng = np.random.default_rng([SEED, 3])
     # -- the training programme -----------------------------------------------------------------
     pstart = date(2025, 5, 12)
     programme_sessions = pd.DataFrame(
         [
-            {"session_id": i + 1, "programme_id": PROGRAMME_ID,
-             "day": pstart + timedelta(days=d), "starts_at": t, "kind": k,
-             "title_kk": kk, "title_ru": ru, "title_en": en, "is_demo": True}
+            {
+                "session_id": i + 1,
+                "programme_id": PROGRAMME_ID,
+                "day": pstart + timedelta(days=d),
+                "starts_at": t,
+                "kind": k,
+                "title_kk": kk,
+                "title_ru": ru,
+                "title_en": en,
+                "is_demo": True,
+            }
             for i, (d, t, k, kk, ru, en) in enumerate(SESSIONS)
         ]
     )
@@ -341,12 +522,17 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
         for j in range(n):
             pid += 1
             rows.append(
-                {"participant_id": pid, "programme_id": PROGRAMME_ID, "region_iso": iso,
-                 "role": ROLES[0] if j == 0 else ROLES[int(rng.integers(1, len(ROLES)))],
-                 "days_attended": int(rng.choice([3, 3, 3, 2, 1])),
-                 "satisfaction": None if rng.random() < 0.08 else int(rng.choice(
-                     [3, 4, 4, 5, 5, 5])),
-                 "is_demo": True}
+                {
+                    "participant_id": pid,
+                    "programme_id": PROGRAMME_ID,
+                    "region_iso": iso,
+                    "role": ROLES[0] if j == 0 else ROLES[int(rng.integers(1, len(ROLES)))],
+                    "days_attended": int(rng.choice([3, 3, 3, 2, 1])),
+                    "satisfaction": None
+                    if rng.random() < 0.08
+                    else int(rng.choice([3, 4, 4, 5, 5, 5])),
+                    "is_demo": True,
+                }
             )
     participants = pd.DataFrame(rows)
     participants["satisfaction"] = participants["satisfaction"].astype("Int64")
@@ -359,8 +545,9 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
             post = float(np.clip(np.round(pre + gain, 1), 1, 10))
             a_rows.append((p.participant_id, comp, "pre", pre, True))
             a_rows.append((p.participant_id, comp, "post", post, True))
-    assessments = pd.DataFrame(a_rows, columns=["participant_id", "competency", "phase",
-                                                "score", "is_demo"])
+    assessments = pd.DataFrame(
+        a_rows, columns=["participant_id", "competency", "phase", "score", "is_demo"]
+    )
 
     r_rows = []
     rid = 0
@@ -372,11 +559,17 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
             st = str(rng.choice(REC_STATUSES, p=[0.3, 0.2, 0.25, 0.15, 0.1]))
             follow = date(2025, 9, 1) + timedelta(days=int(rng.integers(0, 560)))
             r_rows.append(
-                {"recommendation_id": rid, "programme_id": PROGRAMME_ID, "region_iso": iso,
-                 "category": str(cat), "text": REC_TEXT[str(cat)][0 if lang == "kk" else 1],
-                 "text_lang": lang, "status": st,
-                 "responsible_body": str(rng.choice(BODIES, p=[0.45, 0.35, 0.05, 0.15])),
-                 "follow_up_date": None if st in ("implemented", "rejected") else follow}
+                {
+                    "recommendation_id": rid,
+                    "programme_id": PROGRAMME_ID,
+                    "region_iso": iso,
+                    "category": str(cat),
+                    "text": REC_TEXT[str(cat)][0 if lang == "kk" else 1],
+                    "text_lang": lang,
+                    "status": st,
+                    "responsible_body": str(rng.choice(BODIES, p=[0.45, 0.35, 0.05, 0.15])),
+                    "follow_up_date": None if st in ("implemented", "rejected") else follow,
+                }
             )
     recommendations = _audit_cols(pd.DataFrame(r_rows))
 
@@ -393,36 +586,83 @@ def generate(regions: pd.DataFrame, sectors: list[str], competencies: list[str],
                 "creative_output": round(emp * rng.uniform(6, 12), 1),
             }
             for code in indicator_codes:
-                i_rows.append({"region_iso": iso, "year": y, "indicator_code": code,
-                               "value": float(vals[code]),
-                               "source": "Demo data (generated; replace with BNS figures)",
-                               "retrieved_on": date(2026, 1, 1), "is_demo": True})
+                i_rows.append(
+                    {
+                        "region_iso": iso,
+                        "year": y,
+                        "indicator_code": code,
+                        "value": float(vals[code]),
+                        "source": "Demo data (generated; replace with BNS figures)",
+                        "retrieved_on": date(2026, 1, 1),
+                        "is_demo": True,
+                    }
+                )
     indicators = pd.DataFrame(i_rows)
 
-    return DemoData(hubs, hub_sectors, initiatives, initiative_sectors, initiative_sdgs,
-                    programme_sessions, participants, assessments, recommendations, indicators)
+    return DemoData(
+        hubs,
+        hub_sectors,
+        initiatives,
+        initiative_sectors,
+        initiative_sdgs,
+        programme_sessions,
+        participants,
+        assessments,
+        recommendations,
+        indicators,
+    )
 
 
 SECTOR_SHORT_KK = {
-    "music": "музыка", "film_animation": "кино", "design": "дизайн", "fashion": "сән",
-    "crafts": "қолөнер", "visual_arts": "бейнелеу өнері", "performing_arts": "театр",
-    "publishing": "кітап", "media_advertising": "медиа", "it_games": "ойын индустриясы",
-    "architecture": "сәулет", "heritage_museums": "мұражай", "gastronomy": "гастрономия",
+    "music": "музыка",
+    "film_animation": "кино",
+    "design": "дизайн",
+    "fashion": "сән",
+    "crafts": "қолөнер",
+    "visual_arts": "бейнелеу өнері",
+    "performing_arts": "театр",
+    "publishing": "кітап",
+    "media_advertising": "медиа",
+    "it_games": "ойын индустриясы",
+    "architecture": "сәулет",
+    "heritage_museums": "мұражай",
+    "gastronomy": "гастрономия",
 }
 SECTOR_SHORT_RU = {
-    "music": "музыка", "film_animation": "кино и анимация", "design": "дизайн", "fashion": "мода",
-    "crafts": "ремёсла", "visual_arts": "современное искусство", "performing_arts": "театр",
-    "publishing": "книгоиздание", "media_advertising": "медиа", "it_games": "геймдев",
-    "architecture": "архитектура", "heritage_museums": "музеи", "gastronomy": "гастрономия",
+    "music": "музыка",
+    "film_animation": "кино и анимация",
+    "design": "дизайн",
+    "fashion": "мода",
+    "crafts": "ремёсла",
+    "visual_arts": "современное искусство",
+    "performing_arts": "театр",
+    "publishing": "книгоиздание",
+    "media_advertising": "медиа",
+    "it_games": "геймдев",
+    "architecture": "архитектура",
+    "heritage_museums": "музеи",
+    "gastronomy": "гастрономия",
 }
 
 # Tables the demo fills, in load order; link tables have no is_demo column and are replaced
 # together with their parents.
-DEMO_TABLES = ["hubs", "hub_sectors", "initiatives", "initiative_sectors", "initiative_sdgs",
-               "programme_sessions", "participants", "assessments", "recommendations",
-               "indicators"]
-_LINKS = {"hub_sectors": ("hub_id", "hubs"), "initiative_sectors": ("initiative_id", "initiatives"),
-          "initiative_sdgs": ("initiative_id", "initiatives")}
+DEMO_TABLES = [
+    "hubs",
+    "hub_sectors",
+    "initiatives",
+    "initiative_sectors",
+    "initiative_sdgs",
+    "programme_sessions",
+    "participants",
+    "assessments",
+    "recommendations",
+    "indicators",
+]
+_LINKS = {
+    "hub_sectors": ("hub_id", "hubs"),
+    "initiative_sectors": ("initiative_id", "initiatives"),
+    "initiative_sdgs": ("initiative_id", "initiatives"),
+}
 
 
 def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
@@ -448,8 +688,10 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
             if table in _LINKS:
                 key, parent = _LINKS[table]
                 # identifiers from the DEMO_TABLES/_LINKS allow-lists above
-                cur.execute(f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
-                            f"(SELECT {key} FROM {parent} WHERE is_demo)")
+                cur.execute(
+                    f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
+                    f"(SELECT {key} FROM {parent} WHERE is_demo)"
+                )
             else:
                 cur.execute(f"DELETE FROM {table} WHERE is_demo")  # noqa: S608
         for table in DEMO_TABLES:
@@ -461,7 +703,11 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
             counts[table] = len(df)
         cur.execute(
             "INSERT INTO dataset_loads VALUES ('demo', $at, $src, TRUE, $n, $marker)",
-            {"at": datetime.now(), "src": f"creative_dash.demo (seed {SEED}, scale {scale})",
-             "n": sum(counts.values()), "marker": marker},
+            {
+                "at": datetime.now(),
+                "src": f"creative_dash.demo (seed {SEED}, scale {scale})",
+                "n": sum(counts.values()),
+                "marker": marker,
+            },
         )
     return counts

@@ -97,8 +97,9 @@ class Translator:
             return "—"
         if abs(value) < 10_000:
             return self.num(value, 0)
-        return format_compact_decimal(value, format_type="short", locale=self.locale,
-                                      fraction_digits=digits)
+        return format_compact_decimal(
+            value, format_type="short", locale=self.locale, fraction_digits=digits
+        )
 
     def kzt(self, value: float | int | None, compact: bool = True) -> str:
         """Tenge with millions/billions abbreviated in the user's language."""

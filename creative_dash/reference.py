@@ -112,8 +112,16 @@ def frame_sha256(df: pd.DataFrame) -> str:
     return hashlib.sha256(df.to_csv(index=False).encode("utf-8")).hexdigest()
 
 
-def replace_table(store: Store, table: str, df: pd.DataFrame, *, dataset: str, source: str,
-                  is_demo: bool, where_demo_only: bool = False) -> bool:
+def replace_table(
+    store: Store,
+    table: str,
+    df: pd.DataFrame,
+    *,
+    dataset: str,
+    source: str,
+    is_demo: bool,
+    where_demo_only: bool = False,
+) -> bool:
     """Replace a table's rows (or only its demo rows) with ``df`` unless the same content is
     already loaded. ``table`` comes from this module's allow-lists, never from a user."""
     sha = frame_sha256(df)
@@ -133,8 +141,14 @@ def replace_table(store: Store, table: str, df: pd.DataFrame, *, dataset: str, s
         cur.unregister("incoming")
         cur.execute(
             "INSERT INTO dataset_loads VALUES ($d, $at, $src, $demo, $n, $sha)",
-            {"d": dataset, "at": datetime.now(), "src": source, "demo": is_demo,
-             "n": len(df), "sha": sha},
+            {
+                "d": dataset,
+                "at": datetime.now(),
+                "src": source,
+                "demo": is_demo,
+                "n": len(df),
+                "sha": sha,
+            },
         )
     return True
 

@@ -95,7 +95,9 @@ class Store:
             import duckdb_extension_postgres_scanner as ext  # noqa: F401
 
             ext_file = next(
-                Path(ext.__file__).parent.glob(f"extensions/v{duckdb.__version__}/*.duckdb_extension")
+                Path(ext.__file__).parent.glob(
+                    f"extensions/v{duckdb.__version__}/*.duckdb_extension"
+                )
             )
         except (ImportError, StopIteration):
             raise StoreError(
@@ -231,7 +233,9 @@ def audit(
             "table": table,
             "key": row_key,
             "action": action,
-            "before": None if before is None else json.dumps(before, default=str, ensure_ascii=False),
+            "before": None
+            if before is None
+            else json.dumps(before, default=str, ensure_ascii=False),
             "after": None if after is None else json.dumps(after, default=str, ensure_ascii=False),
         },
     )

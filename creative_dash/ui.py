@@ -53,8 +53,11 @@ REJECTED_KEY = "_rejected_url_values"
 @st.cache_resource(show_spinner=False)
 def _store(location: str, demo_on_start: bool) -> Store:
     store = open_store(location)
-    ensure_store(store, with_demo=demo_on_start and not _has_rows(store),
-                 say=lambda m: log.info("store: %s", m))
+    ensure_store(
+        store,
+        with_demo=demo_on_start and not _has_rows(store),
+        say=lambda m: log.info("store: %s", m),
+    )
     return store
 
 
@@ -69,8 +72,9 @@ def store() -> Store:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, location: str, data_version: int, params: tuple[tuple[str, Any], ...]
-            ) -> pd.DataFrame:
+def _cached(
+    name: str, location: str, data_version: int, params: tuple[tuple[str, Any], ...]
+) -> pd.DataFrame:
     return queries.run(open_store(location), name, **dict(params))
 
 
@@ -124,8 +128,9 @@ def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> 
     st.session_state[key] = default if value is None else value
 
 
-def write_url(key: str, value: Any, default: Any, serialize: Callable[[Any], Sequence[str] | str]
-              ) -> None:
+def write_url(
+    key: str, value: Any, default: Any, serialize: Callable[[Any], Sequence[str] | str]
+) -> None:
     """Put the widget's value in the URL (removed while it equals the default)."""
     if value == default or value is None or value == []:
         if key in st.query_params:
@@ -157,8 +162,16 @@ def multi_parser(options: Sequence[str]) -> Callable[[list[str]], list[str]]:
     return parse
 
 
-def url_selectbox(label: str, options: Sequence[str], key: str, *, default: str,
-                  format_func: Callable[[str], str] = str, container: Any = st, **kw: Any) -> str:
+def url_selectbox(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    *,
+    default: str,
+    format_func: Callable[[str], str] = str,
+    container: Any = st,
+    **kw: Any,
+) -> str:
     """A selectbox whose value lives in the URL as ``?key=<option code>``."""
     seed_from_url(key, choice_parser(options), default)
     if st.session_state[key] not in options:
@@ -168,9 +181,15 @@ def url_selectbox(label: str, options: Sequence[str], key: str, *, default: str,
     return value
 
 
-def url_multiselect(label: str, options: Sequence[str], key: str, *,
-                    format_func: Callable[[str], str] = str, container: Any = st, **kw: Any
-                    ) -> list[str]:
+def url_multiselect(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    *,
+    format_func: Callable[[str], str] = str,
+    container: Any = st,
+    **kw: Any,
+) -> list[str]:
     """A multiselect whose value lives in the URL as ``?key=a,b``; empty means all."""
     seed_from_url(key, multi_parser(options), [])
     st.session_state[key] = [v for v in st.session_state[key] if v in options]
@@ -196,8 +215,10 @@ def sidebar(t: Translator | None = None) -> tuple[str, str | None, tuple[int, in
     Returns (lang, region ISO code or None, (first year, last year))."""
     seed_from_url(LANG_KEY, choice_parser(LANGS), _initial_lang())
     lang = st.sidebar.selectbox(
-        Translator(st.session_state[LANG_KEY])("sidebar.language"), LANGS,
-        key=LANG_KEY, format_func=LANG_NAMES.__getitem__,
+        Translator(st.session_state[LANG_KEY])("sidebar.language"),
+        LANGS,
+        key=LANG_KEY,
+        format_func=LANG_NAMES.__getitem__,
     )
     st.query_params[LANG_KEY] = lang
     t = Translator(lang)
@@ -206,8 +227,13 @@ def sidebar(t: Translator | None = None) -> tuple[str, str | None, tuple[int, in
     codes = [""] + regions["iso_code"].tolist()
     names = dict(zip(regions["iso_code"], regions[t.name_col()]))
     region = url_selectbox(
-        t("sidebar.region"), codes, REGION_KEY, default="",
-        format_func=lambda c: names.get(c, t("sidebar.all_regions")) if c else t("sidebar.all_regions"),
+        t("sidebar.region"),
+        codes,
+        REGION_KEY,
+        default="",
+        format_func=lambda c: (
+            names.get(c, t("sidebar.all_regions")) if c else t("sidebar.all_regions")
+        ),
         container=st.sidebar,
     )
     bounds = q("year_bounds").iloc[0]
@@ -245,8 +271,9 @@ def plotly(fig: Any, key: str, **kw: Any) -> Any:
     return st.plotly_chart(fig, key=key, config=config, width="stretch", **kw)
 
 
-def url_text_input(label: str, key: str, *, max_chars: int = 200, container: Any = st,
-                   **kw: Any) -> str:
+def url_text_input(
+    label: str, key: str, *, max_chars: int = 200, container: Any = st, **kw: Any
+) -> str:
     """A text input whose value lives in the URL as ``?key=<text>`` (removed while empty)."""
     seed_from_url(key, lambda raw: raw[0][:max_chars], "")
     value = container.text_input(label, key=key, max_chars=max_chars, **kw)
@@ -254,16 +281,26 @@ def url_text_input(label: str, key: str, *, max_chars: int = 200, container: Any
     return str(value)
 
 
-def url_number_input(label: str, key: str, *, min_value: int, max_value: int, default: int,
-                     container: Any = st, **kw: Any) -> int:
+def url_number_input(
+    label: str,
+    key: str,
+    *,
+    min_value: int,
+    max_value: int,
+    default: int,
+    container: Any = st,
+    **kw: Any,
+) -> int:
     """An integer input whose value lives in the URL as ``?key=<n>``, clamped to the range."""
+
     def parse(raw: list[str]) -> int:
         return int(raw[0])
 
     seed_from_url(key, parse, default)
     st.session_state[key] = min(max(int(st.session_state[key]), min_value), max_value)
-    value = container.number_input(label, min_value=min_value, max_value=max_value, step=1,
-                                   key=key, **kw)
+    value = container.number_input(
+        label, min_value=min_value, max_value=max_value, step=1, key=key, **kw
+    )
     write_url(key, int(value), default, str)
     return int(value)
 

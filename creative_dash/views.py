@@ -22,8 +22,9 @@ def population_status(raw: str) -> str:
     return "verified"
 
 
-def about_tables(t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def about_tables(
+    t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(datasets loaded, regions with population) for the About page."""
     yes, no = "✓", ""
     loads_view = pd.DataFrame(
@@ -42,8 +43,9 @@ def about_tables(t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
             t("about.col_kind"): [t.enum("region_kind", k) for k in regions["kind"]],
             t("about.col_population"): [t.num(v) for v in regions["population"]],
             t("about.col_as_of"): [t.date(v) for v in regions["population_as_of"]],
-            t("about.col_status"): [t.enum("pop_status", population_status(v))
-                                    for v in regions["population_status"]],
+            t("about.col_status"): [
+                t.enum("pop_status", population_status(v)) for v in regions["population_status"]
+            ],
             t("about.col_pop_source"): regions["population_source"],
         }
     )

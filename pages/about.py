@@ -11,9 +11,15 @@ t = ui.tr()
 st.title(t("about.title"))
 
 programme = ui.q("programme_summary").iloc[0]
-st.markdown(t("about.intro", programme=programme[f"title_{t.lang}"],
-              organisers=programme[f"organisers_{t.lang}"], venue=programme[f"venue_{t.lang}"],
-              dates=t.date_range(programme["start_date"], programme["end_date"])))
+st.markdown(
+    t(
+        "about.intro",
+        programme=programme[f"title_{t.lang}"],
+        organisers=programme[f"organisers_{t.lang}"],
+        venue=programme[f"venue_{t.lang}"],
+        dates=t.date_range(programme["start_date"], programme["end_date"]),
+    )
+)
 st.subheader(t("about.who_title"))
 st.markdown(t("about.who"))
 
@@ -35,4 +41,6 @@ st.caption(t("about.boundaries_file", path=settings.boundaries_path().name))
 
 facts = ui.q("store_facts").iloc[0]
 st.subheader(t("about.store_title"))
-st.caption(t("about.store_text", schema=int(facts["schema_version"]), data=int(facts["data_version"])))
+st.caption(
+    t("about.store_text", schema=int(facts["schema_version"]), data=int(facts["data_version"]))
+)

@@ -54,8 +54,19 @@ def pg_url() -> Iterator[str]:
     run = lambda cmd: subprocess.run(_as_postgres(cmd), check=True, capture_output=True)  # noqa: E731
     run([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"])
     # -w: pg_ctl returns when the server accepts connections (waits on state, not on time)
-    run([f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
-         f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start"])
+    run(
+        [
+            f"{bindir}/pg_ctl",
+            "-D",
+            data,
+            "-w",
+            "-l",
+            os.path.join(root, "log"),
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
+            "start",
+        ]
+    )
     try:
         run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "creative"])
         yield f"postgresql://postgres@127.0.0.1:{port}/creative"

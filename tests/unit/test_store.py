@@ -17,8 +17,26 @@ from creative_dash.store import SCHEMA_VERSION, Store, StoreLocked, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ISO_CODES = {
-    "KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35", "KZ-39",
-    "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-62", "KZ-63", "KZ-71", "KZ-75", "KZ-79",
+    "KZ-10",
+    "KZ-11",
+    "KZ-15",
+    "KZ-19",
+    "KZ-23",
+    "KZ-27",
+    "KZ-31",
+    "KZ-33",
+    "KZ-35",
+    "KZ-39",
+    "KZ-43",
+    "KZ-47",
+    "KZ-55",
+    "KZ-59",
+    "KZ-61",
+    "KZ-62",
+    "KZ-63",
+    "KZ-71",
+    "KZ-75",
+    "KZ-79",
 }
 
 
@@ -132,9 +150,13 @@ def test_demo_is_plausible(demo_store):
         "FROM hubs h JOIN regions r ON r.iso_code = h.region_iso GROUP BY 1"
     ).set_index("kind")["per_region"]
     assert hubs["city"] > hubs["oblast"]  # cities are denser in hubs
-    mixes = demo_store.query(
-        "SELECT region_iso, funding_source, count(*) n FROM initiatives GROUP BY 1, 2"
-    ).pivot(index="region_iso", columns="funding_source", values="n").fillna(0)
+    mixes = (
+        demo_store.query(
+            "SELECT region_iso, funding_source, count(*) n FROM initiatives GROUP BY 1, 2"
+        )
+        .pivot(index="region_iso", columns="funding_source", values="n")
+        .fillna(0)
+    )
     shares = mixes.div(mixes.sum(axis=1), axis=0)
     assert shares.std().max() > 0.05  # funding mixes vary by region
 
@@ -219,7 +241,9 @@ def test_second_process_gets_a_clear_message(demo_db):
     assert holder.data_version() > 0
     proc = subprocess.run(
         [sys.executable, "-m", "creative_dash", "init", "--db", str(demo_db)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -232,8 +256,12 @@ def test_store_locked_is_raised_in_process_terms(tmp_path):
         "import sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
         "print('ready', flush=True); sys.stdin.readline()"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"  # wait on state, not on time
         with pytest.raises(StoreLocked, match=f"process {proc.pid}"):
@@ -255,13 +283,17 @@ def test_demo_hubs_lie_inside_their_region(demo_store):
 
     features = {f["id"]: f for f in geo.boundaries()["features"]}
     hubs = demo_store.query("SELECT hub_id, region_iso, lat, lon FROM hubs")
-    outside = [h.hub_id for h in hubs.itertuples()
-               if not geo.contains(features[h.region_iso], h.lon, h.lat)]
+    outside = [
+        h.hub_id
+        for h in hubs.itertuples()
+        if not geo.contains(features[h.region_iso], h.lon, h.lat)
+    ]
     assert outside == []
     shapely_geometry = pytest.importorskip("shapely.geometry")
     shapes = {k: shapely_geometry.shape(f["geometry"]) for k, f in features.items()}
-    assert all(shapes[h.region_iso].covers(shapely_geometry.Point(h.lon, h.lat))
-               for h in hubs.itertuples())
+    assert all(
+        shapes[h.region_iso].covers(shapely_geometry.Point(h.lon, h.lat)) for h in hubs.itertuples()
+    )
 
 
 def test_point_in_region_agrees_with_shapely():
@@ -276,4 +308,5 @@ def test_point_in_region_agrees_with_shapely():
         x0, y0, x1, y1 = geo.bbox(feature)
         for lon, lat in zip(rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40), strict=True):
             assert geo.contains(feature, lon, lat) == shape.contains(
-                shapely_geometry.Point(lon, lat)), (feature["id"], lon, lat)
+                shapely_geometry.Point(lon, lat)
+            ), (feature["id"], lon, lat)
