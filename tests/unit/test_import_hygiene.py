@@ -102,3 +102,14 @@ def test_no_gis_imports_and_caching_only_in_ui(path: Path) -> None:
 def test_ui_is_where_caching_lives() -> None:
     source = (PACKAGE / "ui.py").read_text(encoding="utf-8")
     assert "st.cache_data" in source and "st.cache_resource" in source
+
+
+def test_figures_are_serialised_compactly_with_orjson() -> None:
+    """Streamlit sends every chart as plotly.io.to_json; with orjson installed Plotly writes
+    Kazakh and Russian text as UTF-8 rather than six-byte \\u escapes (a pinned requirement)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    assert pio.json.config.default_engine in ("auto", "orjson")
+    spec = pio.to_json(go.Figure(go.Bar(x=["Қарағанды облысы"], y=[1])), validate=False)
+    assert "Қарағанды" in spec and "\\u049a" not in spec
