@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from creative_dash import geo
+from creative_dash import geo, vocab
 from creative_dash.store import Store
 
 SEED = 20250512
@@ -27,7 +27,7 @@ PROGRAMME_END = date(2025, 5, 14)
 BASE_INITIATIVES = 1500
 BASE_HUBS = 200
 
-HUB_TYPES = ["cluster", "makerspace", "art_centre", "incubator", "cultural_centre"]
+HUB_TYPES = vocab.HUB_TYPES
 HUB_TYPE_KK = {
     "cluster": "креативті кластері",
     "makerspace": "мейкерспейсі",
@@ -61,8 +61,7 @@ BRANDS = [
     "Өнер ордасы",
     "Керуен",
 ]
-STATUSES = ["proposed", "approved", "in_progress", "completed", "cancelled"]
-FUNDING = ["republican", "local", "private", "impact", "grant"]
+FUNDING = vocab.FUNDING_SOURCES
 TITLE_KINDS_RU = [
     "Фестиваль",
     "Резиденция",
@@ -92,19 +91,11 @@ TITLE_KINDS_KK = [
     "шеберханасы",
 ]
 SDG_WEIGHTS = {8: 10, 4: 6, 11: 6, 9: 5, 5: 4, 10: 3, 17: 3, 12: 2, 1: 2, 3: 1, 16: 1, 13: 1}
-ROLES = ["head_of_department", "deputy", "specialist", "akimat_advisor"]
-SESSION_KINDS = ["strategic_session", "project_work", "workshop", "knowledge_sharing"]
-REC_CATEGORIES = [
-    "financing",
-    "tax",
-    "infrastructure",
-    "education",
-    "regulation",
-    "export",
-    "ip_rights",
-]
-REC_STATUSES = ["proposed", "accepted", "in_progress", "implemented", "rejected"]
-BODIES = ["ministry", "akimat", "parliament", "development_institution"]
+ROLES = vocab.ROLES
+SESSION_KINDS = vocab.SESSION_KINDS
+REC_CATEGORIES = vocab.REC_CATEGORIES
+REC_STATUSES = vocab.REC_STATUSES
+BODIES = vocab.BODIES
 REC_TEXT = {
     "financing": (
         "Креативті жобаларға арналған өңірлік грант қорын құру",
@@ -307,7 +298,7 @@ def generate(
             ),
             "floor_area_m2": np.round(rng.lognormal(6.3, 0.6, n_hubs), -1),
             "residents": rng.integers(3, 120, n_hubs),
-            "status": rng.choice(["operating", "planned", "closed"], n_hubs, p=[0.82, 0.12, 0.06]),
+            "status": rng.choice(vocab.HUB_STATUSES, n_hubs, p=[0.82, 0.12, 0.06]),
         }
     )
     _keep_inside_regions(hubs, regions, np.random.default_rng([SEED, 1]))

@@ -327,3 +327,47 @@ def rejected_url_value(key: str) -> str | None:
 
 def forget_rejected_url_value(key: str) -> None:
     st.session_state.get(REJECTED_KEY, {}).pop(key, None)
+
+
+def metric_cards(rows: Any) -> None:
+    """KPI cards (``views_overview.card_rows`` output: rows of cards) as bordered st.metric."""
+    for row_cards in rows:
+        for col, card in zip(st.columns(len(row_cards)), row_cards):
+            col.metric(
+                card.label,
+                card.value,
+                delta=card.delta,
+                delta_color=card.delta_color,
+                delta_arrow=card.delta_arrow,
+                help=card.help,
+                border=True,
+            )
+
+
+def download_buttons(
+    key: str,
+    page: str,
+    region: str | None,
+    years: tuple[int, int] | None,
+    *,
+    csv: Callable[[], bytes],
+    xlsx: Callable[[], bytes],
+    disabled: bool = False,
+) -> None:
+    """CSV and XLSX download buttons (keys ``<key>_csv`` and ``<key>_xlsx``), labelled in the
+    user's language. ``csv``/``xlsx`` build the file only when the user clicks."""
+    from creative_dash.export import MIME, export_filename
+
+    t = tr()
+    for (kind, build), col in zip((("csv", csv), ("xlsx", xlsx)), st.columns(2, width=520)):
+        col.download_button(
+            t(f"export.{kind}"),
+            data=build,
+            mime=MIME[kind],
+            file_name=export_filename(page, region, years, kind),
+            help=t(f"export.{kind}_help"),
+            key=f"{key}_{kind}",
+            disabled=disabled,
+            on_click="ignore",
+            icon=":material/download:",
+        )

@@ -7,7 +7,7 @@ import streamlit as st
 from creative_dash import ui
 from creative_dash.charts.hubs import hub_map
 from creative_dash.charts.maps import geojson_source
-from creative_dash.export import MIME, export_filename, to_csv_bytes, to_xlsx_bytes
+from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.queries.hubs import HUB_STATUSES, HUB_TYPES, SIZE_MEASURES
 from creative_dash.views_hubs import hub_totals, hubs_table, without_coordinates
 
@@ -121,24 +121,11 @@ st.dataframe(hubs_table(hubs, t), hide_index=True, width="stretch", key="hubs_ta
 
 export = hubs_table(hubs, t, for_export=True)
 region_part = ",".join(focus) or None
-d1, d2 = st.columns(2, width=520)
-d1.download_button(
-    t("export.csv"),
-    data=lambda: to_csv_bytes(export),
-    mime=MIME["csv"],
-    help=t("export.csv_help"),
-    file_name=export_filename("hubs", region_part, (year_from, year_to), "csv"),
-    key="hubs_dl_csv",
-    on_click="ignore",
-    icon=":material/download:",
-)
-d2.download_button(
-    t("export.xlsx"),
-    data=lambda: to_xlsx_bytes(export, t("hubs.sheet")),
-    mime=MIME["xlsx"],
-    help=t("export.xlsx_help"),
-    file_name=export_filename("hubs", region_part, (year_from, year_to), "xlsx"),
-    key="hubs_dl_xlsx",
-    on_click="ignore",
-    icon=":material/download:",
+ui.download_buttons(
+    "hubs_dl",
+    "hubs",
+    region_part,
+    (year_from, year_to),
+    csv=lambda: to_csv_bytes(export),
+    xlsx=lambda: to_xlsx_bytes(export, t("hubs.sheet")),
 )

@@ -17,7 +17,6 @@ from creative_dash.charts.initiatives import (
     jobs_per_million,
     status_by_year,
 )
-from creative_dash.export import MIME, export_filename
 from creative_dash.i18n import Translator
 from creative_dash.queries import initiatives as iq
 from creative_dash.views_initiatives import (
@@ -277,16 +276,12 @@ n_regions = len(filters["regions"])
 region_part = (
     filters["regions"][0] if n_regions == 1 else (f"{n_regions}regions" if n_regions else None)
 )
-d1, d2 = st.columns(2)
-for kind, col in (("csv", d1), ("xlsx", d2)):
-    col.download_button(
-        t(f"export.{kind}"),
-        data=_builder(kind, t.lang, sort, filters),
-        file_name=export_filename("initiatives", region_part, years, kind),
-        mime=MIME[kind],
-        key=f"in_dl_{kind}",
-        help=t(f"export.{kind}_help"),
-        disabled=total == 0,
-        icon=":material/download:",
-        on_click="ignore",
-    )
+ui.download_buttons(
+    "in_dl",
+    "initiatives",
+    region_part,
+    years,
+    csv=_builder("csv", t.lang, sort, filters),
+    xlsx=_builder("xlsx", t.lang, sort, filters),
+    disabled=total == 0,
+)

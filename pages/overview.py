@@ -86,17 +86,7 @@ with st.container(key="ov_main"):
     # -- KPI cards ---------------------------------------------------------------------------------
     data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
     cards = kpi_cards(t, ui.q("overview_kpis", **filters), data_from)
-    for row_cards in card_rows(cards):
-        for col, card in zip(st.columns(len(row_cards)), row_cards):
-            col.metric(
-                card.label,
-                card.value,
-                delta=card.delta,
-                delta_color=card.delta_color,
-                delta_arrow=card.delta_arrow,
-                help=card.help,
-                border=True,
-            )
+    ui.metric_cards(card_rows(cards))
 
     # -- the map -----------------------------------------------------------------------------------
     st.subheader(t("overview.map_title"))

@@ -19,7 +19,7 @@ from creative_dash.charts.programme import (
     satisfaction_bars,
     satisfaction_mean,
 )
-from creative_dash.export import MIME, export_filename, to_csv_bytes, to_xlsx_bytes
+from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.queries.programme import REC_CATEGORIES, REC_STATUSES
 from creative_dash.views_programme import (
     initiative_totals,
@@ -59,26 +59,13 @@ st.info(
 
 def download_buttons(table_for_export: pd.DataFrame, page: str, sheet: str, key: str) -> None:
     """CSV and XLSX of a table, built only when the user clicks."""
-    c1, c2 = st.columns(2, width=520)
-    c1.download_button(
-        t("export.csv"),
-        data=lambda: to_csv_bytes(table_for_export),
-        mime=MIME["csv"],
-        file_name=export_filename(page, region, None, "csv"),
-        help=t("export.csv_help"),
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        t("export.xlsx"),
-        data=lambda: to_xlsx_bytes(table_for_export, sheet),
-        mime=MIME["xlsx"],
-        file_name=export_filename(page, region, None, "xlsx"),
-        help=t("export.xlsx_help"),
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
+    ui.download_buttons(
+        key,
+        page,
+        region,
+        None,
+        csv=lambda: to_csv_bytes(table_for_export),
+        xlsx=lambda: to_xlsx_bytes(table_for_export, sheet),
     )
 
 

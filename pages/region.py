@@ -114,17 +114,7 @@ with st.container(key="region_main"):
         ui.q("overview_kpis", years=(first, last), region=iso),
         int(ui.q("year_bounds").iloc[0]["min_year"]),
     )
-    for row_cards in card_rows(cards):
-        for col, card in zip(st.columns(len(row_cards)), row_cards):
-            col.metric(
-                card.label,
-                card.value,
-                delta=card.delta,
-                delta_color=card.delta_color,
-                delta_arrow=card.delta_arrow,
-                help=card.help,
-                border=True,
-            )
+    ui.metric_cards(card_rows(cards))
 
     # -- against its peers ---------------------------------------------------------------------------
     st.subheader(t("region.peers_title"))

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from creative_dash import vocab
 from creative_dash.charts.base import GOLD, SKY, STATUS_COLORS, empty_figure, esc, new_figure
 from creative_dash.i18n import Translator
 
-STATUS_ORDER = ("proposed", "approved", "in_progress", "completed", "cancelled")
+STATUS_ORDER = vocab.INITIATIVE_STATUSES
 JOBS_BY = ("region", "sector")
 # Statuses differ by pattern as well as colour, so the stack reads without colour vision.
 STATUS_PATTERNS = {

@@ -13,6 +13,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from creative_dash import vocab
 from creative_dash.charts.base import (
     FUNDING_COLORS,
     GOLD,
@@ -35,7 +36,7 @@ UNCTAD_COLORS = {
     "functional_creations": "#5B8C2A",
 }
 UNCTAD_ORDER = ("heritage", "arts", "media", "functional_creations")
-STATUS_ORDER = ("proposed", "approved", "in_progress", "completed", "cancelled")
+STATUS_ORDER = vocab.INITIATIVE_STATUSES
 BAR_HEIGHT = 26
 
 

@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from creative_dash import vocab
 from creative_dash.charts.base import (
     GOLD,
     SKY,
@@ -24,7 +25,7 @@ from creative_dash.charts.base import (
 )
 from creative_dash.i18n import Translator
 
-REC_STATUSES: tuple[str, ...] = ("proposed", "accepted", "in_progress", "implemented", "rejected")
+REC_STATUSES = vocab.REC_STATUSES
 REC_STATUS_COLORS = {
     "proposed": "#9DB4C0",
     "accepted": "#5C9EAD",
@@ -41,13 +42,7 @@ REC_STATUS_SYMBOLS = {
     "rejected": "square-open",
 }
 OVERDUE_COLOR = "#B4464B"
-INITIATIVE_STATUSES: tuple[str, ...] = (
-    "proposed",
-    "approved",
-    "in_progress",
-    "completed",
-    "cancelled",
-)
+INITIATIVE_STATUSES = vocab.INITIATIVE_STATUSES
 ABSENT_COLOR = "#C9D6DC"
 PRE_COLOR = "#7A8C94"
 MARK = "▶ "

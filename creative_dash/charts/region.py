@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from creative_dash import vocab
 from creative_dash.charts.base import (
     GOLD,
     SKY,
@@ -26,7 +27,7 @@ from creative_dash.i18n import Translator
 from creative_dash.region_stats import Metric, format_value
 
 PIPELINE = ("proposed", "approved", "in_progress", "completed")
-REC_STATUS_ORDER = ("proposed", "accepted", "in_progress", "implemented", "rejected")
+REC_STATUS_ORDER = vocab.REC_STATUSES
 REC_STATUS_COLORS = {
     "proposed": "#9DB4C0",
     "accepted": "#5C9EAD",

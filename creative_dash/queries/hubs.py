@@ -12,11 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from creative_dash import vocab
 from creative_dash.queries import query
 from creative_dash.store import Store
 
-HUB_TYPES: tuple[str, ...] = ("cluster", "makerspace", "art_centre", "incubator", "cultural_centre")
-HUB_STATUSES: tuple[str, ...] = ("operating", "planned", "closed")
+HUB_TYPES = vocab.HUB_TYPES
+HUB_STATUSES = vocab.HUB_STATUSES
 SIZE_MEASURES: tuple[str, ...] = ("residents", "floor_area_m2")
 
 # The hubs the page's filters select; shared by every hub query so they always agree.

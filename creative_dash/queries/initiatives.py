@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from creative_dash import vocab
 from creative_dash.queries import query
 from creative_dash.store import Store
 
@@ -30,7 +31,7 @@ FILTER_KEYS = (
 )
 ORIGINS = ("all", "programme", "other")
 # Coded values of the initiatives table (schema 001), in the order the UI lists them.
-STATUSES = ("proposed", "approved", "in_progress", "completed", "cancelled")
+STATUSES = vocab.INITIATIVE_STATUSES
 FUNDING_SOURCES = ("republican", "local", "private", "impact", "grant")
 SDGS = tuple(range(1, 18))
 PAGE_SIZE = 50

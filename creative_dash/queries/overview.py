@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from creative_dash import vocab
 from creative_dash.queries import query
 from creative_dash.store import Store
 
@@ -270,8 +271,8 @@ def overview_sector_mix(
     return store.query(sql, _params(years, sectors, funding, statuses, region))
 
 
-FUNDING_ORDER = ("republican", "local", "private", "impact", "grant")
-STATUS_ORDER = ("proposed", "approved", "in_progress", "completed", "cancelled")
+FUNDING_ORDER = vocab.FUNDING_SOURCES
+STATUS_ORDER = vocab.INITIATIVE_STATUSES
 
 
 @query

@@ -14,29 +14,16 @@ from datetime import date
 
 import pandas as pd
 
+from creative_dash import vocab
 from creative_dash.queries import query
 from creative_dash.store import Store
 
 DEFAULT_PROGRAMME = "ckz-2025"
-REC_STATUSES: tuple[str, ...] = ("proposed", "accepted", "in_progress", "implemented", "rejected")
-REC_CATEGORIES: tuple[str, ...] = (
-    "financing",
-    "tax",
-    "infrastructure",
-    "education",
-    "regulation",
-    "export",
-    "ip_rights",
-)
+REC_STATUSES = vocab.REC_STATUSES
+REC_CATEGORIES = vocab.REC_CATEGORIES
 # A follow-up is overdue when its date has passed and the recommendation is still open.
-CLOSED_REC_STATUSES: tuple[str, ...] = ("implemented", "rejected")
-INITIATIVE_STATUSES: tuple[str, ...] = (
-    "proposed",
-    "approved",
-    "in_progress",
-    "completed",
-    "cancelled",
-)
+CLOSED_REC_STATUSES = vocab.CLOSED_REC_STATUSES
+INITIATIVE_STATUSES = vocab.INITIATIVE_STATUSES
 SATISFACTION_SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 TOP_LIMIT_MAX = 50
 
