@@ -129,9 +129,8 @@ def new_figure(t: Translator, title: str, **layout: Any) -> go.Figure:
     return fig
 
 
-def empty_figure(t: Translator, title: str) -> go.Figure:
-    """A figure that says there is nothing to show, in the user's language."""
-    fig = new_figure(t, title)
+def add_empty_note(fig: go.Figure, t: Translator, **annotation: Any) -> go.Figure:
+    """Write "no data for this selection" in the user's language across the plot area."""
     fig.add_annotation(
         text=esc(t("app.empty")),
         showarrow=False,
@@ -140,7 +139,14 @@ def empty_figure(t: Translator, title: str) -> go.Figure:
         xref="paper",
         yref="paper",
         font={"size": 16, "color": "#5A6B73"},
+        **annotation,
     )
+    return fig
+
+
+def empty_figure(t: Translator, title: str) -> go.Figure:
+    """A figure that says there is nothing to show, in the user's language."""
+    fig = add_empty_note(new_figure(t, title), t)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig

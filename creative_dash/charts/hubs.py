@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from creative_dash import geo
-from creative_dash.charts.base import HUB_TYPE_COLORS, esc, esc_all, new_figure
+from creative_dash import geo, vocab
+from creative_dash.charts.base import HUB_TYPE_COLORS, add_empty_note, esc, esc_all, new_figure
 from creative_dash.i18n import Translator
 
-HUB_TYPES: tuple[str, ...] = tuple(HUB_TYPE_COLORS)
+HUB_TYPES = vocab.HUB_TYPES
 SIZE_MEASURES: tuple[str, ...] = ("residents", "floor_area_m2")
 MIN_PX, MAX_PX = 6.0, 24.0
 # The whole country piles each city's hubs onto one spot: smaller circles there keep the
@@ -207,14 +207,5 @@ def hub_map(
         uirevision="|".join(sorted(focus_set)) or "country",
     )
     if points.empty:
-        fig.add_annotation(
-            text=esc(t("app.empty")),
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            font={"size": 16, "color": "#5A6B73"},
-            bgcolor="rgba(255,255,255,0.8)",
-        )
+        add_empty_note(fig, t, bgcolor="rgba(255,255,255,0.8)")
     return fig

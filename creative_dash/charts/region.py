@@ -100,7 +100,7 @@ def timeline_quarters(
     ).reindex(index, fill_value=0)
     x = [esc(quarter_label(t, y, q)) for y, q in index]
     fig = new_figure(t, title, height=360)
-    for status in ("proposed", "approved", "in_progress", "completed", "cancelled"):
+    for status in vocab.INITIATIVE_STATUSES:
         if status not in table.columns:
             continue
         values = table[status].astype(int).tolist()
