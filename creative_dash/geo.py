@@ -10,9 +10,14 @@ from typing import Any
 from creative_dash import settings
 from creative_dash.settings import ROOT
 
+# The copy of the boundaries the browser draws, with its rings wound for d3-geo (see
+# ``wound_for_d3``); scripts/build_boundaries.py writes it next to data/boundaries/.
 STATIC_GEOJSON = ROOT / "static" / "kz_regions.geojson"
 # Streamlit's static serving puts static/ at /app/static/ (server.enableStaticServing).
 STATIC_URL_PATH = "app/static/kz_regions.geojson"
+# Plotly's geo maps load a world base map (``<topojsonURL>world_110m.json``) even when none of
+# its layers is shown; plotly.js would fetch it from cdn.plot.ly. The app serves an empty one.
+STATIC_TOPOJSON_URL = "app/static/topojson/"
 
 
 @lru_cache(maxsize=4)
@@ -73,3 +78,43 @@ def contains(feature: dict[str, Any], lon: float, lat: float) -> bool:
         if _in_ring(rings[0], lon, lat) and not any(_in_ring(h, lon, lat) for h in rings[1:]):
             return True
     return False
+
+
+# -- ring orientation for the browser ---------------------------------------------------------------
+def _signed_area(ring: list[list[float]]) -> float:
+    """Twice the signed planar area of a ring in (lon, lat): > 0 counter-clockwise."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:] + ring[:1]))
+
+
+def _wind(rings: list[list[list[float]]]) -> list[list[list[float]]]:
+    out = []
+    for i, ring in enumerate(rings):
+        clockwise = _signed_area(ring) < 0
+        # exterior (i == 0) clockwise, holes counter-clockwise
+        out.append(ring if clockwise == (i == 0) else ring[::-1])
+    return out
+
+
+def wound_for_d3(fc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the FeatureCollection whose exterior rings run clockwise and holes
+    counter-clockwise, as d3-geo (Plotly's geo maps) reads them.
+
+    GeoJSON (RFC 7946) winds the other way; d3-geo draws such a polygon as the whole globe
+    *minus* the region. Which points a feature covers does not change (``contains`` ignores
+    the orientation)."""
+    features = []
+    for f in fc["features"]:
+        geometry = f["geometry"]
+        if geometry["type"] == "Polygon":
+            coords: Any = _wind(geometry["coordinates"])
+        elif geometry["type"] == "MultiPolygon":
+            coords = [_wind(polygon) for polygon in geometry["coordinates"]]
+        else:
+            coords = geometry["coordinates"]
+        features.append({**f, "geometry": {**geometry, "coordinates": coords}})
+    return {**fc, "features": features}
+
+
+def browser_geojson_text(fc: dict[str, Any]) -> str:
+    """The served file's text: ``wound_for_d3(fc)`` as compact UTF-8 JSON."""
+    return json.dumps(wound_for_d3(fc), separators=(",", ":"), ensure_ascii=False) + "\n"

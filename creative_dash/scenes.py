@@ -265,15 +265,12 @@ def _national_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.F
         metric=metric.label(t),
         period=_period_options(run, t)[params["period"]],
     )
-    # Fitted to the presenter's chart area (a 1920 px screen, the join panel not shown).
     return maps.national_map(
         df,
         metric,
         t,
         geojson=maps.geojson_source(),
         title=title,
-        fit_width=1500,
-        # The zoom fits the map's own area: the slide's height less title, legend and scale.
         height=PRESENTER_HEIGHT - 120,
     )
 

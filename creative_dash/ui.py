@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from creative_dash import queries, settings
+from creative_dash import geo, queries, settings
 from creative_dash.bootstrap import ensure_store
 from creative_dash.i18n import LANG_NAMES, LANGS, Translator, normalize_lang
 from creative_dash.store import Store, open_store
@@ -267,7 +267,12 @@ def has_demo() -> bool:
 
 def plotly(fig: Any, key: str, **kw: Any) -> Any:
     """Render a figure with a stable key and an offline, PNG-capable toolbar."""
-    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "scale": 2},
+        # geo maps load their (empty) world base map from the app, not from cdn.plot.ly
+        "topojsonURL": geo.STATIC_TOPOJSON_URL,
+    }
     return st.plotly_chart(fig, key=key, config=config, width="stretch", **kw)
 
 

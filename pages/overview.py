@@ -107,7 +107,6 @@ with st.container(key="ov_main"):
         t,
         geojson=maps.geojson_source(),
         highlight=highlight,
-        fit_width=maps.PHONE_FIT_WIDTH if phone else maps.NATIONAL_FIT_WIDTH,
         height=maps.PHONE_HEIGHT if phone else maps.NATIONAL_HEIGHT,
         title=t(
             "overview.map_chart_title", metric=metric.label(t), period=period_text(t, first, last)

@@ -21,8 +21,9 @@ imported). Steps:
 4. round coordinates to 4 decimals, re-validate (each polygon and the coverage), orient rings
    as RFC 7946 (exterior counter-clockwise), write compact GeoJSON sorted by ISO code.
 
-Also writes data/boundaries/region_neighbours.csv and data/boundaries/BUILD_INFO.json, and copies
-the GeoJSON to static/kz_regions.geojson (Streamlit static serving). Output is deterministic for
+Also writes data/boundaries/region_neighbours.csv and data/boundaries/BUILD_INFO.json, and the
+browser's copy static/kz_regions.geojson (Streamlit static serving): the same shapes with rings
+wound clockwise, as d3-geo (Plotly's geo maps) reads them. Output is deterministic for
 the same input and the same shapely/GEOS versions; BUILD_INFO's ``built`` date only changes when
 something else in BUILD_INFO changes (or set SOURCE_DATE_EPOCH).
 """
@@ -36,7 +37,6 @@ import io
 import json
 import math
 import os
-import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -47,6 +47,9 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from creative_dash.geo import browser_geojson_text  # noqa: E402  (plain Python, no Streamlit)
+
 REGIONS_CSV = ROOT / "data" / "reference" / "regions.csv"
 OUT_DIR = ROOT / "data" / "boundaries"
 OUT_GEOJSON = OUT_DIR / "kz_regions.geojson"
@@ -394,7 +397,8 @@ def main() -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     OUT_GEOJSON.write_bytes(data)
     STATIC_GEOJSON.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(OUT_GEOJSON, STATIC_GEOJSON)
+    # the browser's copy: the same shapes, rings wound the way d3-geo (Plotly geo maps) reads them
+    STATIC_GEOJSON.write_text(browser_geojson_text(fc), encoding="utf-8")
 
     # neighbours
     pairs = neighbours(final, codes)

@@ -1,14 +1,11 @@
-"""The map of creative hubs: region outlines and one point per hub, offline.
+"""The map of creative hubs: region outlines and one marker per hub, offline.
 
-The outlines are a ``Choroplethmap`` whose GeoJSON is the relative URL Streamlit serves from
-``static/`` (a few KB per rerun instead of the 150 KB file); the points are ``Scattermap``
-circles on the ``white-bg`` style, so the browser fetches no tiles, fonts or icons.
-
-Why circles only: MapLibre draws any other marker symbol from the style's sprite sheet, which
-``white-bg`` lacks, and Plotly then fetches the icon from cdn.jsdelivr.net (checked in Chromium):
-a request we must not make. Hub types are therefore told apart by colour *and* by text: the
-legend names every type with its count, the hover names the type, and the page's type filter
-isolates one type.
+A Plotly ``geo`` map (SVG, see ``charts.maps``): the outlines are a ``Choropleth`` whose GeoJSON
+is the relative URL Streamlit serves from ``static/`` (a few KB per rerun instead of the 150 KB
+file); the hubs are ``Scattergeo`` markers, coloured *and shaped* by type (colour is never the
+only carrier of meaning) and sized by residents or floor area. The hover names the hub, its type
+and status, its city and both sizes; the table under the map has every other fact (sectors,
+opening date), which keeps each rerun's payload small.
 """
 
 from __future__ import annotations
@@ -22,7 +19,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from creative_dash import geo, vocab
-from creative_dash.charts.base import HUB_TYPE_COLORS, add_empty_note, esc, esc_all, new_figure
+from creative_dash.charts.base import (
+    HUB_TYPE_COLORS,
+    HUB_TYPE_SYMBOLS,
+    add_empty_note,
+    esc,
+    esc_all,
+    new_figure,
+)
+from creative_dash.charts.maps import geo_layout
 from creative_dash.i18n import Translator
 
 HUB_TYPES = vocab.HUB_TYPES
@@ -35,9 +40,6 @@ OUTLINE_FILL = "#EEF6FA"
 FOCUS_FILL = "#CFE6F0"
 OUTLINE_LINE = "#7A99A8"
 MAP_HEIGHT = 560
-# Map width the initial zoom is fitted to: the map column is ~650-900 px wide on a laptop;
-# phones see the middle of the view and can pinch.
-FIT_WIDTH_PX, FIT_HEIGHT_PX = 760, MAP_HEIGHT - 90
 # Kazakhstan as a whole, when no region is in focus (all 20 regions' bounding box).
 COUNTRY_BBOX = (46.49, 40.57, 87.32, 55.44)
 
@@ -54,27 +56,6 @@ def marker_sizes(values: Iterable[float | None], max_px: float = MAX_PX) -> list
     return [round(MIN_PX + (max_px - MIN_PX) * math.sqrt(v / top), 2) for v in arr]
 
 
-def _mercator_y(lat: float) -> float:
-    lat = max(min(lat, 85.0), -85.0)
-    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-
-def fit_view(
-    bbox: Sequence[float], width_px: int = FIT_WIDTH_PX, height_px: int = FIT_HEIGHT_PX
-) -> tuple[dict[str, float], float]:
-    """(center, zoom) of a MapLibre map showing ``bbox`` (min lon, min lat, max lon, max lat)
-    in a ``width_px`` x ``height_px`` window (512-px world at zoom 0)."""
-    lon0, lat0, lon1, lat1 = bbox
-    dlon = max(lon1 - lon0, 0.05)
-    dy = max(_mercator_y(lat1) - _mercator_y(lat0), 0.001)
-    zoom_x = math.log2(width_px * 360.0 / (512.0 * dlon))
-    zoom_y = math.log2(height_px * 2 * math.pi / (512.0 * dy))
-    zoom = max(1.5, min(zoom_x, zoom_y, 11.0) - 0.15)  # a little margin around the region
-    cy = (_mercator_y(lat0) + _mercator_y(lat1)) / 2
-    center_lat = math.degrees(2 * math.atan(math.exp(cy)) - math.pi / 2)
-    return {"lat": round(center_lat, 4), "lon": round((lon0 + lon1) / 2, 4)}, round(zoom, 2)
-
-
 def regions_bbox(codes: Sequence[str]) -> tuple[float, float, float, float]:
     """Bounding box of the given regions' outlines (the whole country when none is known)."""
     boxes = [geo.bbox(f) for c in codes if (f := geo.region_feature(c)) is not None]
@@ -89,16 +70,13 @@ def regions_bbox(codes: Sequence[str]) -> tuple[float, float, float, float]:
 
 
 def _hover_rows(df: pd.DataFrame, t: Translator) -> list[list[str]]:
-    """customdata per hub: every text preformatted in the UI language and escaped."""
+    """customdata per hub: name, type · status, city (region), residents, floor area; every
+    text preformatted in the UI language and escaped."""
     return [
         [
             esc(r.name),
-            esc(t.enum("hub_type", r.hub_type)),
-            esc(t.enum("hub_status", r.status)),
-            esc(r.sectors) if r.sectors else "—",
-            esc(r.city),
-            esc(r.region_name),
-            t.date(r.opened_on) if pd.notna(r.opened_on) else "—",
+            esc(t.enum("hub_type", r.hub_type)) + " · " + esc(t.enum("hub_status", r.status)),
+            esc(r.city) + " (" + esc(r.region_name) + ")",
             t.num(r.residents) if pd.notna(r.residents) else "—",
             t("hubs.area_value", area=t.num(r.floor_area_m2)) if pd.notna(r.floor_area_m2) else "—",
         ]
@@ -131,8 +109,10 @@ def hub_map(
     fig.update_layout(title_subtitle_text=esc(t("hubs.map_subtitle_" + size_by)))
     focus_set = set(focus)
     fig.add_trace(
-        go.Choroplethmap(
+        go.Choropleth(
             geojson=geojson,
+            locationmode="geojson-id",
+            featureidkey="id",
             locations=list(region_codes),
             z=[1 if c in focus_set else 0 for c in region_codes],
             zmin=0,
@@ -150,21 +130,11 @@ def hub_map(
     max_px = MAX_PX if focus else COUNTRY_MAX_PX
     sizes = dict(zip(points.index, marker_sizes(points[size_by], max_px))) if len(points) else {}
     hovertemplate = (
-        "<b>%{customdata[0]}</b><br>"
-        + esc(t("hubs.col_type"))
-        + ": %{customdata[1]}<br>"
-        + esc(t("hubs.col_status"))
-        + ": %{customdata[2]}<br>"
-        + esc(t("hubs.col_sectors"))
-        + ": %{customdata[3]}<br>"
-        + esc(t("hubs.col_city"))
-        + ": %{customdata[4]} (%{customdata[5]})<br>"
-        + esc(t("hubs.col_opened"))
-        + ": %{customdata[6]}<br>"
+        "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<br>"
         + esc(t("hubs.col_residents"))
-        + ": %{customdata[7]}<br>"
+        + ": %{customdata[3]}<br>"
         + esc(t("hubs.col_floor_area"))
-        + ": %{customdata[8]}<extra></extra>"
+        + ": %{customdata[4]}<extra></extra>"
     )
     for hub_type in HUB_TYPES:
         part = points[points["hub_type"] == hub_type]
@@ -172,14 +142,16 @@ def hub_map(
             continue
         n = int(counts.get(hub_type, len(part))) if counts is not None else len(part)
         fig.add_trace(
-            go.Scattermap(
+            go.Scattergeo(
                 lat=part["lat"].tolist(),
                 lon=part["lon"].tolist(),
                 mode="markers",
                 marker={
                     "size": [sizes[i] for i in part.index],
                     "color": HUB_TYPE_COLORS[hub_type],
+                    "symbol": HUB_TYPE_SYMBOLS[hub_type],
                     "opacity": 0.8,
+                    "line": {"color": "#FFFFFF", "width": 0.5},
                 },
                 name=esc(t("hubs.legend_entry", type=t.enum("hub_type", hub_type), n=t.num(n))),
                 customdata=_hover_rows(part, t),
@@ -187,9 +159,8 @@ def hub_map(
                 legendgroup=hub_type,
             )
         )
-    center, zoom = fit_view(regions_bbox(list(focus) or list(region_codes)))
     fig.update_layout(
-        map={"style": "white-bg", "center": center, "zoom": zoom},
+        geo=geo_layout(regions_bbox(list(focus) or list(region_codes))),
         height=MAP_HEIGHT,
         margin={"l": 0, "r": 0, "t": 70, "b": 10},
         # Below the map: on a phone the five types wrap onto several lines, which above the

@@ -1,15 +1,15 @@
 """Maps drawn offline: the national choropleth and one region's outline with its hubs.
 
-Nothing here may reach the internet. The national map is a ``go.Choroplethmap`` on the
-``white-bg`` style fed with our GeoJSON (by its static URL when the boundary file in use is the
-served one, so each rerun sends ~5 KB instead of 150 KB). The white-bg style still names a
-glyph server for map *text*, and map markers other than circles need a sprite sheet, so the map
-carries no text labels and only circle markers: the cities are found by their marker ring, the
-legend and the hover instead.
+Nothing here may reach the internet. The national map is a ``go.Choropleth`` on a Plotly
+``geo`` subplot: d3-geo draws our GeoJSON as SVG paths (by its static URL when the boundary file
+in use is the served one, so each rerun sends ~5 KB instead of 150 KB), with every base layer of
+the world map off and ``topojsonURL`` pointing at the app's own empty world file (plotly.js
+would otherwise fetch it from cdn.plot.ly). No WebGL and no MapLibre: Streamlit re-creates a
+chart whose figure changed, and an SVG map is drawn again in about a third of the time a
+MapLibre map needs to start (bench/results.md). Markers can take any symbol.
 
-The region map needs hub markers *shaped* by type (colour is never the only carrier of meaning),
-which maplibre cannot draw offline, so it is an ordinary x/y figure: the outline as a filled
-polygon, longitude and latitude as axes with the aspect ratio of the region's latitude.
+The region map needs hub markers *shaped* by type (colour is never the only carrier of meaning)
+and an outline with the aspect ratio of the region's latitude: it is an ordinary x/y figure.
 
 Every hover text carries the region's ISO code as ``customdata[0]``: ``clicked_region`` reads it
 back from a Streamlit selection event.
@@ -17,6 +17,7 @@ back from a Streamlit selection event.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
@@ -36,73 +37,78 @@ from creative_dash.charts.base import (
     new_figure,
 )
 from creative_dash.charts.overview import titled
-from creative_dash.geo import STATIC_GEOJSON, STATIC_URL_PATH, bbox, boundaries
+from creative_dash.geo import (
+    STATIC_GEOJSON,
+    STATIC_URL_PATH,
+    bbox,
+    boundaries,
+    browser_geojson_text,
+    wound_for_d3,
+)
 from creative_dash.i18n import Translator
 from creative_dash.region_stats import Metric, format_value, rank_words, ranks
 
-MAP_STYLE = "white-bg"
 NO_DATA_COLOR = "#D5DCE0"
 OUTLINE_COLOR = "#FFFFFF"
 HIGHLIGHT_COLOR = "#10222B"
 CITY_DOT_COLOR = "#10222B"
 NATIONAL_HEIGHT = 520
-# The width the national view is fitted to. A choropleth map cannot fit itself to its data
-# (plotly.js only fits scatter maps), so the page passes a phone's width when it sees one.
-NATIONAL_FIT_WIDTH = 860
-PHONE_FIT_WIDTH = 340
 PHONE_HEIGHT = 400
-TILE_SIZE = 512  # maplibre's tile size: zoom z shows 512 * 2**z pixels around the world
 
 
 # -- the GeoJSON and the view -----------------------------------------------------------------------
 @cache
-def _same_content(a: str, b: str, mtimes: tuple[float, float]) -> bool:
-    return Path(a).read_bytes() == Path(b).read_bytes()
+def _served_copy_matches(in_use: str, mtimes: tuple[float, float]) -> bool:
+    served = STATIC_GEOJSON.read_text(encoding="utf-8")
+    return served == browser_geojson_text(json.loads(Path(in_use).read_text(encoding="utf-8")))
+
+
+@cache
+def _inline(in_use: str, mtime: float) -> dict[str, Any]:
+    return wound_for_d3(boundaries())
 
 
 def geojson_source() -> str | dict[str, Any]:
-    """The static URL of the served boundary file when it is the file in use, else the GeoJSON
-    itself (a deployment pointing CREATIVE_DASH_BOUNDARIES elsewhere still gets its file)."""
+    """The static URL of the served boundary file when it is the browser's copy of the file in
+    use, else the GeoJSON itself, wound for d3 (a deployment pointing CREATIVE_DASH_BOUNDARIES
+    elsewhere still gets its own file)."""
     in_use = settings.boundaries_path()
     try:
-        same = in_use.resolve() == STATIC_GEOJSON.resolve() or _same_content(
-            str(in_use),
-            str(STATIC_GEOJSON),
-            (in_use.stat().st_mtime, STATIC_GEOJSON.stat().st_mtime),
-        )
+        mtimes = (in_use.stat().st_mtime, STATIC_GEOJSON.stat().st_mtime)
+        if _served_copy_matches(str(in_use.resolve()), mtimes):
+            return STATIC_URL_PATH
+        return _inline(str(in_use.resolve()), mtimes[0])
     except OSError:
-        same = False
-    return STATIC_URL_PATH if same else boundaries()
+        return wound_for_d3(boundaries())
 
 
-def _mercator_y(lat: float) -> float:
-    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-
-def view_for_bbox(
-    box: tuple[float, float, float, float], width: int, height: int, padding: float = 0.15
-) -> tuple[dict[str, float], float]:
-    """(center, zoom) showing ``box`` (min lon, min lat, max lon, max lat) in a map of
-    ``width`` x ``height`` pixels, zoomed out by ``padding`` levels for a margin."""
-    west, south, east, north = box
-    lon_span = max(east - west, 1e-6)
-    y_span = max(_mercator_y(north) - _mercator_y(south), 1e-6)
-    zoom_w = math.log2(width * 360 / (lon_span * TILE_SIZE))
-    zoom_h = math.log2(height * 2 * math.pi / (y_span * TILE_SIZE))
-    center_y = (_mercator_y(north) + _mercator_y(south)) / 2
-    center_lat = math.degrees(2 * math.atan(math.exp(center_y)) - math.pi / 2)
-    return {"lon": (west + east) / 2, "lat": center_lat}, min(zoom_w, zoom_h) - padding
-
-
-def national_bbox(geojson: Mapping[str, Any] | None = None) -> tuple[float, float, float, float]:
-    fc = geojson or boundaries()
-    boxes = [bbox(f) for f in fc["features"]]
+def national_bbox() -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) of all the regions in use."""
+    boxes = [bbox(f) for f in boundaries()["features"]]
     return (
         min(b[0] for b in boxes),
         min(b[1] for b in boxes),
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+def geo_layout(box: tuple[float, float, float, float], padding: float = 0.04) -> dict[str, Any]:
+    """Layout of a ``geo`` subplot showing ``box`` (min lon, min lat, max lon, max lat) with
+    ``padding`` of its size around it, and nothing but our shapes: every base layer off.
+
+    The axis ranges, not ``fitbounds``, set the view: they also give the subplot the box's
+    aspect ratio, so a wide country fills a wide chart (``fitbounds`` zooms inside the square
+    of the whole Mercator world)."""
+    west, south, east, north = box
+    dx, dy = max((east - west) * padding, 0.02), max((north - south) * padding, 0.02)
+    return {
+        "visible": False,
+        "projection": {"type": "mercator"},
+        "bgcolor": "rgba(0,0,0,0)",
+        "lonaxis": {"range": [round(west - dx, 4), round(east + dx, 4)]},
+        "lataxis": {"range": [round(south - dy, 4), round(north + dy, 4)]},
+    }
 
 
 # -- the national choropleth ------------------------------------------------------------------------
@@ -140,7 +146,6 @@ def national_map(
     geojson: str | Mapping[str, Any],
     title: str,
     highlight: str | None = None,
-    fit_width: int = NATIONAL_FIT_WIDTH,
     height: int = NATIONAL_HEIGHT,
 ) -> go.Figure:
     """Choropleth of ``metric`` over the regions of ``df`` (the ``region_metrics`` frame).
@@ -161,8 +166,9 @@ def national_map(
     zmax = float(values.max()) if has_value.any() else 1.0
     zmin = min(0.0, float(values.min())) if has_value.any() else 0.0
     fig.add_trace(
-        go.Choroplethmap(
+        go.Choropleth(
             geojson=geojson,
+            locationmode="geojson-id",
             featureidkey="id",
             locations=df["iso_code"][has_value].tolist(),
             z=values[has_value].tolist(),
@@ -188,8 +194,9 @@ def national_map(
     )
     if (~has_value).any():
         fig.add_trace(
-            go.Choroplethmap(
+            go.Choropleth(
                 geojson=geojson,
+                locationmode="geojson-id",
                 featureidkey="id",
                 locations=df["iso_code"][~has_value].tolist(),
                 z=[0] * int((~has_value).sum()),
@@ -204,8 +211,9 @@ def national_map(
         )
     if highlight and highlight in set(df["iso_code"]):
         fig.add_trace(
-            go.Choroplethmap(
+            go.Choropleth(
                 geojson=geojson,
+                locationmode="geojson-id",
                 featureidkey="id",
                 locations=[highlight],
                 z=[0],
@@ -222,36 +230,26 @@ def national_map(
         city_custom = [c for c, keep in zip(custom, cities) if keep]
         lat = df.loc[cities, "admin_center_lat"].tolist()
         lon = df.loc[cities, "admin_center_lon"].tolist()
-        # A white disc under a dark dot: a ring that stands out on any fill colour.
+        # A dark dot in a white ring: it stands out on any fill colour.
         fig.add_trace(
-            go.Scattermap(
+            go.Scattergeo(
                 lat=lat,
                 lon=lon,
                 mode="markers",
-                marker={"size": 17, "color": OUTLINE_COLOR},
-                hoverinfo="skip",
-                showlegend=False,
-                customdata=city_custom,
-                name="",
-            )
-        )
-        fig.add_trace(
-            go.Scattermap(
-                lat=lat,
-                lon=lon,
-                mode="markers",
-                marker={"size": 11, "color": CITY_DOT_COLOR},
+                marker={
+                    "size": 12,
+                    "color": CITY_DOT_COLOR,
+                    "line": {"color": OUTLINE_COLOR, "width": 3},
+                },
                 customdata=city_custom,
                 hovertemplate=hover,
                 name=esc(t("overview.map_cities")),
                 showlegend=True,
             )
         )
-    # the plot area is the figure less the title, legend and colour bar
-    center, zoom = view_for_bbox(national_bbox(), fit_width, height - 130)
     fig.update_layout(
-        map={"style": MAP_STYLE, "center": center, "zoom": round(zoom, 2)},
-        # inside the map, bottom left (over the Caspian): clear of a title on two lines
+        geo=geo_layout(national_bbox()),
+        # bottom left (over the Caspian): clear of a title on two lines
         legend={
             "y": 0.01,
             "yanchor": "bottom",

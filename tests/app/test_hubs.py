@@ -18,11 +18,11 @@ def map_spec(at) -> dict:
 
 
 def points(spec: dict) -> int:
-    return sum(len(tr["lat"]) for tr in spec["data"] if tr["type"] == "scattermap")
+    return sum(len(tr["lat"]) for tr in spec["data"] if tr["type"] == "scattergeo")
 
 
 def types_on_map(spec: dict) -> set[str]:
-    return {tr["legendgroup"] for tr in spec["data"] if tr["type"] == "scattermap"}
+    return {tr["legendgroup"] for tr in spec["data"] if tr["type"] == "scattergeo"}
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
@@ -31,9 +31,9 @@ def test_renders_in_each_language(demo_db, lang):
     assert not at.exception
     assert at.title[0].value == t(lang, "hubs.title")
     spec = map_spec(at)
-    assert [tr["type"] for tr in spec["data"]][0] == "choroplethmap"
+    assert [tr["type"] for tr in spec["data"]][0] == "choropleth"
     assert points(spec) == 200
-    assert spec["layout"]["map"]["style"] == "white-bg"
+    assert spec["layout"]["geo"]["visible"] is False
     assert spec["data"][0]["geojson"] == "app/static/kz_regions.geojson"
     assert spec["layout"]["title"]["text"] == t(lang, "hubs.map_title")
     assert spec["layout"]["title"]["subtitle"]["text"] == t(lang, "hubs.map_subtitle_residents")
@@ -105,8 +105,10 @@ def test_sidebar_region_narrows_and_zooms(demo_store):
     assert not at.exception
     spec = map_spec(at)
     assert points(spec) == expected < 200
-    assert spec["layout"]["map"]["zoom"] > country["layout"]["map"]["zoom"] + 4
-    assert 43.0 < spec["layout"]["map"]["center"]["lat"] < 43.5
+    lon, lat = spec["layout"]["geo"]["lonaxis"]["range"], spec["layout"]["geo"]["lataxis"]["range"]
+    whole = country["layout"]["geo"]["lonaxis"]["range"]
+    assert (whole[1] - whole[0]) > 30 * (lon[1] - lon[0])  # zoomed to the city
+    assert 43.0 < (lat[0] + lat[1]) / 2 < 43.5 and 76.5 < (lon[0] + lon[1]) / 2 < 77.2
     name = demo_store.scalar("SELECT name_en FROM regions WHERE iso_code = 'KZ-75'")
     assert t("en", "hubs.showing_regions", regions=name) in page_text(at)
     # the page's own region filter takes over from the sidebar

@@ -33,12 +33,12 @@ def test_overview_renders_in_each_language(demo_db, lang):
     assert t(lang, "overview.kpi.hubs") in labels and len(labels) == 10
     spec = _chart(at, "ov_map")
     types = [tr["type"] for tr in spec["data"]]
-    assert types[0] == "choroplethmap" and "scattermap" in types
-    assert spec["layout"]["map"]["style"] == "white-bg"
+    assert types[0] == "choropleth" and "scattergeo" in types
+    assert spec["layout"]["geo"]["visible"] is False
     located = [
         loc
         for tr in spec["data"]
-        if tr["type"] == "choroplethmap"
+        if tr["type"] == "choropleth"
         for loc in tr.get("locations", [])
         if tr.get("hoverinfo") != "skip"
     ]

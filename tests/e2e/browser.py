@@ -31,8 +31,9 @@ ALLOWED_CONSOLE: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
     ),
 ]
 
-# The state of every Plotly chart in the page: drawn, or why not. A map counts as drawn once its
-# MapLibre instance has loaded and rendered features of the traces that have data.
+# The state of every Plotly chart in the page: drawn, or why not. A MapLibre map counts as drawn
+# once it has loaded and rendered features of the traces that have data; a geo (SVG) map once
+# d3-geo has drawn shapes or markers (it first loads the GeoJSON and the world base map by URL).
 PLOTS_STATE_JS = """
 () => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
   const holder = gd.closest('[class*="st-key-"]');
@@ -57,6 +58,16 @@ PLOTS_STATE_JS = """
     const feats = map.queryRenderedFeatures();
     res.features += feats.length;
     if (feats.length === 0) { res.state = 'map drew no features'; return res; }
+  }
+  for (const id of (full._subplots && full._subplots.geo) || []) {
+    res.maps += 1;
+    const withData = (gd._fullData || []).filter((tr) => tr.geo === id && tr.visible === true
+      && (((tr.locations || []).length > 0) || ((tr.lat || []).length > 0)));
+    if (withData.length === 0) continue;
+    const drawn = [...gd.querySelectorAll('path.choroplethlocation, g.scattergeo path.point')]
+      .filter((p) => p.getAttribute('d')).length;
+    res.features += drawn;
+    if (drawn === 0) { res.state = 'geo map drew nothing'; return res; }
   }
   return res;
 })

@@ -27,34 +27,33 @@ MAP_TRACES_JS = f"""
     custom: (tr.customdata || []).map((c) => Array.isArray(c) ? c[0] : c)}}));
 }}
 """
-# How many regions of the first choropleth trace MapLibre drew: Plotly's rendered features carry
-# the shape's centroid ("ct"), one per region (a shape split over tiles is counted once).
+# How many regions of the first choropleth trace d3-geo drew (an SVG path with an area each),
+# and how many of its locations found their shape in the served GeoJSON.
 RENDERED_REGIONS_JS = f"""
 () => {{
   const gd = document.querySelector("{OV_MAP}");
-  const trace = gd._fullData.find((tr) => tr.type === 'choroplethmap');
-  const map = gd._fullLayout.map._subplot.map;
-  const layer = `plotly-trace-layer-${{trace.uid}}-fill`;
-  const shapes = new Set(map.queryRenderedFeatures({{layers: [layer]}})
-    .map((f) => JSON.stringify(f.properties.ct)));
-  const matched = gd.calcdata[gd._fullData.indexOf(trace)].filter((d) => d.ct).length;
-  return {{rendered: shapes.size, matched}};
+  const layer = gd.querySelector('g.trace.choropleth');
+  const rendered = [...layer.querySelectorAll('path.choroplethlocation')]
+    .filter((p) => p.getAttribute('d') && p.getBBox().width > 0).length;
+  const trace = gd._fullData.find((tr) => tr.type === 'choropleth');
+  const matched = gd.calcdata[gd._fullData.indexOf(trace)].filter((d) => d.geojson).length;
+  return {{rendered, matched}};
 }}
 """
-# Page pixel of a lon/lat on the overview map.
-PROJECT_JS = f"""
-([lon, lat]) => {{
+# Page pixel of the centre of point i of the city dots (the scattergeo trace) on the overview map.
+POINT_JS = f"""
+(i) => {{
   const gd = document.querySelector("{OV_MAP}");
-  const map = gd._fullLayout.map._subplot.map;
-  const p = map.project([lon, lat]);
-  const box = map.getCanvas().getBoundingClientRect();
-  return {{x: box.left + p.x, y: box.top + p.y}};
+  const p = gd.querySelectorAll('g.trace.scattergeo path.point')[i];
+  p.scrollIntoView({{block: 'center'}});
+  const box = p.getBoundingClientRect();
+  return {{x: box.left + box.width / 2, y: box.top + box.height / 2}};
 }}
 """
 
 
 def first_choropleth(traces: list[dict]) -> dict:
-    return next(tr for tr in traces if tr["type"] == "choroplethmap")
+    return next(tr for tr in traces if tr["type"] == "choropleth")
 
 
 def open_overview(tab: AppTab, lang: str) -> None:
@@ -71,7 +70,7 @@ def test_overview_map_has_the_20_regions(tab: AppTab) -> None:
     assert len(choropleth["locations"]) == 20 == len(set(choropleth["locations"]))
     assert all(isinstance(z, int | float) for z in choropleth["z"])
     assert {ASTANA, SHYMKENT} <= set(choropleth["locations"])
-    # every region found its shape in the GeoJSON served by the app, and MapLibre drew it
+    # every region found its shape in the GeoJSON served by the app, and d3-geo drew it
     assert tab.page.evaluate(RENDERED_REGIONS_JS) == {"rendered": 20, "matched": 20}
     tab.assert_healthy("en")
 
@@ -84,10 +83,9 @@ def test_clicking_astana_opens_its_dashboard(tab: AppTab) -> None:
     tab.wait_for_plots()
     traces = tab.page.evaluate(MAP_TRACES_JS)
     # Astana is drawn as a dot over its (small) polygon: click the dot, as a user would.
-    dots = [tr for tr in traces if tr["type"] == "scattermap" and ASTANA in tr["custom"]]
+    dots = [tr for tr in traces if tr["type"] == "scattergeo" and ASTANA in tr["custom"]]
     assert dots, "the overview map has no dot for Astana"
-    i = dots[-1]["custom"].index(ASTANA)
-    point = tab.page.evaluate(PROJECT_JS, [dots[-1]["lon"][i], dots[-1]["lat"][i]])
+    point = tab.page.evaluate(POINT_JS, dots[-1]["custom"].index(ASTANA))
     assert 0 < point["y"] < 900, point  # on screen, or the click would land elsewhere
     tab.page.mouse.move(point["x"] - 1, point["y"])  # Plotly picks the point on hover
     tab.page.mouse.move(point["x"], point["y"])
@@ -132,7 +130,7 @@ def test_a_filter_changes_the_map(tab: AppTab) -> None:
     tab.page.wait_for_function(
         """(before) => {
           const gd = document.querySelector('.st-key-ov_map .js-plotly-plot');
-          const tr = gd && gd.data.find((t) => t.type === 'choroplethmap');
+          const tr = gd && gd.data.find((t) => t.type === 'choropleth');
           return tr && JSON.stringify(Array.from(tr.z)) !== JSON.stringify(before);
         }""",
         arg=before["z"],

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from creative_dash import geo
+
 ROOT = Path(__file__).resolve().parents[2]
 GEOJSON = ROOT / "data" / "boundaries" / "kz_regions.geojson"
 STATIC_GEOJSON = ROOT / "static" / "kz_regions.geojson"
@@ -105,11 +107,39 @@ def test_exactly_the_20_iso_codes(fc, features, regions):
         }
 
 
-def test_file_small_compact_and_copied_to_static(fc):
+def test_file_small_compact_and_served_wound_for_d3(fc):
     data = GEOJSON.read_bytes()
     assert len(data) <= MAX_BYTES
     assert data == (json.dumps(fc, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-    assert STATIC_GEOJSON.read_bytes() == data
+    # the browser's copy: the same file with its rings wound the way d3-geo reads them
+    served = STATIC_GEOJSON.read_bytes()
+    assert served == geo.browser_geojson_text(fc).encode()
+    assert len(served) == len(data)
+
+
+def _area2(ring):
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+
+
+def test_served_rings_run_clockwise_with_the_same_points(fc):
+    """GeoJSON winds exteriors counter-clockwise; d3-geo would then fill the whole globe
+    except the region. The served file reverses rings, never moves a point."""
+    served = json.loads(STATIC_GEOJSON.read_text(encoding="utf-8"))
+    for original, wound in zip(fc["features"], served["features"]):
+        assert original["id"] == wound["id"] and original["properties"] == wound["properties"]
+        for poly, poly_w in zip(polygons(original["geometry"]), polygons(wound["geometry"])):
+            for i, (ring, ring_w) in enumerate(zip(poly, poly_w)):
+                assert ring_w in (ring, ring[::-1])
+                assert (_area2(ring_w) < 0) == (i == 0)  # exterior clockwise, holes not
+                assert _area2(ring) > 0 if i == 0 else _area2(ring) < 0  # RFC 7946 in data/
+
+
+def test_an_empty_world_base_map_is_served_for_geo_maps():
+    topo = json.loads((ROOT / "static" / "topojson" / "world_110m.json").read_text())
+    assert topo["type"] == "Topology" and topo["arcs"] == []
+    assert all(o["geometries"] == [] for o in topo["objects"].values())
+    assert {"land", "countries", "coastlines"} <= set(topo["objects"])
+    assert geo.STATIC_TOPOJSON_URL == "app/static/topojson/"
 
 
 def test_no_z_and_4_decimals(features):

@@ -11,12 +11,11 @@ import pandas as pd
 import pytest
 
 from creative_dash import geo, queries
-from creative_dash.charts.base import HUB_TYPE_COLORS
+from creative_dash.charts.base import HUB_TYPE_COLORS, HUB_TYPE_SYMBOLS
 from creative_dash.charts.hubs import (
     COUNTRY_MAX_PX,
     MAX_PX,
     MIN_PX,
-    fit_view,
     hub_map,
     marker_sizes,
     regions_bbox,
@@ -56,10 +55,10 @@ def spec(fig) -> dict:
     return json.loads(fig.to_json())
 
 
-def test_traces_outlines_then_one_circle_layer_per_type() -> None:
+def test_traces_outlines_then_one_marker_layer_per_type() -> None:
     fig = hub_map(hub_rows(), Translator("en"), region_codes=CODES, region_names=names("en"))
     kinds = [tr.type for tr in fig.data]
-    assert kinds == ["choroplethmap", "scattermap", "scattermap"]
+    assert kinds == ["choropleth", "scattergeo", "scattergeo"]
     outline = fig.data[0]
     assert outline.geojson == geo.STATIC_URL_PATH  # the served file, not 150 KB inline
     assert list(outline.locations) == CODES and outline.showscale is False
@@ -67,18 +66,21 @@ def test_traces_outlines_then_one_circle_layer_per_type() -> None:
     assert cluster.marker.color == HUB_TYPE_COLORS["cluster"]
     assert maker.marker.color == HUB_TYPE_COLORS["makerspace"]
     assert list(cluster.lat) == [51.1, 43.3] and list(maker.lon) == [76.9]
-    assert fig.layout.map.style == "white-bg"
+    # only our shapes: the world base map's layers are all off
+    assert fig.layout.geo.visible is False
 
 
-def test_offline_only_circles_no_urls() -> None:
-    """Other marker symbols make Plotly fetch icons from a CDN; tiles and fonts must not load."""
+def test_type_is_shape_and_colour_and_nothing_is_fetched() -> None:
+    """SVG markers take any symbol offline (a MapLibre map would fetch icons from a CDN)."""
     fig = hub_map(hub_rows(), Translator("kk"), region_codes=CODES, region_names=names("kk"))
-    for tr in fig.data[1:]:
-        assert tr.marker.symbol is None
-        assert "text" not in (tr.mode or "")
+    assert [tr.marker.symbol for tr in fig.data[1:]] == [
+        HUB_TYPE_SYMBOLS["cluster"],
+        HUB_TYPE_SYMBOLS["makerspace"],
+    ]
+    assert len(set(HUB_TYPE_SYMBOLS.values())) == len(HUB_TYPE_SYMBOLS)
     text = fig.to_json()
     assert "http://" not in text and "https://" not in text
-    assert fig.layout.map.layers == ()
+    assert not any(tr.type.endswith("map") for tr in fig.data)  # no MapLibre traces
 
 
 def test_legend_names_type_and_count() -> None:
@@ -101,17 +103,17 @@ def test_user_text_is_escaped_in_hover() -> None:
     maker = fig.data[2]
     assert maker.customdata[0][0] == "&lt;img src=x onerror=alert(1)&gt;"
     cluster = fig.data[1]
-    assert cluster.customdata[1][4] == "&lt;img src=x onerror=alert(1)&gt;"  # the city
+    # the city, with its region
+    assert cluster.customdata[1][2] == "&lt;img src=x onerror=alert(1)&gt; (Алматы)"
 
 
 def test_hover_is_formatted_in_the_language() -> None:
     fig = hub_map(hub_rows(), Translator("ru"), region_codes=CODES, region_names=names("ru"))
     row = list(fig.data[1].customdata[0])
-    assert row[1] == t("ru", "hub_type.cluster") and row[2] == t("ru", "hub_status.operating")
-    assert row[6] == Translator("ru").date(date(2020, 5, 1))
-    assert row[8] == "500 м²"
+    assert row[1] == t("ru", "hub_type.cluster") + " · " + t("ru", "hub_status.operating")
+    assert row[3] == "40" and row[4] == "500 м²"
     missing = list(fig.data[1].customdata[1])
-    assert missing[7] == "—"  # residents unknown
+    assert missing[3] == "—"  # residents unknown
     assert t("ru", "hubs.col_residents") in fig.data[1].hovertemplate
 
 
@@ -158,9 +160,14 @@ def test_focus_zooms_in_and_shades_the_region() -> None:
     tr = Translator("en")
     country = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("en"))
     almaty = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("en"), focus=["KZ-75"])
-    assert almaty.layout.map.zoom > country.layout.map.zoom + 4
     lon0, lat0, lon1, lat1 = regions_bbox(["KZ-75"])
-    assert lat0 < almaty.layout.map.center.lat < lat1 and lon0 < almaty.layout.map.center.lon < lon1
+    lon_range = almaty.layout.geo.lonaxis.range
+    lat_range = almaty.layout.geo.lataxis.range
+    # the view is the city's box with a small margin, not the country's
+    assert lon_range[0] < lon0 < lon1 < lon_range[1] and lat_range[0] < lat0 < lat1 < lat_range[1]
+    assert (lon_range[1] - lon_range[0]) < (lon1 - lon0) * 1.2
+    whole = country.layout.geo.lonaxis.range
+    assert (whole[1] - whole[0]) > 30 * (lon_range[1] - lon_range[0])
     z = dict(zip(almaty.data[0].locations, almaty.data[0].z))
     assert z["KZ-75"] == 1 and sum(z.values()) == 1
     assert country.layout.uirevision != almaty.layout.uirevision
@@ -169,10 +176,9 @@ def test_focus_zooms_in_and_shades_the_region() -> None:
     assert max(country.data[1].marker.size) == COUNTRY_MAX_PX
 
 
-def test_fit_view_of_the_country() -> None:
-    center, zoom = fit_view(regions_bbox(CODES))
-    assert 47 < center["lat"] < 50 and 65 < center["lon"] < 69
-    assert 2.5 < zoom < 4.5
+def test_view_of_the_country() -> None:
+    lon0, lat0, lon1, lat1 = regions_bbox(CODES)
+    assert 46 < lon0 < 47 and 87 < lon1 < 88 and 40 < lat0 < 41 and 55 < lat1 < 56
     assert regions_bbox(["XX-00"]) == regions_bbox([])  # unknown codes: the whole country
 
 
@@ -180,7 +186,7 @@ def test_no_points_says_so() -> None:
     fig = hub_map(
         hub_rows().iloc[0:0], Translator("kk"), region_codes=CODES, region_names=names("kk")
     )
-    assert [tr.type for tr in fig.data] == ["choroplethmap"]
+    assert [tr.type for tr in fig.data] == ["choropleth"]
     assert fig.layout.annotations[0].text == t("kk", "app.empty")
 
 

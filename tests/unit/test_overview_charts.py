@@ -86,10 +86,11 @@ def test_national_map_draws_every_region_offline(metrics, lang):
     fig = maps.national_map(metrics, metric, t, geojson=geo.STATIC_URL_PATH, title="T")
     spec = _json(fig)
     types = [tr["type"] for tr in spec["data"]]
-    assert types == ["choroplethmap", "scattermap", "scattermap"]
-    assert not {"choropleth", "scattergeo"} & set(types)
-    assert spec["layout"]["map"]["style"] == "white-bg"
+    # SVG (d3-geo), not MapLibre: redrawn in a third of the time, nothing fetched
+    assert types == ["choropleth", "scattergeo"]
+    assert spec["layout"]["geo"]["visible"] is False  # no world base layers
     trace = spec["data"][0]
+    assert trace["locationmode"] == "geojson-id" and trace["featureidkey"] == "id"
     assert trace["geojson"] == geo.STATIC_URL_PATH
     assert len(trace["locations"]) == 20
     values = dict(zip(trace["locations"], trace["z"]))
@@ -105,12 +106,11 @@ def test_national_map_draws_every_region_offline(metrics, lang):
     # per-capita hover says which population it divides by
     assert t.num(astana["population"]) in custom["KZ-71"][4]
     # the cities: three dots carrying their ISO codes, named in the legend
-    dots = spec["data"][2]
+    dots = spec["data"][1]
     assert [c[0] for c in dots["customdata"]] == ["KZ-71", "KZ-75", "KZ-79"]
     assert dots["name"] == t("overview.map_cities")
-    # only circles: other map symbols need a sprite sheet from the internet
-    assert dots["marker"].get("symbol", "circle") == "circle"
-    assert "text" not in dots["mode"]  # map text would fetch glyphs from the internet
+    # a ring that stands out on any fill
+    assert dots["marker"]["line"]["color"] == maps.OUTLINE_COLOR
 
 
 def test_national_map_puts_regions_without_value_in_grey(metrics):
@@ -119,7 +119,7 @@ def test_national_map_puts_regions_without_value_in_grey(metrics):
     spec = _json(fig)
     assert len(spec["data"][0]["locations"]) == 19
     grey = spec["data"][1]
-    assert grey["type"] == "choroplethmap" and grey["locations"] == ["KZ-10"]
+    assert grey["type"] == "choropleth" and grey["locations"] == ["KZ-10"]
     assert grey["customdata"][0][2] == t("overview.no_data")
 
 
@@ -127,7 +127,7 @@ def test_national_map_highlights_the_selected_region(metrics):
     fig = maps.national_map(
         metrics, METRIC_BY_CODE["hubs"], Translator("en"), geojson={}, title="T", highlight="KZ-62"
     )
-    outline = [tr for tr in fig.data if tr.type == "choroplethmap" and tr.hoverinfo == "skip"]
+    outline = [tr for tr in fig.data if tr.type == "choropleth" and tr.hoverinfo == "skip"]
     assert len(outline) == 1 and list(outline[0].locations) == ["KZ-62"]
 
 
@@ -136,13 +136,16 @@ def test_a_fresh_figure_every_call(metrics):
     a = maps.national_map(metrics, METRIC_BY_CODE["jobs"], t, geojson={}, title="T")
     b = maps.national_map(metrics, METRIC_BY_CODE["jobs"], t, geojson={}, title="T")
     assert a is not b and a.to_json() == b.to_json()
-    assert len(a.data) == len(b.data) == 3
+    assert len(a.data) == len(b.data) == 2
 
 
-def test_the_national_view_fits_kazakhstan():
-    center, zoom = maps.view_for_bbox(maps.national_bbox(), 760, 410)
-    assert 46 < center["lat"] < 50 and 64 < center["lon"] < 70
-    assert 2.5 < zoom < 4.5
+def test_the_national_view_fits_kazakhstan(metrics):
+    fig = maps.national_map(metrics, METRIC_BY_CODE["jobs"], Translator("kk"), geojson={}, title="T")
+    lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
+    # 46.5-87.3 E, 40.6-55.4 N with a small margin
+    assert 44.5 < lon[0] < 46.5 and 87.3 < lon[1] < 89.5
+    assert 39 < lat[0] < 40.6 and 55.4 < lat[1] < 56.5
+    assert fig.layout.geo.projection.type == "mercator"
 
 
 def test_geojson_source_is_the_static_url_for_the_shipped_file():
@@ -592,11 +595,12 @@ def test_a_phone_gets_the_whole_country(metrics):
         t,
         geojson={},
         title="T",
-        fit_width=maps.PHONE_FIT_WIDTH,
         height=maps.PHONE_HEIGHT,
     )
-    assert phone.layout.map.zoom < desk.layout.map.zoom - 1
-    assert phone.layout.height == maps.PHONE_HEIGHT
+    # the view is the country's box at any width: the geo subplot fits it into the chart
+    assert phone.layout.geo.lonaxis.range == desk.layout.geo.lonaxis.range
+    assert phone.layout.geo.lataxis.range == desk.layout.geo.lataxis.range
+    assert phone.layout.height == maps.PHONE_HEIGHT < desk.layout.height
 
 
 def test_long_titles_are_wrapped_and_escaped():
