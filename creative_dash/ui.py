@@ -2,13 +2,19 @@
 
 Pages call :func:`q` to run a named query: results are cached by query name, store location,
 the store's data version and every argument, so a cache can never serve another filter's rows,
-and every write (which bumps the data version) refreshes what pages show.
+and every write (which bumps the data version) refreshes what pages show. They call
+:func:`chart` to build and render a figure: built figures are kept by builder and arguments
+(the DataFrames by content), so a page opened again does not build them again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -263,6 +269,101 @@ def selected_years() -> tuple[int, int]:
 
 def has_demo() -> bool:
     return bool(q("store_facts").iloc[0]["has_demo"])
+
+
+# -- built figures, shared by every session --------------------------------------------------------
+# Chart builders are pure functions (DataFrame, Translator, plain values) -> go.Figure, and a
+# Plotly figure takes 20-80 ms to build (Plotly validates every property). A page opened again
+# with the same data, language and filters gets the figure built before.
+_FIGURES: OrderedDict[Any, Any] = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+FIGURE_CACHE_SIZE = 256
+_FREEZE_BUDGET = 5000  # values a key may hold; a larger argument (a GeoJSON) is not cached
+
+
+class _Uncacheable(Exception):
+    pass
+
+
+def figure_key(build: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What a builder's figure depends on: the builder, and its arguments made hashable (a
+    DataFrame by its content, a Translator by its language). Raises _Uncacheable for an
+    argument that cannot be keyed cheaply."""
+    budget = [_FREEZE_BUDGET]
+
+    def freeze(value: Any) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _Uncacheable
+        if value is None or isinstance(value, str | int | float | bool | dt.date):
+            return value
+        if isinstance(value, Translator):
+            return ("Translator", value.lang)
+        if isinstance(value, pd.DataFrame | pd.Series):
+            budget[0] -= len(value) // 100
+            if budget[0] < 0:
+                raise _Uncacheable
+            hashed = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            dtypes = tuple((str(c), str(d)) for c, d in frame.dtypes.items())
+            return ("frame", dtypes, hashlib.blake2b(hashed, digest_size=16).hexdigest())
+        if isinstance(value, Mapping):
+            return ("map", tuple(sorted((str(k), freeze(v)) for k, v in value.items())))
+        if isinstance(value, list | tuple):
+            return ("seq", tuple(freeze(v) for v in value))
+        if isinstance(value, set | frozenset):
+            return ("set", tuple(sorted(freeze(v) for v in value)))
+        try:
+            hash(value)
+        except TypeError:
+            raise _Uncacheable from None
+        if type(value).__hash__ is object.__hash__:
+            raise _Uncacheable  # identity hash: two equal values would not share a figure
+        return (type(value).__qualname__, value)
+
+    return (
+        build.__module__,
+        build.__qualname__,
+        freeze(args),
+        freeze(tuple(sorted(kwargs.items()))),
+    )
+
+
+def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``build(*args, **kwargs)``, or the figure it returned before for equal arguments.
+
+    The figure is shared: nothing may change it after it is built (``st.plotly_chart`` only
+    reads it)."""
+    try:
+        key = figure_key(build, args, kwargs)
+    except _Uncacheable:
+        return build(*args, **kwargs)
+    with _FIGURES_LOCK:
+        fig = _FIGURES.get(key)
+        if fig is not None:
+            _FIGURES.move_to_end(key)
+            return fig
+    fig = build(*args, **kwargs)
+    with _FIGURES_LOCK:
+        _FIGURES[key] = fig
+        while len(_FIGURES) > FIGURE_CACHE_SIZE:
+            _FIGURES.popitem(last=False)
+    return fig
+
+
+def chart(
+    key: str,
+    build: Callable[..., Any],
+    *args: Any,
+    on_select: Callable[[], None] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Build (or reuse, see ``figure``) ``build(*args, **kwargs)`` and render it under ``key``;
+    ``on_select``: a callback for a click on a point (the chart becomes a widget)."""
+    fig = figure(build, *args, **kwargs)
+    if on_select is None:
+        return plotly(fig, key=key)
+    return plotly(fig, key=key, on_select=on_select, selection_mode="points")
 
 
 def plotly(fig: Any, key: str, **kw: Any) -> Any:

@@ -101,7 +101,9 @@ m1.metric(t("hubs.metric_hubs"), t.num(totals["hubs"]))
 m2.metric(t("hubs.metric_residents"), t.num(totals["residents"]))
 m3.metric(t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"])))
 
-fig = hub_map(
+ui.chart(
+    "hubs_map",
+    hub_map,
     hubs,
     t,
     region_codes=region_codes,
@@ -111,7 +113,6 @@ fig = hub_map(
     counts=dict(zip(by_type["hub_type"], by_type["hubs"])),
     geojson=geojson_source(),
 )
-ui.plotly(fig, key="hubs_map")
 st.caption(t("hubs.map_note"))
 if totals_missing := without_coordinates(hubs):
     st.caption(t("hubs.no_coordinates", n=t.num(totals_missing)))

@@ -227,7 +227,7 @@ st.subheader(t("initiatives.charts_title"))
 by_region = ui.q("initiatives_by_region", **filters)
 left, right = st.columns(2)
 with left:
-    ui.plotly(budget_by_region(by_region, t, region_names), key="in_chart_budget")
+    ui.chart("in_chart_budget", budget_by_region, by_region, t, region_names)
 with right:
     jobs_by = ui.url_selectbox(
         t("initiatives.jobs_by"),
@@ -237,13 +237,17 @@ with right:
         format_func=lambda b: t(f"initiatives.jobs_by_{b}"),
     )
     if jobs_by == "region":
-        ui.plotly(jobs_per_million(by_region, t, region_names, "region"), key="in_chart_jobs")
+        ui.chart("in_chart_jobs", jobs_per_million, by_region, t, region_names, "region")
     else:
-        ui.plotly(
-            jobs_per_million(ui.q("initiatives_by_sector", **filters), t, sector_names, "sector"),
-            key="in_chart_jobs",
+        ui.chart(
+            "in_chart_jobs",
+            jobs_per_million,
+            ui.q("initiatives_by_sector", **filters),
+            t,
+            sector_names,
+            "sector",
         )
-ui.plotly(status_by_year(ui.q("initiatives_status_by_year", **filters), t), key="in_chart_status")
+ui.chart("in_chart_status", status_by_year, ui.q("initiatives_status_by_year", **filters), t)
 
 
 # -- downloads: built only when a button is clicked -----------------------------------------------

@@ -101,7 +101,9 @@ with st.container(key="ov_main"):
     metrics = ui.q("region_metrics", **filters)
     # Streamlit does not tell a page its width: a phone's user agent gets a map fitted to it.
     phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
-    fig = maps.national_map(
+    ui.chart(
+        "ov_map",
+        maps.national_map,
         metrics,
         metric,
         t,
@@ -111,8 +113,8 @@ with st.container(key="ov_main"):
         title=t(
             "overview.map_chart_title", metric=metric.label(t), period=period_text(t, first, last)
         ),
+        on_select=_on_map_select,
     )
-    ui.plotly(fig, key="ov_map", on_select=_on_map_select, selection_mode="points")
     notes = [t("overview.map_help")]
     if metric.per_capita:
         notes.append(population_caption(t, metrics))
@@ -128,48 +130,49 @@ with st.container(key="ov_main"):
     )
 
     # -- ranking and mixes -------------------------------------------------------------------------
-    ui.plotly(
-        charts.ranking_bars(
-            metrics,
-            metric,
-            t,
-            highlight=highlight,
-            title=t("overview.ranking_title", metric=metric.label(t)),
-        ),
-        key="ov_ranking",
+    ui.chart(
+        "ov_ranking",
+        charts.ranking_bars,
+        metrics,
+        metric,
+        t,
+        highlight=highlight,
+        title=t("overview.ranking_title", metric=metric.label(t)),
     )
     left, right = st.columns(2)
     with left:
-        ui.plotly(
-            charts.sector_bars(
-                ui.q("overview_sector_mix", **filters), t, title=t("overview.sector_title")
-            ),
-            key="ov_sector_mix",
+        ui.chart(
+            "ov_sector_mix",
+            charts.sector_bars,
+            ui.q("overview_sector_mix", **filters),
+            t,
+            title=t("overview.sector_title"),
         )
     with right:
-        ui.plotly(
-            charts.funding_bars(
-                ui.q("overview_funding_mix", **filters), t, title=t("overview.funding_title")
-            ),
-            key="ov_funding_mix",
+        ui.chart(
+            "ov_funding_mix",
+            charts.funding_bars,
+            ui.q("overview_funding_mix", **filters),
+            t,
+            title=t("overview.funding_title"),
         )
     left, right = st.columns(2)
     with left:
-        ui.plotly(
-            charts.started_per_year(
-                ui.q("overview_started_by_year", **filters),
-                t,
-                title=t("overview.years_title"),
-                years=(first, last),
-            ),
-            key="ov_started",
+        ui.chart(
+            "ov_started",
+            charts.started_per_year,
+            ui.q("overview_started_by_year", **filters),
+            t,
+            title=t("overview.years_title"),
+            years=(first, last),
         )
     with right:
-        ui.plotly(
-            charts.sdg_bars(
-                ui.q("overview_sdg_counts", **filters), t, title=t("overview.sdg_title")
-            ),
-            key="ov_sdg",
+        ui.chart(
+            "ov_sdg",
+            charts.sdg_bars,
+            ui.q("overview_sdg_counts", **filters),
+            t,
+            title=t("overview.sdg_title"),
         )
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):

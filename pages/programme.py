@@ -93,33 +93,31 @@ m2.metric(
     ),
 )
 m3.metric(t("programme.metric_person_days"), t.num(totals["person_days"]))
-ui.plotly(participation_bars(participation, t, highlight=region), key="prog_participation")
+ui.chart("prog_participation", participation_bars, participation, t, highlight=region)
 
 # -- competencies --------------------------------------------------------------------------------
 st.header(t("programme.competencies_section"))
 st.caption(t("programme.competencies_note"))
 tab1, tab2 = st.tabs([t("programme.comp_by_competency"), t("programme.comp_by_region")])
 with tab1:
-    ui.plotly(
-        competency_dumbbell(
-            ui.q("competency_gains", lang=t.lang, regions=regions),
-            t,
-            label_col="competency_name",
-            title=t("programme.comp_by_competency"),
-        ),
-        key="prog_comp",
+    ui.chart(
+        "prog_comp",
+        competency_dumbbell,
+        ui.q("competency_gains", lang=t.lang, regions=regions),
+        t,
+        label_col="competency_name",
+        title=t("programme.comp_by_competency"),
     )
 with tab2:
-    ui.plotly(
-        competency_dumbbell(
-            ui.q("competency_gains_by_region", lang=t.lang),
-            t,
-            label_col="region_name",
-            key_col="region_iso",
-            highlight=region,
-            title=t("programme.comp_by_region"),
-        ),
-        key="prog_comp_region",
+    ui.chart(
+        "prog_comp_region",
+        competency_dumbbell,
+        ui.q("competency_gains_by_region", lang=t.lang),
+        t,
+        label_col="region_name",
+        key_col="region_iso",
+        highlight=region,
+        title=t("programme.comp_by_region"),
     )
 
 # -- satisfaction --------------------------------------------------------------------------------
@@ -127,7 +125,7 @@ st.header(t("programme.satisfaction_section"))
 st.caption(t("programme.satisfaction_scale"))
 s1, s2 = st.columns([3, 1])
 with s1:
-    ui.plotly(satisfaction_bars(satisfaction, t), key="prog_satisfaction")
+    ui.chart("prog_satisfaction", satisfaction_bars, satisfaction, t)
 s2.metric(
     t("programme.metric_satisfaction"),
     t("programme.metric_satisfaction_value", mean=t.num(mean, 1)) if mean else "—",
@@ -162,8 +160,8 @@ k1, k2, k3 = st.columns(3)
 k1.metric(t("programme.metric_recommendations"), t.num(rec_totals["recommendations"]))
 k2.metric(t("programme.metric_overdue"), t.num(rec_totals["overdue"]))
 k3.metric(t("programme.metric_implemented"), t.num(rec_totals["implemented"]))
-ui.plotly(recommendations_by_category_bars(by_category, t), key="prog_rec_category_chart")
-ui.plotly(followup_timeline(rec_list, t, today=today), key="prog_rec_followup")
+ui.chart("prog_rec_category_chart", recommendations_by_category_bars, by_category, t)
+ui.chart("prog_rec_followup", followup_timeline, rec_list, t, today=today)
 st.subheader(t("programme.rec_table_title"))
 st.dataframe(
     recommendations_table(rec_list, t), hide_index=True, width="stretch", key="prog_rec_table"
@@ -188,9 +186,9 @@ i3.metric(t("programme.metric_spent"), t.kzt(init["spent"]))
 i4.metric(t("programme.metric_execution"), t.pct(init["execution"], 0))
 tab3, tab4 = st.tabs([t("programme.tab_status"), t("programme.tab_execution")])
 with tab3:
-    ui.plotly(initiatives_by_region_status(by_region, t, highlight=region), key="prog_init_status")
+    ui.chart("prog_init_status", initiatives_by_region_status, by_region, t, highlight=region)
 with tab4:
-    ui.plotly(budget_execution_bars(by_region, t, highlight=region), key="prog_init_budget")
+    ui.chart("prog_init_budget", budget_execution_bars, by_region, t, highlight=region)
 top = ui.q("programme_initiatives_top", lang=t.lang, regions=regions, limit=TOP_N)
 st.subheader(t("programme.top_title", n=TOP_N))
 st.dataframe(initiatives_table(top, t), hide_index=True, width="stretch", key="prog_init_table")

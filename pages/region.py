@@ -140,17 +140,16 @@ with st.container(key="region_main"):
         format_func=lambda c: METRIC_BY_CODE[c].label(t),
     )
     metric = METRIC_BY_CODE[metric_code]
-    ui.plotly(
-        charts.peer_bars(
-            metrics,
-            metric,
-            t,
-            iso=iso,
-            peers=peers,
-            median_label=t("region.peer_median"),
-            title=t("region.peer_chart_title", metric=metric.label(t)),
-        ),
-        key="rg_peer_chart",
+    ui.chart(
+        "rg_peer_chart",
+        charts.peer_bars,
+        metrics,
+        metric,
+        t,
+        iso=iso,
+        peers=peers,
+        median_label=t("region.peer_median"),
+        title=t("region.peer_chart_title", metric=metric.label(t)),
     )
 
     # -- the region: map, pipeline, mixes, timeline ----------------------------------------------------
@@ -161,53 +160,48 @@ with st.container(key="region_main"):
     left, right = st.columns([3, 2])
     with left:
         if feature is not None:
-            ui.plotly(
-                maps.region_map(
-                    feature,
-                    ui.q("region_hubs", region=iso),
-                    t,
-                    region_name=names[iso],
-                    neighbours=neighbour_features,
-                    title=t("region.map_title"),
-                ),
-                key="rg_map",
+            ui.chart(
+                "rg_map",
+                maps.region_map,
+                feature,
+                ui.q("region_hubs", region=iso),
+                t,
+                region_name=names[iso],
+                neighbours=neighbour_features,
+                title=t("region.map_title"),
             )
     with right:
-        ui.plotly(
-            charts.status_pipeline(
-                ui.q("overview_status_pipeline", years=(first, last), region=iso),
-                t,
-                title=t("region.pipeline_title"),
-            ),
-            key="rg_pipeline",
+        ui.chart(
+            "rg_pipeline",
+            charts.status_pipeline,
+            ui.q("overview_status_pipeline", years=(first, last), region=iso),
+            t,
+            title=t("region.pipeline_title"),
         )
     left, right = st.columns(2)
     with left:
-        ui.plotly(
-            ov_charts.funding_bars(
-                ui.q("overview_funding_mix", years=(first, last), region=iso),
-                t,
-                title=t("overview.funding_title"),
-            ),
-            key="rg_funding",
+        ui.chart(
+            "rg_funding",
+            ov_charts.funding_bars,
+            ui.q("overview_funding_mix", years=(first, last), region=iso),
+            t,
+            title=t("overview.funding_title"),
         )
     with right:
-        ui.plotly(
-            ov_charts.sector_bars(
-                ui.q("overview_sector_mix", years=(first, last), region=iso),
-                t,
-                title=t("overview.sector_title"),
-            ),
-            key="rg_sectors",
-        )
-    ui.plotly(
-        charts.timeline_quarters(
-            ui.q("overview_started_by_quarter", years=(first, last), region=iso),
+        ui.chart(
+            "rg_sectors",
+            ov_charts.sector_bars,
+            ui.q("overview_sector_mix", years=(first, last), region=iso),
             t,
-            title=t("region.timeline_title"),
-            years=(first, last),
-        ),
-        key="rg_timeline",
+            title=t("overview.sector_title"),
+        )
+    ui.chart(
+        "rg_timeline",
+        charts.timeline_quarters,
+        ui.q("overview_started_by_quarter", years=(first, last), region=iso),
+        t,
+        title=t("region.timeline_title"),
+        years=(first, last),
     )
 
     # -- training outcomes ---------------------------------------------------------------------------
@@ -231,18 +225,15 @@ with st.container(key="region_main"):
     recs = ui.q("region_recommendations", region=iso, years=(first, last))
     left, right = st.columns([3, 2])
     with left:
-        ui.plotly(
-            charts.competency_chart(
-                ui.q("region_competencies", region=iso, years=(first, last)),
-                t,
-                title=t("region.competency_title"),
-            ),
-            key="rg_competencies",
+        ui.chart(
+            "rg_competencies",
+            charts.competency_chart,
+            ui.q("region_competencies", region=iso, years=(first, last)),
+            t,
+            title=t("region.competency_title"),
         )
     with right:
-        ui.plotly(
-            charts.recommendation_bars(recs, t, title=t("region.recs_title")), key="rg_recs_chart"
-        )
+        ui.chart("rg_recs_chart", charts.recommendation_bars, recs, t, title=t("region.recs_title"))
     if not recs.empty:
         st.table(recommendations_table(t, recs), hide_index=True)
         st.caption(t("region.recs_language_note"))
