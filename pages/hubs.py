@@ -10,6 +10,9 @@ from creative_dash.charts.maps import geojson_source
 from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.queries.hubs import HUB_STATUSES, HUB_TYPES, SIZE_MEASURES
 from creative_dash.views_hubs import hub_totals, hubs_table, without_coordinates
+from creative_dash.views_initiatives import page_count, rows_caption
+
+TABLE_PAGE_SIZE = 40
 
 t = ui.tr()
 st.title(t("hubs.title"))
@@ -118,7 +121,32 @@ if totals_missing := without_coordinates(hubs):
     st.caption(t("hubs.no_coordinates", n=t.num(totals_missing)))
 
 st.subheader(t("hubs.table_title"))
-st.dataframe(hubs_table(hubs, t), hide_index=True, width="stretch", key="hubs_table")
+# A page of the table at a time: the whole table (200 hubs in the demo) would be resent on
+# every rerun; the downloads below hold every row.
+signature = repr(sorted(filters.items()))
+if st.session_state.get("_hubs_signature") not in (None, signature):
+    st.session_state["hubs_page"] = 1  # new filters: back to the first page
+st.session_state["_hubs_signature"] = signature
+table_page = ui.url_number_input(
+    t("initiatives.page"),
+    "hubs_page",
+    min_value=1,
+    max_value=page_count(len(hubs), TABLE_PAGE_SIZE),
+    default=1,
+    help=t(
+        "initiatives.page_help",
+        pages=t.num(page_count(len(hubs), TABLE_PAGE_SIZE)),
+        size=TABLE_PAGE_SIZE,
+    ),
+)
+start = (table_page - 1) * TABLE_PAGE_SIZE
+st.caption(rows_caption(t, table_page, TABLE_PAGE_SIZE, len(hubs)))
+st.dataframe(
+    hubs_table(hubs.iloc[start : start + TABLE_PAGE_SIZE], t),
+    hide_index=True,
+    width="stretch",
+    key="hubs_table",
+)
 
 export = hubs_table(hubs, t, for_export=True)
 region_part = ",".join(focus) or None

@@ -70,12 +70,12 @@ def regions_bbox(codes: Sequence[str]) -> tuple[float, float, float, float]:
 
 
 def _hover_rows(df: pd.DataFrame, t: Translator) -> list[list[str]]:
-    """customdata per hub: name, type · status, city (region), residents, floor area; every
-    text preformatted in the UI language and escaped."""
+    """customdata per hub: name, status, city (region), residents, floor area; every text
+    preformatted in the UI language and escaped (the type is its trace's, in the template)."""
     return [
         [
             esc(r.name),
-            esc(t.enum("hub_type", r.hub_type)) + " · " + esc(t.enum("hub_status", r.status)),
+            esc(t.enum("hub_status", r.status)),
             esc(r.city) + " (" + esc(r.region_name) + ")",
             t.num(r.residents) if pd.notna(r.residents) else "—",
             t("hubs.area_value", area=t.num(r.floor_area_m2)) if pd.notna(r.floor_area_m2) else "—",
@@ -129,9 +129,8 @@ def hub_map(
     points = df.dropna(subset=["lat", "lon"])
     max_px = MAX_PX if focus else COUNTRY_MAX_PX
     sizes = dict(zip(points.index, marker_sizes(points[size_by], max_px))) if len(points) else {}
-    hovertemplate = (
-        "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<br>"
-        + esc(t("hubs.col_residents"))
+    sizes_line = (
+        esc(t("hubs.col_residents"))
         + ": %{customdata[3]}<br>"
         + esc(t("hubs.col_floor_area"))
         + ": %{customdata[4]}<extra></extra>"
@@ -155,7 +154,10 @@ def hub_map(
                 },
                 name=esc(t("hubs.legend_entry", type=t.enum("hub_type", hub_type), n=t.num(n))),
                 customdata=_hover_rows(part, t),
-                hovertemplate=hovertemplate,
+                hovertemplate="<b>%{customdata[0]}</b><br>"
+                + esc(t.enum("hub_type", hub_type))
+                + " · %{customdata[1]}<br>%{customdata[2]}<br>"
+                + sizes_line,
                 legendgroup=hub_type,
             )
         )
