@@ -394,10 +394,25 @@ def recommendations_by_category_bars(df: pd.DataFrame, t: Translator) -> go.Figu
     return _legend_on_top(fig)
 
 
+HOVER_TEXT_CHARS = 80
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" if cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
 def followup_timeline(df: pd.DataFrame, t: Translator, *, today: date) -> go.Figure:
     """Follow-up dates per region: one marker per recommendation with a date, shaped by status,
     overdue ones drawn as a red "x" with their own legend entry; a line marks ``today``.
-    The hover quotes the recommendation's text (user-entered: escaped).
+    The hover quotes the start of the recommendation's text (user-entered: escaped; the table
+    on the page has it whole), so every rerun does not carry all the texts.
 
     ``df``: the ``recommendations_list`` frame."""
     title = t("programme.followup_title")
@@ -406,23 +421,22 @@ def followup_timeline(df: pd.DataFrame, t: Translator, *, today: date) -> go.Fig
         return empty_figure(t, title)
     region_order = sorted(set(dated["region_name"]), key=name_sort_key)
     hover = (
-        "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+        "<b>%{y}</b><br>%{customdata[0]}<br>"
         + esc(t("programme.col_category"))
-        + ": %{customdata[2]}<br>"
+        + ": %{customdata[1]}<br>"
         + esc(t("programme.col_status"))
-        + ": %{customdata[3]}<br>"
+        + ": %{customdata[2]}<br>"
         + esc(t("programme.col_body"))
-        + ": %{customdata[4]}<br>"
+        + ": %{customdata[3]}<br>"
         + esc(t("programme.col_follow_up"))
-        + ": %{customdata[5]}%{customdata[6]}"
+        + ": %{customdata[4]}%{customdata[5]}"
         "<extra></extra>"
     )
 
     def custom(rows: pd.DataFrame) -> list[list[str]]:
         return [
             [
-                esc(r.region_name),
-                esc(r.text),
+                esc(shorten(r.text, HOVER_TEXT_CHARS)),
                 esc(t.enum("rec_category", r.category)),
                 esc(t.enum("rec_status", r.status)),
                 esc(t.enum("body", r.responsible_body)),

@@ -11,6 +11,7 @@ import pytest
 
 from creative_dash import queries
 from creative_dash.charts.programme import (
+    HOVER_TEXT_CHARS,
     budget_execution_bars,
     competency_dumbbell,
     followup_timeline,
@@ -20,6 +21,7 @@ from creative_dash.charts.programme import (
     recommendations_by_category_bars,
     satisfaction_bars,
     satisfaction_mean,
+    shorten,
 )
 from creative_dash.i18n import LANGS, Translator, t
 from creative_dash.views_programme import (
@@ -224,6 +226,19 @@ def test_followup_timeline_escapes_and_marks_overdue() -> None:
     assert fig.layout.annotations[0].text == t("en", "programme.today", date=tr.date(TODAY))
     # Kazakh order: Ақмола before Алматы before Астана
     assert list(fig.layout.yaxis.categoryarray) == ["Ақмола облысы", "Алматы", "Астана"]
+
+
+def test_followup_hover_quotes_the_start_of_long_texts() -> None:
+    long_text = "Создать региональный фонд поддержки креативных стартапов " * 4
+    df = recs()
+    df.loc[df.index[0], "text"] = long_text
+    fig = followup_timeline(df, Translator("ru"), today=TODAY)
+    quoted = [row[0] for d in fig.data for row in (d.customdata or [])]
+    short = [q for q in quoted if q.startswith("Создать")]
+    assert short and all(len(q) <= HOVER_TEXT_CHARS and q.endswith("…") for q in short)
+    assert long_text.startswith(short[0][:-1])
+    assert shorten("короткий текст", 80) == "короткий текст"
+    assert shorten("one two three four five six", 12) == "one two…"
 
 
 def test_name_sort_key_puts_kazakh_letters_after_their_base() -> None:
