@@ -83,10 +83,10 @@ with st.container(key="ov_main"):
     if active_filters:
         st.caption(t("overview.filters_on", n=active_filters))
 
-    # -- KPI cards ---------------------------------------------------------------------------------
-    data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
-    cards = kpi_cards(t, ui.q("overview_kpis", **filters), data_from)
-    ui.metric_cards(card_rows(cards))
+    # -- KPI cards: their place is here, their content is sent after the map -------------------
+    # The map is what a filter change is for: the browser gets it first and starts drawing it
+    # while the script still computes the cards and the other charts.
+    kpi_area = st.container()
 
     # -- the map -----------------------------------------------------------------------------------
     st.subheader(t("overview.map_title"))
@@ -99,7 +99,7 @@ with st.container(key="ov_main"):
     )
     metric = METRIC_BY_CODE[metric_code]
     metrics = ui.q("region_metrics", **filters)
-    # Streamlit does not tell a page its width: a phone's user agent gets a map fitted to it.
+    # Streamlit does not tell a page its width: a phone (by its user agent) gets a lower map.
     phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
     ui.chart(
         "ov_map",
@@ -128,6 +128,9 @@ with st.container(key="ov_main"):
         on_change=_on_pick,
         format_func=lambda c: names.get(c, c) if c else t("overview.pick_placeholder"),
     )
+    with kpi_area:
+        data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
+        ui.metric_cards(card_rows(kpi_cards(t, ui.q("overview_kpis", **filters), data_from)))
 
     # -- ranking and mixes -------------------------------------------------------------------------
     ui.chart(
