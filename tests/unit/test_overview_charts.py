@@ -140,7 +140,9 @@ def test_a_fresh_figure_every_call(metrics):
 
 
 def test_the_national_view_fits_kazakhstan(metrics):
-    fig = maps.national_map(metrics, METRIC_BY_CODE["jobs"], Translator("kk"), geojson={}, title="T")
+    fig = maps.national_map(
+        metrics, METRIC_BY_CODE["jobs"], Translator("kk"), geojson={}, title="T"
+    )
     lon, lat = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
     # 46.5-87.3 E, 40.6-55.4 N with a small margin
     assert 44.5 < lon[0] < 46.5 and 87.3 < lon[1] < 89.5
