@@ -141,6 +141,18 @@ class Store:
         finally:
             cur.close()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside one read transaction: its statements all see the same rows, whatever
+        other threads commit meanwhile. Nothing it does is kept."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        finally:
+            cur.execute("ROLLBACK")
+            cur.close()
+
     def table_exists(self, name: str) -> bool:
         return bool(
             self.scalar(

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from creative_dash import queries
-from creative_dash.queries.overview import previous_period
+from creative_dash.queries.overview import FUNDING_ORDER, STATUS_ORDER, previous_period
 
 YEARS = (2023, 2024)
 SECTORS = ["music", "design", "crafts"]
@@ -235,3 +235,117 @@ def test_region_queries(demo_store, raw):
     assert training.iloc[0]["recommendations"] == len(recs) > 0
     none = queries.run(demo_store, "region_recommendations", region="KZ-62", years=(2019, 2020))
     assert none.empty
+
+
+MIX_FILTERS = [
+    {},
+    {"sectors": SECTORS},
+    {"sectors": ["music"], "funding": FUNDING},
+    {"funding": FUNDING, "statuses": STATUSES, "region": "KZ-71"},
+    {"sectors": SECTORS, "statuses": ["approved", "in_progress"], "region": "KZ-62"},
+]
+
+
+def _started(raw, years, **filters) -> pd.DataFrame:
+    ini = _filtered(raw, **filters)
+    return ini[ini["start_date"].dt.year.between(*years)]
+
+
+@pytest.mark.parametrize("years", [YEARS, (2019, 2026), (2030, 2031)])
+@pytest.mark.parametrize("filters", MIX_FILTERS)
+def test_every_mix_matches_pandas(demo_store, raw, years, filters):
+    started = _started(raw, years, **filters)
+    args = {"years": years, **filters}
+
+    sectors = queries.run(demo_store, "overview_sector_mix", **args).set_index("code")
+    by_sector = started.groupby("sector_code")["budget_planned_kzt"].agg(["size", "sum"])
+    assert len(sectors) == 13
+    for code, row in sectors.iterrows():
+        n, planned = by_sector.loc[code] if code in by_sector.index else (0, 0)
+        assert (row["initiatives"], row["budget_planned"]) == (n, planned), code
+
+    funding = queries.run(demo_store, "overview_funding_mix", **args)
+    assert funding["funding_source"].tolist() == list(FUNDING_ORDER)
+    total = started["budget_planned_kzt"].sum()
+    for row in funding.itertuples():
+        rows = started[started["funding_source"] == row.funding_source]
+        assert row.initiatives == len(rows)
+        assert row.budget_planned == rows["budget_planned_kzt"].sum()
+        assert row.budget_spent == rows["budget_spent_kzt"].sum()
+        if total:
+            assert row.share == pytest.approx(rows["budget_planned_kzt"].sum() / total)
+        else:
+            assert pd.isna(row.share)
+
+    pipeline = queries.run(demo_store, "overview_status_pipeline", **args)
+    assert pipeline["status"].tolist() == list(STATUS_ORDER)
+    for row in pipeline.itertuples():
+        rows = started[started["status"] == row.status]
+        assert (row.initiatives, row.budget_planned) == (
+            len(rows),
+            rows["budget_planned_kzt"].sum(),
+        )
+
+    by_year = queries.run(demo_store, "overview_started_by_year", **args)
+    expected = (
+        started.assign(year=started["start_date"].dt.year)
+        .groupby(["year", "status"])
+        .size()
+        .reset_index(name="initiatives")
+    )
+    assert by_year.astype({"year": int}).values.tolist() == expected.values.tolist()
+
+    by_quarter = queries.run(demo_store, "overview_started_by_quarter", **args)
+    expected = (
+        started.assign(year=started["start_date"].dt.year, quarter=started["start_date"].dt.quarter)
+        .groupby(["year", "quarter", "status"])
+        .size()
+        .reset_index(name="initiatives")
+    )
+    assert by_quarter.astype({"year": int, "quarter": int}).values.tolist() == (
+        expected.values.tolist()
+    )
+
+    sdgs = queries.run(demo_store, "overview_sdg_counts", **args)
+    links = raw["initiative_sdgs"]
+    counts = links[links["initiative_id"].isin(started["initiative_id"])]["sdg"].value_counts()
+    assert sdgs["sdg"].tolist() == list(range(1, 18))
+    assert sdgs["initiatives"].tolist() == [int(counts.get(g, 0)) for g in range(1, 18)]
+
+
+def test_sdg_counts_by_bitmap_and_by_join_agree(demo_store, monkeypatch):
+    from creative_dash.queries import overview
+
+    cases = [{"years": YEARS}, {"years": (2019, 2026), **MIX_FILTERS[3]}, {"years": (2030, 2031)}]
+    by_bitmap = [queries.run(demo_store, "overview_sdg_counts", **c) for c in cases]
+    monkeypatch.setattr(overview, "_SDG_BITMAP_MAX_IDS", 0)
+    for case, expected in zip(cases, by_bitmap, strict=True):
+        pd.testing.assert_frame_equal(
+            queries.run(demo_store, "overview_sdg_counts", **case), expected
+        )
+
+
+@pytest.mark.parametrize("far_id", [-5, 2_000_000_000])
+def test_sdg_counts_with_spread_ids_and_orphan_links(demo_store, far_id):
+    """Ids are the writer's: one far from the others (the join instead of the bitmap), and
+    links to initiatives that do not exist (never counted, never an error)."""
+    with demo_store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO initiatives SELECT * REPLACE ($id AS initiative_id) "
+            "FROM initiatives WHERE initiative_id = 1",
+            {"id": far_id},
+        )
+        cur.execute("INSERT INTO initiative_sdgs VALUES ($id, 4), ($id, 17)", {"id": far_id})
+        cur.execute("INSERT INTO initiative_sdgs VALUES (1500001, 4), (-7, 5), (0, 6)")
+    start = demo_store.scalar("SELECT start_date FROM initiatives WHERE initiative_id = 1")
+    years = (start.year, start.year)
+    raw = {
+        "initiatives": demo_store.query("SELECT * FROM initiatives"),
+        "initiative_sdgs": demo_store.query("SELECT * FROM initiative_sdgs"),
+    }
+    started = _started(raw, years)
+    links = raw["initiative_sdgs"]
+    counts = links[links["initiative_id"].isin(started["initiative_id"])]["sdg"].value_counts()
+    got = queries.run(demo_store, "overview_sdg_counts", years=years)
+    assert got["initiatives"].tolist() == [int(counts.get(g, 0)) for g in range(1, 18)]
+    assert counts.get(17, 0) >= 1
