@@ -64,6 +64,10 @@ class Store:
         self.location = location
         self.read_only = read_only
         self._con = self._connect()
+        # The data version of an embedded DuckDB file, kept in memory (see data_version).
+        self._version: int | None = None
+        self._version_lock = threading.Lock()
+        self._reload_version()
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self) -> duckdb.DuckDBPyConnection:
@@ -168,8 +172,35 @@ class Store:
         return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
 
     def data_version(self) -> int:
-        """Changes on every write; caches key on it."""
-        return int(self.scalar("SELECT version FROM data_version WHERE id = 1"))
+        """Changes on every write; caches key on it (``ui.q`` asks for it on every query).
+
+        An embedded DuckDB file has a single writer, this process (the file is locked), and
+        every write goes through :meth:`transaction`, which bumps the version: so the version is
+        kept in memory, read when the store opens and after migrations, and set when a
+        transaction commits. (A write on a bare :meth:`cursor` would go unseen: write through
+        :meth:`transaction`.) On PostgreSQL other processes write too: read every time."""
+        version = self._version
+        if version is None or self.is_postgres:
+            return self._read_version()
+        return version
+
+    def _read_version(self, cur: duckdb.DuckDBPyConnection | None = None) -> int:
+        sql = "SELECT version FROM data_version WHERE id = 1"
+        if cur is None:
+            return int(self.scalar(sql))
+        return int(cur.execute(sql).fetchone()[0])
+
+    def _reload_version(self) -> None:
+        if not self.is_postgres and self.table_exists("data_version"):
+            self._note_version(self._read_version())
+
+    def _note_version(self, version: int) -> None:
+        """Keep the newest version seen: transactions of several threads may commit in one
+        order and get here in another (each one's version is read inside it, and a committed
+        transaction's version is higher than that of any committed before it)."""
+        with self._version_lock:
+            if self._version is None or version > self._version:
+                self._version = version
 
     # -- writes -------------------------------------------------------------------------------
     @contextmanager
@@ -185,12 +216,15 @@ class Store:
                 "UPDATE data_version SET version = version + 1, changed_at = CURRENT_TIMESTAMP "
                 "WHERE id = 1"
             )
+            version = None if self.is_postgres else self._read_version(cur)
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             raise
         finally:
             cur.close()
+        if version is not None:
+            self._note_version(version)
 
     def migrate(self, target: int | None = None) -> list[int]:
         """Apply every migration newer than the store's schema version (up to ``target``);
@@ -222,6 +256,8 @@ class Store:
             finally:
                 cur.close()
             applied.append(version)
+        if applied:
+            self._reload_version()
         return applied
 
 

@@ -141,3 +141,15 @@ def test_writes_bump_version_and_roll_back_on_postgres(pg_store):
     with pg_store.transaction() as cur:
         cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
     assert pg_store.data_version() == version + 1
+
+
+def test_data_version_sees_other_writers_on_postgres(pg_url, pg_store):
+    # other processes may write to a shared PostgreSQL: its version is read on every call
+    version = pg_store.data_version()
+    other = Store(pg_url)
+    try:
+        with other.transaction() as cur:
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+    finally:
+        other.close()
+    assert pg_store.data_version() == version + 1

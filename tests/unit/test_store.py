@@ -310,3 +310,113 @@ def test_point_in_region_agrees_with_shapely():
             assert geo.contains(feature, lon, lat) == shape.contains(
                 shapely_geometry.Point(lon, lat)
             ), (feature["id"], lon, lat)
+
+
+def _table_version(store: Store) -> int:
+    return int(store.scalar("SELECT version FROM data_version WHERE id = 1"))
+
+
+def test_data_version_is_kept_in_memory_and_follows_the_table(demo_store, monkeypatch):
+    version = demo_store.data_version()
+    assert version == _table_version(demo_store)
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+    assert demo_store.data_version() == _table_version(demo_store) == version + 1
+    with pytest.raises(RuntimeError):
+        with demo_store.transaction() as cur:
+            cur.execute("DELETE FROM hubs")
+            raise RuntimeError("boom")
+    assert demo_store.data_version() == _table_version(demo_store) == version + 1
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+    # answered from memory: no SQL runs
+    monkeypatch.setattr(demo_store, "cursor", lambda: pytest.fail("data_version ran SQL"))
+    assert demo_store.data_version() == version + 2
+    monkeypatch.undo()
+    assert _table_version(demo_store) == version + 2
+
+
+def test_data_version_after_concurrent_transactions(demo_store):
+    """Threads writing at once: some transactions conflict and roll back, the others commit
+    in some order; the version in memory ends where the table is."""
+    import threading
+
+    import duckdb
+
+    committed: list[int] = []
+    conflicts: list[int] = []
+    start = threading.Barrier(16)
+
+    def write(i: int) -> None:
+        start.wait()
+        for _ in range(200):
+            try:
+                with demo_store.transaction() as cur:
+                    cur.execute("UPDATE hubs SET residents = $i WHERE hub_id = 1", {"i": i})
+            except duckdb.TransactionException:
+                conflicts.append(i)
+                continue
+            committed.append(i)
+            return
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(16)]
+    version = demo_store.data_version()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert sorted(committed) == list(range(16))
+    assert demo_store.data_version() == _table_version(demo_store) == version + 16
+
+
+def test_data_version_of_a_new_store_and_of_a_read_only_one(tmp_path):
+    path = tmp_path / "v.duckdb"
+    s = Store(str(path))
+    s.migrate()
+    assert s.data_version() == _table_version(s) == 1
+    with s.transaction() as cur:
+        cur.execute("DELETE FROM hubs")
+    assert s.data_version() == 2
+    s.close()
+    ro = Store(str(path), read_only=True)
+    try:
+        assert ro.data_version() == _table_version(ro) == 2
+    finally:
+        ro.close()
+
+
+def test_data_version_when_transactions_finish_out_of_order(demo_store, monkeypatch):
+    """A transaction that committed first but finishes last does not take the version back."""
+    import threading
+
+    committed, other_done = threading.Event(), threading.Event()
+    plain_cursor = demo_store.cursor
+
+    class FirstWriterCursor:
+        def __init__(self) -> None:
+            self._cur = plain_cursor()
+
+        def execute(self, *args, **kwargs):
+            return self._cur.execute(*args, **kwargs)
+
+        def close(self) -> None:  # after COMMIT, before the version is noted
+            self._cur.close()
+            committed.set()
+            other_done.wait(timeout=30)
+
+    def first_writer() -> None:
+        with demo_store.transaction() as cur:
+            cur.execute("UPDATE hubs SET residents = 1 WHERE hub_id = 1")
+
+    version = demo_store.data_version()
+    monkeypatch.setattr(demo_store, "cursor", FirstWriterCursor)
+    th = threading.Thread(target=first_writer)
+    th.start()
+    assert committed.wait(timeout=30)
+    monkeypatch.setattr(demo_store, "cursor", plain_cursor)
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = 2 WHERE hub_id = 1")
+    other_done.set()
+    th.join(timeout=30)
+    assert not th.is_alive()
+    assert demo_store.data_version() == _table_version(demo_store) == version + 2
