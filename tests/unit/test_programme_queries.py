@@ -220,3 +220,29 @@ def test_overdue_starts_the_day_after_the_follow_up_date(demo_store) -> None:
 
     assert not flag(due)
     assert flag(due + pd.Timedelta(days=1))
+
+
+def test_programme_initiatives_top_for_regions_and_unknown_codes(demo_store) -> None:
+    # the richest initiative of all, but its sector is not in the catalogue: never listed
+    with demo_store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO initiatives SELECT * REPLACE (9999 AS initiative_id, 'no_such_sector' "
+            "AS sector_code, 10 ^ 15 AS budget_planned_kzt) FROM initiatives "
+            "WHERE from_programme AND region_iso = 'KZ-75' LIMIT 1"
+        )
+    assert demo_store.scalar("SELECT count(*) FROM initiatives WHERE initiative_id = 9999") == 1
+    inits = demo_store.query(
+        "SELECT * FROM initiatives WHERE from_programme AND sector_code IN "
+        "(SELECT code FROM sectors) AND region_iso IN ('KZ-75', 'KZ-71')"
+    )
+    df = queries.run(
+        demo_store, "programme_initiatives_top", lang="kk", regions=["KZ-75", "KZ-71"], limit=5
+    )
+    expected = inits.sort_values(
+        ["budget_planned_kzt", "initiative_id"], ascending=[False, True]
+    ).head(5)
+    assert df["initiative_id"].tolist() == expected["initiative_id"].tolist()
+    assert df["title"].tolist() == expected["title"].tolist()
+    assert 9999 not in df["initiative_id"].tolist()
+    assert set(df["region_iso"]) <= {"KZ-75", "KZ-71"}
+    assert df["sector_name"].notna().all() and df["region_name"].notna().all()
