@@ -91,7 +91,8 @@ def _freeze(value: Any) -> Any:
 
 
 def q(name: str, **params: Any) -> pd.DataFrame:
-    """Run the named query through the cache; the data version is read fresh every call."""
+    """Run the named query through the cache, keyed by the store's current data version (kept in
+    memory for a DuckDB file, read from PostgreSQL on every call)."""
     s = store()
     frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
     return _cached(name, s.location, s.data_version(), frozen)
