@@ -188,6 +188,29 @@ def url_selectbox(
     return value
 
 
+def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> dict[str, Any]:
+    """Tabs whose open tab lives in the URL as ``?key=<code>`` (the first one: no parameter),
+    computed lazily: only the open tab's ``.open`` is True, so a page draws only what is seen.
+
+    Returns {code: tab container}. The widget's own value is the tab's label, which changes with
+    the language, so the code is kept beside it (``_<key>_code``)."""
+    code_key = f"_{key}_code"
+    if code_key not in st.session_state:
+        raw = st.query_params.get(key)
+        st.session_state[code_key] = raw if raw in codes else codes[0]
+    labels = {c: label(c) for c in codes}
+    by_label = {v: c for c, v in labels.items()}
+    st.session_state[key] = labels[st.session_state[code_key]]
+
+    def remember() -> None:
+        st.session_state[code_key] = by_label.get(st.session_state.get(key), codes[0])
+
+    tabs = st.tabs(list(labels.values()), key=key, on_change=remember)
+    st.session_state[code_key] = by_label.get(st.session_state.get(key), codes[0])
+    write_url(key, st.session_state[code_key], codes[0], str)
+    return dict(zip(codes, tabs))
+
+
 def url_multiselect(
     label: str,
     options: Sequence[str],

@@ -98,27 +98,32 @@ ui.chart("prog_participation", participation_bars, participation, t, highlight=r
 # -- competencies --------------------------------------------------------------------------------
 st.header(t("programme.competencies_section"))
 st.caption(t("programme.competencies_note"))
-tab1, tab2 = st.tabs([t("programme.comp_by_competency"), t("programme.comp_by_region")])
-with tab1:
-    ui.chart(
-        "prog_comp",
-        competency_dumbbell,
-        ui.q("competency_gains", lang=t.lang, regions=regions),
-        t,
-        label_col="competency_name",
-        title=t("programme.comp_by_competency"),
-    )
-with tab2:
-    ui.chart(
-        "prog_comp_region",
-        competency_dumbbell,
-        ui.q("competency_gains_by_region", lang=t.lang),
-        t,
-        label_col="region_name",
-        key_col="region_iso",
-        highlight=region,
-        title=t("programme.comp_by_region"),
-    )
+# Only the open tab is computed and drawn (the tab is in the URL: ?prog_comp_tab=region).
+comp_tabs = ui.url_tabs(
+    ("competency", "region"), "prog_comp_tab", label=lambda c: t(f"programme.comp_by_{c}")
+)
+with comp_tabs["competency"]:
+    if comp_tabs["competency"].open:
+        ui.chart(
+            "prog_comp",
+            competency_dumbbell,
+            ui.q("competency_gains", lang=t.lang, regions=regions),
+            t,
+            label_col="competency_name",
+            title=t("programme.comp_by_competency"),
+        )
+with comp_tabs["region"]:
+    if comp_tabs["region"].open:
+        ui.chart(
+            "prog_comp_region",
+            competency_dumbbell,
+            ui.q("competency_gains_by_region", lang=t.lang),
+            t,
+            label_col="region_name",
+            key_col="region_iso",
+            highlight=region,
+            title=t("programme.comp_by_region"),
+        )
 
 # -- satisfaction --------------------------------------------------------------------------------
 st.header(t("programme.satisfaction_section"))

@@ -41,13 +41,43 @@ def test_renders_in_each_language(demo_store, lang):
         lang, "programme.participation_subtitle", present=20, total=20
     )
     assert bars_total(participation) == demo_store.scalar("SELECT count(*) FROM participants")
-    assert len(at.get("plotly_chart")) == 8
+    # 7 of the 8 charts: the competency tabs draw only the open one
+    assert len(at.get("plotly_chart")) == 7
     assert len(at.dataframe) == 3  # sessions, recommendations, top initiatives
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")] * 2
     if lang == "kk":
         assert set(text) & KAZAKH_LETTERS
         assert "Participants" not in text and "Recommendations" not in text
+
+
+def _chart_titles(at) -> list[str]:
+    return [json.loads(el.proto.spec)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+
+
+def test_competency_tabs_draw_only_the_open_one_and_keep_it_in_the_url(demo_store):
+    at = open_page("programme", "en")
+    titles = _chart_titles(at)
+    assert t("en", "programme.comp_by_competency") in titles
+    assert t("en", "programme.comp_by_region") not in titles
+    assert "prog_comp_tab" not in at.query_params  # the first tab: no parameter
+    # a link to the second tab opens it, in another language too
+    at = open_page("programme", "ru", prog_comp_tab="region")
+    assert not at.exception
+    titles = _chart_titles(at)
+    assert t("ru", "programme.comp_by_region") in titles
+    assert t("ru", "programme.comp_by_competency") not in titles
+    region_chart = by_title(at, t("ru", "programme.comp_by_region"))
+    assert len(region_chart["data"][-1]["y"]) == 20
+    # switching the language keeps the open tab
+    at.selectbox(key="lang").set_value("kk").run()
+    assert not at.exception
+    assert t("kk", "programme.comp_by_region") in _chart_titles(at)
+    assert at.query_params["prog_comp_tab"] in ("region", ["region"])
+    # an unknown value falls back to the first tab
+    at = open_page("programme", "en", prog_comp_tab="nonsense")
+    assert not at.exception
+    assert t("en", "programme.comp_by_competency") in _chart_titles(at)
 
 
 def test_overdue_count_is_shown(demo_store):
