@@ -142,41 +142,45 @@ with st.container(key="ov_main"):
         highlight=highlight,
         title=t("overview.ranking_title", metric=metric.label(t)),
     )
-    left, right = st.columns(2)
-    with left:
-        ui.chart(
+    # -- the mixes: one tab at a time, only the open one computed and drawn ----------------------
+    st.subheader(t("overview.mixes_title"))
+    mixes = {
+        "sectors": lambda: ui.chart(
             "ov_sector_mix",
             charts.sector_bars,
             ui.q("overview_sector_mix", **filters),
             t,
             title=t("overview.sector_title"),
-        )
-    with right:
-        ui.chart(
+        ),
+        "funding": lambda: ui.chart(
             "ov_funding_mix",
             charts.funding_bars,
             ui.q("overview_funding_mix", **filters),
             t,
             title=t("overview.funding_title"),
-        )
-    left, right = st.columns(2)
-    with left:
-        ui.chart(
+        ),
+        "years": lambda: ui.chart(
             "ov_started",
             charts.started_per_year,
             ui.q("overview_started_by_year", **filters),
             t,
             title=t("overview.years_title"),
             years=(first, last),
-        )
-    with right:
-        ui.chart(
+        ),
+        "sdg": lambda: ui.chart(
             "ov_sdg",
             charts.sdg_bars,
             ui.q("overview_sdg_counts", **filters),
             t,
             title=t("overview.sdg_title"),
-        )
+        ),
+    }
+    for code, tab in ui.url_tabs(
+        list(mixes), "ov_mix", label=lambda c: t(f"overview.mix_tab_{c}")
+    ).items():
+        if tab.open:
+            with tab:
+                mixes[code]()
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))

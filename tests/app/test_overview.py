@@ -48,8 +48,21 @@ def test_overview_renders_in_each_language(demo_db, lang):
     text = page_text(at)
     if lang == "kk":
         assert set(text) & KAZAKH_LETTERS
-    for key in ("ov_ranking", "ov_sector_mix", "ov_funding_mix", "ov_started", "ov_sdg"):
+    for key in ("ov_ranking", "ov_sector_mix"):
         assert _chart(at, key)["data"], key
+    # the other mixes are in tabs that are computed only when opened
+    assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.parametrize(
+    ("tab", "key"), [("funding", "ov_funding_mix"), ("years", "ov_started"), ("sdg", "ov_sdg")]
+)
+def test_each_mix_tab_opens_from_the_url(demo_db, tab, key):
+    at = open_page("overview", "kk", ov_mix=tab)
+    assert not at.exception
+    assert _chart(at, key)["data"]
+    keys = {el.proto.id for el in at.get("plotly_chart")}
+    assert len(keys) == 3  # the map, the ranking and the open mix
 
 
 def test_a_filter_changes_the_map(demo_db):
