@@ -154,6 +154,21 @@ def test_geojson_source_is_the_static_url_for_the_shipped_file():
     assert maps.geojson_source() == geo.STATIC_URL_PATH
 
 
+def test_another_boundary_file_is_sent_inline_wound_for_d3(tmp_path, monkeypatch):
+    fc = json.loads(json.dumps(geo.boundaries()))
+    fc["features"][0]["properties"]["name_en"] = "Changed"  # not the served file any more
+    path = tmp_path / "official.geojson"
+    path.write_text(json.dumps(fc), encoding="utf-8")
+    monkeypatch.setenv("CREATIVE_DASH_BOUNDARIES", str(path))
+    source = maps.geojson_source()
+    assert isinstance(source, dict)
+    assert source["features"][0]["properties"]["name_en"] == "Changed"
+    assert source == geo.wound_for_d3(fc)
+    ring = source["features"][0]["geometry"]["coordinates"][0]
+    area2 = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+    assert area2 < 0  # exterior clockwise, as d3-geo reads it
+
+
 @pytest.mark.parametrize(
     ("selection", "expected"),
     [
