@@ -189,11 +189,16 @@ i1.metric(t("programme.metric_initiatives"), t.num(init["initiatives"]))
 i2.metric(t("programme.metric_planned"), t.kzt(init["planned"]))
 i3.metric(t("programme.metric_spent"), t.kzt(init["spent"]))
 i4.metric(t("programme.metric_execution"), t.pct(init["execution"], 0))
-tab3, tab4 = st.tabs([t("programme.tab_status"), t("programme.tab_execution")])
-with tab3:
-    ui.chart("prog_init_status", initiatives_by_region_status, by_region, t, highlight=region)
-with tab4:
-    ui.chart("prog_init_budget", budget_execution_bars, by_region, t, highlight=region)
+# Lazy tabs too (?prog_init_tab=execution): only the open chart is computed and drawn.
+init_tabs = ui.url_tabs(
+    ("status", "execution"), "prog_init_tab", label=lambda c: t(f"programme.tab_{c}")
+)
+with init_tabs["status"]:
+    if init_tabs["status"].open:
+        ui.chart("prog_init_status", initiatives_by_region_status, by_region, t, highlight=region)
+with init_tabs["execution"]:
+    if init_tabs["execution"].open:
+        ui.chart("prog_init_budget", budget_execution_bars, by_region, t, highlight=region)
 top = ui.q("programme_initiatives_top", lang=t.lang, regions=regions, limit=TOP_N)
 st.subheader(t("programme.top_title", n=TOP_N))
 st.dataframe(initiatives_table(top, t), hide_index=True, width="stretch", key="prog_init_table")

@@ -169,7 +169,8 @@ def participation_bars(
         )
     )
     top = float(data["participants"].max()) if len(data) else 1.0
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", title=None)
+    # the one trace lists every region in order: "trace" order needs no second copy of the names
+    fig.update_yaxes(categoryorder="trace", autorange="reversed", title=None)
     fig.update_xaxes(
         title={"text": esc(t("programme.participants"))},
         range=[0, top * 1.5 + 1],
@@ -630,7 +631,8 @@ def budget_execution_bars(
         barmode="overlay",
         height=_row_height(len(sums), 26, 200),
     )
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed")
+    # the first trace lists every region in order: "trace" order needs no third copy of the names
+    fig.update_yaxes(categoryorder="trace", autorange="reversed")
     fig.update_xaxes(
         title={"text": esc(t("programme.budget_axis"))},
         range=[0, top * 1.18],

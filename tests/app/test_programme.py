@@ -41,8 +41,8 @@ def test_renders_in_each_language(demo_store, lang):
         lang, "programme.participation_subtitle", present=20, total=20
     )
     assert bars_total(participation) == demo_store.scalar("SELECT count(*) FROM participants")
-    # 7 of the 8 charts: the competency tabs draw only the open one
-    assert len(at.get("plotly_chart")) == 7
+    # 6 of the 8 charts: the competency and the initiative tabs draw only the open one
+    assert len(at.get("plotly_chart")) == 6
     assert len(at.dataframe) == 3  # sessions, recommendations, top initiatives
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")] * 2
@@ -78,6 +78,19 @@ def test_competency_tabs_draw_only_the_open_one_and_keep_it_in_the_url(demo_stor
     at = open_page("programme", "en", prog_comp_tab="nonsense")
     assert not at.exception
     assert t("en", "programme.comp_by_competency") in _chart_titles(at)
+
+
+def test_budget_execution_tab_opens_from_the_url(demo_store):
+    at = open_page("programme", "en", prog_init_tab="execution", region="KZ-71")
+    assert not at.exception
+    titles = _chart_titles(at)
+    assert t("en", "programme.init_status_title") not in titles
+    budget = by_title(at, t("en", "programme.execution_title"))
+    # regions in the order of the first trace, the selected one marked
+    names = list(budget["data"][0]["y"])
+    assert len(names) == len(set(names)) and any(n.startswith("▶") for n in names)
+    assert budget["layout"]["yaxis"]["categoryorder"] == "trace"
+    assert list(budget["data"][1]["y"]) == names
 
 
 def test_overdue_count_is_shown(demo_store):
