@@ -188,12 +188,48 @@ def url_selectbox(
     return value
 
 
+PRINT_KEY = "print"
+
+
+def print_view() -> bool:
+    """Whether the page is open as its print view (``?print=1``): tabs unfolded, every section
+    one after another, for paper."""
+    return st.query_params.get(PRINT_KEY) == "1"
+
+
+def print_view_link(label: str, page_key: str, *, on: bool = True) -> None:
+    """A link to this page's print view (or back from it), keeping every other URL parameter."""
+    params = {k: st.query_params.get(k) for k in st.query_params if k != PRINT_KEY}
+    if on:
+        params[PRINT_KEY] = "1"
+    st.page_link(page(page_key), label=label, query_params=params, icon=":material/print:")
+
+
+class _Section:
+    """A tab's stand-in in the print view: its label, then its content, always open."""
+
+    open = True
+
+    def __init__(self, label: str) -> None:
+        self._container = st.container()
+        self._container.markdown("**" + label + "**")
+
+    def __enter__(self) -> Any:
+        return self._container.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._container.__exit__(*exc)
+
+
 def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> dict[str, Any]:
     """Tabs whose open tab lives in the URL as ``?key=<code>`` (the first one: no parameter),
     computed lazily: only the open tab's ``.open`` is True, so a page draws only what is seen.
+    In the print view (``?print=1``) every tab is a section, one after another, all open.
 
     Returns {code: tab container}. The widget's own value is the tab's label, which changes with
     the language, so the code is kept beside it (``_<key>_code``)."""
+    if print_view():
+        return {c: _Section(label(c)) for c in codes}
     code_key = f"_{key}_code"
     if code_key not in st.session_state:
         raw = st.query_params.get(key)

@@ -178,31 +178,37 @@ with st.container(key="region_main"):
             t,
             title=t("region.pipeline_title"),
         )
-    left, right = st.columns(2)
-    with left:
-        ui.chart(
+    # the mixes as on the overview: one tab at a time, computed and drawn only when open
+    mixes = {
+        "funding": lambda: ui.chart(
             "rg_funding",
             ov_charts.funding_bars,
             ui.q("overview_funding_mix", years=(first, last), region=iso),
             t,
             title=t("overview.funding_title"),
-        )
-    with right:
-        ui.chart(
+        ),
+        "sectors": lambda: ui.chart(
             "rg_sectors",
             ov_charts.sector_bars,
             ui.q("overview_sector_mix", years=(first, last), region=iso),
             t,
             title=t("overview.sector_title"),
-        )
-    ui.chart(
-        "rg_timeline",
-        charts.timeline_quarters,
-        ui.q("overview_started_by_quarter", years=(first, last), region=iso),
-        t,
-        title=t("region.timeline_title"),
-        years=(first, last),
-    )
+        ),
+        "timeline": lambda: ui.chart(
+            "rg_timeline",
+            charts.timeline_quarters,
+            ui.q("overview_started_by_quarter", years=(first, last), region=iso),
+            t,
+            title=t("region.timeline_title"),
+            years=(first, last),
+        ),
+    }
+    for code, tab in ui.url_tabs(
+        list(mixes), "rg_mix", label=lambda c: t(f"region.mix_tab_{c}")
+    ).items():
+        if tab.open:
+            with tab:
+                mixes[code]()
 
     # -- training outcomes ---------------------------------------------------------------------------
     st.subheader(t("region.training_title"))
@@ -239,5 +245,10 @@ with st.container(key="region_main"):
         st.caption(t("region.recs_language_note"))
 
     with st.container(key="rg_noprint"):
-        st.caption(t("region.print_hint"))
+        if ui.print_view():
+            st.caption(t("region.print_view_hint"))
+            ui.print_view_link(t("region.print_view_close"), "region", on=False)
+        else:
+            st.caption(t("region.print_hint"))
+            ui.print_view_link(t("region.print_view_open"), "region")
         _picker()

@@ -34,18 +34,44 @@ def test_region_renders_in_each_language(demo_db, lang, name):
     text = page_text(at)
     assert t(lang, "region.peers_title") in text
     assert not [e.value for e in at.error]
-    for key in (
-        "rg_peer_chart",
-        "rg_map",
-        "rg_pipeline",
-        "rg_funding",
-        "rg_sectors",
-        "rg_timeline",
-        "rg_competencies",
-    ):
+    for key in ("rg_peer_chart", "rg_map", "rg_pipeline", "rg_funding", "rg_competencies"):
         assert _chart(at, key)["data"], key
+    # the mixes are lazy tabs: the funding mix is open, sectors and the timeline wait for a click
+    assert len(at.get("plotly_chart")) == 6
     if lang == "kk":
         assert set(text) & KAZAKH_LETTERS
+
+
+@pytest.mark.parametrize(("tab", "key"), [("sectors", "rg_sectors"), ("timeline", "rg_timeline")])
+def test_a_mix_tab_opens_from_the_url(demo_db, tab, key):
+    at = open_page("region", "ru", region="KZ-62", rg_mix=tab)
+    assert not at.exception
+    assert _chart(at, key)["data"]
+    assert len(at.get("plotly_chart")) == 6
+
+
+def test_the_print_view_shows_every_section_and_links_back(demo_db):
+    at = open_page("region", "en", region="KZ-62")
+    links = [el.proto for el in at.get("page_link")]
+    to_print = [p for p in links if p.label == t("en", "region.print_view_open")]
+    assert to_print and "print=1" in to_print[0].query_string
+    assert "region=KZ-62" in to_print[0].query_string
+    at = open_page("region", "en", region="KZ-62", print="1")
+    assert not at.exception
+    for key in ("rg_funding", "rg_sectors", "rg_timeline"):
+        assert _chart(at, key)["data"], key
+    assert len(at.get("plotly_chart")) == 8
+    assert not at.tabs
+    text = page_text(at)
+    for code in ("funding", "sectors", "timeline"):
+        assert t("en", f"region.mix_tab_{code}") in text
+    assert t("en", "region.print_view_hint") in text
+    back = [
+        el.proto
+        for el in at.get("page_link")
+        if el.proto.label == t("en", "region.print_view_close")
+    ]
+    assert back and "print" not in back[0].query_string
 
 
 def test_shymkent_in_kazakh_from_the_url(demo_db):
