@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from creative_dash.i18n import t
 from creative_dash.navigation import PAGES
 from tests.e2e.browser import AppTab, page_path
 
@@ -145,3 +146,19 @@ def test_a_filter_changes_the_map(tab: AppTab) -> None:
     title = tab.page.evaluate(f"() => document.querySelector('{OV_MAP}')._fullLayout.title.text")
     assert str(start + 1) in title and str(start) not in title.replace(str(start + 1), "")
     tab.assert_healthy("en")
+
+
+@needs_overview
+def test_a_mix_tab_is_drawn_when_opened_and_kept_in_the_url(tab: AppTab) -> None:
+    """The mixes are lazy tabs: a click runs the page again with that tab open, draws its chart
+    and puts it in the URL, so a shared link opens the same tab."""
+    open_overview(tab, "ru")
+    assert tab.page.locator(".st-key-ov_sdg .js-plotly-plot").count() == 0
+    tab.page.get_by_role("tab", name=t("ru", "overview.mix_tab_sdg")).click()
+    tab.page.wait_for_function("() => location.search.includes('ov_mix=sdg')")
+    tab.page.locator(".st-key-ov_sdg .js-plotly-plot").wait_for()
+    tab.wait_idle()
+    tab.wait_for_plots()
+    assert tab.query().get("ov_mix") == ["sdg"]
+    assert tab.page.locator(".st-key-ov_sector_mix .js-plotly-plot").count() == 0
+    tab.assert_healthy("ru")
