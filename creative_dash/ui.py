@@ -247,6 +247,17 @@ def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> 
     return dict(zip(codes, tabs))
 
 
+def lazy_tabs(
+    key: str, sections: Mapping[str, Callable[[], Any]], *, label: Callable[[str], str]
+) -> None:
+    """``url_tabs`` over ``sections`` ({code: render}): only the open tab's render runs (every
+    one in the print view)."""
+    for code, tab in url_tabs(list(sections), key, label=label).items():
+        if tab.open:
+            with tab:
+                sections[code]()
+
+
 def url_multiselect(
     label: str,
     options: Sequence[str],

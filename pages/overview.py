@@ -175,12 +175,7 @@ with st.container(key="ov_main"):
             title=t("overview.sdg_title"),
         ),
     }
-    for code, tab in ui.url_tabs(
-        list(mixes), "ov_mix", label=lambda c: t(f"overview.mix_tab_{c}")
-    ).items():
-        if tab.open:
-            with tab:
-                mixes[code]()
+    ui.lazy_tabs("ov_mix", mixes, label=lambda c: t(f"overview.mix_tab_{c}"))
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))

@@ -99,22 +99,18 @@ ui.chart("prog_participation", participation_bars, participation, t, highlight=r
 st.header(t("programme.competencies_section"))
 st.caption(t("programme.competencies_note"))
 # Only the open tab is computed and drawn (the tab is in the URL: ?prog_comp_tab=region).
-comp_tabs = ui.url_tabs(
-    ("competency", "region"), "prog_comp_tab", label=lambda c: t(f"programme.comp_by_{c}")
-)
-with comp_tabs["competency"]:
-    if comp_tabs["competency"].open:
-        ui.chart(
+ui.lazy_tabs(
+    "prog_comp_tab",
+    {
+        "competency": lambda: ui.chart(
             "prog_comp",
             competency_dumbbell,
             ui.q("competency_gains", lang=t.lang, regions=regions),
             t,
             label_col="competency_name",
             title=t("programme.comp_by_competency"),
-        )
-with comp_tabs["region"]:
-    if comp_tabs["region"].open:
-        ui.chart(
+        ),
+        "region": lambda: ui.chart(
             "prog_comp_region",
             competency_dumbbell,
             ui.q("competency_gains_by_region", lang=t.lang),
@@ -123,7 +119,10 @@ with comp_tabs["region"]:
             key_col="region_iso",
             highlight=region,
             title=t("programme.comp_by_region"),
-        )
+        ),
+    },
+    label=lambda c: t(f"programme.comp_by_{c}"),
+)
 
 # -- satisfaction --------------------------------------------------------------------------------
 st.header(t("programme.satisfaction_section"))
@@ -190,15 +189,18 @@ i2.metric(t("programme.metric_planned"), t.kzt(init["planned"]))
 i3.metric(t("programme.metric_spent"), t.kzt(init["spent"]))
 i4.metric(t("programme.metric_execution"), t.pct(init["execution"], 0))
 # Lazy tabs too (?prog_init_tab=execution): only the open chart is computed and drawn.
-init_tabs = ui.url_tabs(
-    ("status", "execution"), "prog_init_tab", label=lambda c: t(f"programme.tab_{c}")
+ui.lazy_tabs(
+    "prog_init_tab",
+    {
+        "status": lambda: ui.chart(
+            "prog_init_status", initiatives_by_region_status, by_region, t, highlight=region
+        ),
+        "execution": lambda: ui.chart(
+            "prog_init_budget", budget_execution_bars, by_region, t, highlight=region
+        ),
+    },
+    label=lambda c: t(f"programme.tab_{c}"),
 )
-with init_tabs["status"]:
-    if init_tabs["status"].open:
-        ui.chart("prog_init_status", initiatives_by_region_status, by_region, t, highlight=region)
-with init_tabs["execution"]:
-    if init_tabs["execution"].open:
-        ui.chart("prog_init_budget", budget_execution_bars, by_region, t, highlight=region)
 top = ui.q("programme_initiatives_top", lang=t.lang, regions=regions, limit=TOP_N)
 st.subheader(t("programme.top_title", n=TOP_N))
 st.dataframe(initiatives_table(top, t), hide_index=True, width="stretch", key="prog_init_table")

@@ -203,12 +203,7 @@ with st.container(key="region_main"):
             years=(first, last),
         ),
     }
-    for code, tab in ui.url_tabs(
-        list(mixes), "rg_mix", label=lambda c: t(f"region.mix_tab_{c}")
-    ).items():
-        if tab.open:
-            with tab:
-                mixes[code]()
+    ui.lazy_tabs("rg_mix", mixes, label=lambda c: t(f"region.mix_tab_{c}"))
 
     # -- training outcomes ---------------------------------------------------------------------------
     st.subheader(t("region.training_title"))
