@@ -344,7 +344,7 @@ def has_demo() -> bool:
 
 # -- built figures, shared by every session --------------------------------------------------------
 # Chart builders are pure functions (DataFrame, Translator, plain values) -> go.Figure, and a
-# Plotly figure takes 20-80 ms to build (Plotly validates every property). A page opened again
+# Plotly figure takes 10-30 ms to build (Plotly validates every property). A page opened again
 # with the same data, language and filters gets the figure built before.
 _FIGURES: OrderedDict[Any, Any] = OrderedDict()
 _FIGURES_LOCK = threading.Lock()
