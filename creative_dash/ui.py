@@ -275,6 +275,18 @@ def url_multiselect(
     return list(value)
 
 
+def url_multiselect_value(key: str, options: Sequence[str]) -> list[str]:
+    """The value of a ``url_multiselect`` that this run does not draw (its section is closed):
+    what the session holds, else what the URL says (the widget keeps the two in step)."""
+    if key in st.session_state:
+        return [v for v in st.session_state[key] if v in options]
+    raw = st.query_params.get_all(key)
+    try:
+        return multi_parser(options)(raw) if raw else []
+    except ValueError:
+        return []
+
+
 def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]]:
     def parse(raw: list[str]) -> tuple[int, int]:
         a, b = (int(x) for x in raw[0].split("-"))

@@ -5,6 +5,8 @@ Clicking a region on the map (or choosing it in the picker under the map) opens 
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from creative_dash import ui
@@ -51,33 +53,35 @@ with st.container(key="ov_main"):
 
     sectors_df = ui.q("sectors")
     sector_names = dict(zip(sectors_df["code"], sectors_df[t.name_col()]))
-    with st.expander(t("overview.filters"), expanded=False, icon=":material/filter_list:"):
-        c1, c2, c3 = st.columns(3)
-        sectors = ui.url_multiselect(
-            t("overview.filter_sectors"),
-            sectors_df["code"].tolist(),
-            "ov_sectors",
-            format_func=lambda c: sector_names.get(c, c),
-            container=c1,
-            placeholder=t("overview.filter_all"),
+    filter_specs = (
+        ("ov_sectors", "overview.filter_sectors", sectors_df["code"].tolist(), sector_names.get),
+        ("ov_funding", "overview.filter_funding", list(FUNDING_ORDER), partial(t.enum, "funding")),
+        ("ov_status", "overview.filter_status", list(STATUS_ORDER), partial(t.enum, "status")),
+    )
+    # The filters are drawn only while their section is open (three option lists cost the
+    # browser about 0.1 s on every load); closed, their values come from the session or the URL.
+    box = st.expander(
+        t("overview.filters"), icon=":material/filter_list:", key="ov_filters", on_change="rerun"
+    )
+    if box.open:
+        with box:
+            columns = st.columns(3)
+            sectors, funding, statuses = (
+                ui.url_multiselect(
+                    t(label),
+                    options,
+                    key,
+                    format_func=lambda c, name=name: name(c) or c,
+                    container=column,
+                    placeholder=t("overview.filter_all"),
+                )
+                for (key, label, options, name), column in zip(filter_specs, columns)
+            )
+            st.caption(t("overview.filters_help"))
+    else:
+        sectors, funding, statuses = (
+            ui.url_multiselect_value(key, options) for key, _, options, _ in filter_specs
         )
-        funding = ui.url_multiselect(
-            t("overview.filter_funding"),
-            list(FUNDING_ORDER),
-            "ov_funding",
-            format_func=lambda c: t.enum("funding", c),
-            container=c2,
-            placeholder=t("overview.filter_all"),
-        )
-        statuses = ui.url_multiselect(
-            t("overview.filter_status"),
-            list(STATUS_ORDER),
-            "ov_status",
-            format_func=lambda c: t.enum("status", c),
-            container=c3,
-            placeholder=t("overview.filter_all"),
-        )
-        st.caption(t("overview.filters_help"))
     filters = {"years": (first, last), "sectors": sectors, "funding": funding, "statuses": statuses}
     active_filters = len(sectors) + len(funding) + len(statuses)
     if active_filters:

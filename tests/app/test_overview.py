@@ -65,9 +65,19 @@ def test_each_mix_tab_opens_from_the_url(demo_db, tab, key):
     assert len(keys) == 3  # the map, the ranking and the open mix
 
 
+def _open_filters(at):
+    """Open the filters' section (drawn only while open), as a click on it does."""
+    at.session_state["ov_filters"] = True
+    at.run()
+    assert not at.exception
+    return at
+
+
 def test_a_filter_changes_the_map(demo_db):
     at = open_page("overview", "en")
     before = _map_values(at)
+    assert not at.get("multiselect")  # closed: the filters are not drawn
+    _open_filters(at)
     at.multiselect(key="ov_funding").set_value(["impact"]).run()
     assert not at.exception
     after = _map_values(at)
@@ -89,10 +99,25 @@ def test_the_metric_selector_changes_the_map_and_the_url(demo_db):
 def test_filters_are_read_from_the_url(demo_db):
     at = open_page("overview", "en", ov_status="completed", ov_metric="initiatives")
     assert not at.exception
-    assert at.multiselect(key="ov_status").value == ["completed"]
+    # the section is closed, yet the link's filter applies and the page says one is on
+    assert t("en", "overview.filters_on", n=1) in page_text(at)
     values = _map_values(at)
+    assert _open_filters(at).multiselect(key="ov_status").value == ["completed"]
+    assert _map_values(at) == values
     everything = _map_values(open_page("overview", "en", ov_metric="initiatives"))
     assert sum(values.values()) < sum(everything.values())
+
+
+def test_a_filter_set_then_closed_keeps_applying(demo_db):
+    at = _open_filters(open_page("overview", "ru"))
+    at.multiselect(key="ov_funding").set_value(["grant"]).run()
+    filtered = _map_values(at)
+    at.session_state["ov_filters"] = False
+    at.run()
+    assert not at.exception and not at.get("multiselect")
+    assert _map_values(at) == filtered
+    assert at.query_params["ov_funding"] in ("grant", ["grant"])
+    assert _open_filters(at).multiselect(key="ov_funding").value == ["grant"]
 
 
 def test_the_picker_opens_the_region_dashboard(demo_db):
