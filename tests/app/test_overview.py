@@ -127,3 +127,10 @@ def test_the_picker_opens_the_region_dashboard(demo_db):
     assert at.session_state["region"] == "KZ-79"
     assert at.title[0].value == "Шымкент"
     assert at.query_params["region"] in ("KZ-79", ["KZ-79"])
+
+
+def test_an_unknown_filter_value_in_a_link_is_ignored_while_the_section_is_closed(demo_db):
+    at = open_page("overview", "en", ov_funding="bogus", ov_metric="initiatives")
+    assert not at.exception
+    assert t("en", "overview.filters_on", n=1) not in page_text(at)
+    assert _map_values(at) == _map_values(open_page("overview", "en", ov_metric="initiatives"))
