@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,20 @@ def bbox(feature: dict[str, Any]) -> tuple[float, float, float, float]:
 
     walk(feature["geometry"]["coordinates"])
     return min(xs), min(ys), max(xs), max(ys)
+
+
+def regions_bbox(codes: Sequence[str] | None = None) -> tuple[float, float, float, float]:
+    """(min lon, min lat, max lon, max lat) around the given regions' outlines; every region's
+    when ``codes`` is None, empty or names no known region."""
+    features = boundaries()["features"]
+    chosen = [f for f in features if f.get("id") in set(codes or ())] or features
+    boxes = [bbox(f) for f in chosen]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _in_ring(ring: list[list[float]], lon: float, lat: float) -> bool:

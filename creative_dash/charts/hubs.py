@@ -40,8 +40,6 @@ OUTLINE_FILL = "#EEF6FA"
 FOCUS_FILL = "#CFE6F0"
 OUTLINE_LINE = "#7A99A8"
 MAP_HEIGHT = 560
-# Kazakhstan as a whole, when no region is in focus (all 20 regions' bounding box).
-COUNTRY_BBOX = (46.49, 40.57, 87.32, 55.44)
 
 
 def marker_sizes(values: Iterable[float | None], max_px: float = MAX_PX) -> list[float]:
@@ -54,19 +52,6 @@ def marker_sizes(values: Iterable[float | None], max_px: float = MAX_PX) -> list
     if top <= 0:
         return [MIN_PX] * len(arr)
     return [round(MIN_PX + (max_px - MIN_PX) * math.sqrt(v / top), 2) for v in arr]
-
-
-def regions_bbox(codes: Sequence[str]) -> tuple[float, float, float, float]:
-    """Bounding box of the given regions' outlines (the whole country when none is known)."""
-    boxes = [geo.bbox(f) for c in codes if (f := geo.region_feature(c)) is not None]
-    if not boxes:
-        return COUNTRY_BBOX
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _hover_rows(df: pd.DataFrame, t: Translator) -> list[list[str]]:
@@ -162,7 +147,7 @@ def hub_map(
             )
         )
     fig.update_layout(
-        geo=geo_layout(regions_bbox(list(focus) or list(region_codes))),
+        geo=geo_layout(geo.regions_bbox(list(focus) or list(region_codes))),
         height=MAP_HEIGHT,
         margin={"l": 0, "r": 0, "t": 70, "b": 10},
         # Below the map: on a phone the five types wrap onto several lines, which above the

@@ -43,6 +43,7 @@ from creative_dash.geo import (
     bbox,
     boundaries,
     browser_geojson_text,
+    regions_bbox,
     wound_for_d3,
 )
 from creative_dash.i18n import Translator
@@ -80,17 +81,6 @@ def geojson_source() -> str | dict[str, Any]:
         return _inline(str(in_use.resolve()), mtimes[0])
     except OSError:
         return wound_for_d3(boundaries())
-
-
-def national_bbox() -> tuple[float, float, float, float]:
-    """(min lon, min lat, max lon, max lat) of all the regions in use."""
-    boxes = [bbox(f) for f in boundaries()["features"]]
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def geo_layout(box: tuple[float, float, float, float], padding: float = 0.04) -> dict[str, Any]:
@@ -248,7 +238,7 @@ def national_map(
             )
         )
     fig.update_layout(
-        geo=geo_layout(national_bbox()),
+        geo=geo_layout(regions_bbox()),
         # bottom left (over the Caspian): clear of a title on two lines
         legend={
             "y": 0.01,

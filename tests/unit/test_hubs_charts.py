@@ -18,7 +18,6 @@ from creative_dash.charts.hubs import (
     MIN_PX,
     hub_map,
     marker_sizes,
-    regions_bbox,
 )
 from creative_dash.i18n import LANGS, Translator, t
 from creative_dash.views_hubs import hub_totals, hubs_table, without_coordinates
@@ -161,7 +160,7 @@ def test_focus_zooms_in_and_shades_the_region() -> None:
     tr = Translator("en")
     country = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("en"))
     almaty = hub_map(hub_rows(), tr, region_codes=CODES, region_names=names("en"), focus=["KZ-75"])
-    lon0, lat0, lon1, lat1 = regions_bbox(["KZ-75"])
+    lon0, lat0, lon1, lat1 = geo.regions_bbox(["KZ-75"])
     lon_range = almaty.layout.geo.lonaxis.range
     lat_range = almaty.layout.geo.lataxis.range
     # the view is the city's box with a small margin, not the country's
@@ -178,9 +177,9 @@ def test_focus_zooms_in_and_shades_the_region() -> None:
 
 
 def test_view_of_the_country() -> None:
-    lon0, lat0, lon1, lat1 = regions_bbox(CODES)
+    lon0, lat0, lon1, lat1 = geo.regions_bbox(CODES)
     assert 46 < lon0 < 47 and 87 < lon1 < 88 and 40 < lat0 < 41 and 55 < lat1 < 56
-    assert regions_bbox(["XX-00"]) == regions_bbox([])  # unknown codes: the whole country
+    assert geo.regions_bbox(["XX-00"]) == geo.regions_bbox([])  # unknown codes: the whole country
 
 
 def test_no_points_says_so() -> None:
