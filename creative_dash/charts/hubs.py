@@ -33,7 +33,7 @@ from creative_dash.i18n import Translator
 HUB_TYPES = vocab.HUB_TYPES
 SIZE_MEASURES: tuple[str, ...] = ("residents", "floor_area_m2")
 MIN_PX, MAX_PX = 6.0, 24.0
-# The whole country piles each city's hubs onto one spot: smaller circles there keep the
+# The whole country piles each city's hubs onto one spot: smaller markers there keep the
 # mixture of types visible; zoomed to regions the hubs spread out and may be larger.
 COUNTRY_MAX_PX = 16.0
 OUTLINE_FILL = "#EEF6FA"
@@ -43,7 +43,7 @@ MAP_HEIGHT = 560
 
 
 def marker_sizes(values: Iterable[float | None], max_px: float = MAX_PX) -> list[float]:
-    """Marker diameters in px with the circle's *area* proportional to the value.
+    """Marker diameters in px with the marker's *area* proportional to the value.
 
     The largest value gets ``max_px``; missing, zero or negative values get ``MIN_PX``."""
     arr = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").to_numpy(float)
@@ -80,7 +80,7 @@ def hub_map(
     counts: Mapping[str, int] | None = None,
     geojson: str | dict[str, Any] = geo.STATIC_URL_PATH,
 ) -> go.Figure:
-    """Region outlines (those in ``focus`` shaded and framed), one circle per hub coloured by
+    """Region outlines (those in ``focus`` shaded and framed), one marker per hub coloured and shaped by
     type and sized by ``size_by`` (area-proportional), hover with every fact of the hub.
 
     ``df``: rows of the ``hubs_for_map`` query. ``focus``: region codes the view zooms to
