@@ -80,8 +80,9 @@ def hub_map(
     counts: Mapping[str, int] | None = None,
     geojson: str | dict[str, Any] = geo.STATIC_URL_PATH,
 ) -> go.Figure:
-    """Region outlines (those in ``focus`` shaded and framed), one marker per hub coloured and shaped by
-    type and sized by ``size_by`` (area-proportional), hover with every fact of the hub.
+    """Region outlines (those in ``focus`` shaded and framed), one marker per hub coloured and
+    shaped by type and sized by ``size_by`` (area-proportional), hover with its name, type,
+    status, city and sizes.
 
     ``df``: rows of the ``hubs_for_map`` query. ``focus``: region codes the view zooms to
     (empty: the whole country). ``counts``: hubs per type for the legend (default: counted in
