@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from creative_dash import geo, queries, settings
+from creative_dash import plotly_view, queries, settings
 from creative_dash.bootstrap import ensure_store
 from creative_dash.i18n import LANG_NAMES, LANGS, Translator, normalize_lang
 from creative_dash.store import Store, open_store
@@ -412,26 +412,33 @@ def figure_key(build: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
     )
 
 
-def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``build(*args, **kwargs)``, or the figure it returned before for equal arguments.
-
-    The figure is shared: nothing may change it after it is built (``st.plotly_chart`` only
-    reads it)."""
+def _built(build: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """(figure, its JSON text), built once for equal arguments (see ``figure``)."""
     try:
         key = figure_key(build, args, kwargs)
     except _Uncacheable:
-        return build(*args, **kwargs)
+        fig = build(*args, **kwargs)
+        return fig, plotly_view.to_spec(fig)
     with _FIGURES_LOCK:
-        fig = _FIGURES.get(key)
-        if fig is not None:
+        entry = _FIGURES.get(key)
+        if entry is not None:
             _FIGURES.move_to_end(key)
-            return fig
+            return entry
     fig = build(*args, **kwargs)
+    entry = (fig, plotly_view.to_spec(fig))
     with _FIGURES_LOCK:
-        _FIGURES[key] = fig
+        _FIGURES[key] = entry
         while len(_FIGURES) > FIGURE_CACHE_SIZE:
             _FIGURES.popitem(last=False)
-    return fig
+    return entry
+
+
+def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``build(*args, **kwargs)``, or the figure it returned before for equal arguments.
+
+    The figure is shared: nothing may change it after it is built (its JSON text is kept with
+    it and is what the browser gets)."""
+    return _built(build, args, kwargs)[0]
 
 
 def chart(
@@ -441,23 +448,31 @@ def chart(
     on_select: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> Any:
-    """Build (or reuse, see ``figure``) ``build(*args, **kwargs)`` and render it under ``key``;
-    ``on_select``: a callback for a click on a point (the chart becomes a widget)."""
-    fig = figure(build, *args, **kwargs)
-    if on_select is None:
-        return plotly(fig, key=key)
-    return plotly(fig, key=key, on_select=on_select, selection_mode="points")
+    """Build (or reuse, see ``figure``) ``build(*args, **kwargs)`` and draw it under ``key``;
+    ``on_select``: a callback for a click on a point (read it with ``clicked(key)``)."""
+    _fig, spec = _built(build, args, kwargs)
+    return _show(spec, key, on_select)
 
 
-def plotly(fig: Any, key: str, **kw: Any) -> Any:
-    """Render a figure with a stable key and an offline, PNG-capable toolbar."""
-    config = {
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "scale": 2},
-        # geo maps load their (empty) world base map from the app, not from cdn.plot.ly
-        "topojsonURL": geo.STATIC_TOPOJSON_URL,
+def plotly(fig: Any, key: str, on_select: Callable[[], None] | None = None) -> Any:
+    """Draw a figure built by the page under a stable key, with an offline, PNG-capable,
+    full-screen-capable toolbar, updated in place on the next rerun (``plotly_view``)."""
+    return _show(plotly_view.to_spec(fig), key, on_select)
+
+
+def _show(spec: str, key: str, on_select: Callable[[], None] | None) -> Any:
+    t = tr()
+    labels = {
+        "fullscreen": t("chart.fullscreen"),
+        "exit_fullscreen": t("chart.exit_fullscreen"),
+        "failed": t("chart.failed"),
     }
-    return st.plotly_chart(fig, key=key, config=config, width="stretch", **kw)
+    return plotly_view.show(spec, key=key, lang=t.lang, labels=labels, on_select=on_select)
+
+
+def clicked(key: str) -> dict[str, Any]:
+    """The click that ran the chart ``key``'s ``on_select`` callback: ``{"points": [...]}``."""
+    return plotly_view.clicked(key)
 
 
 def url_text_input(

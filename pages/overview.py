@@ -35,7 +35,7 @@ def _open(code: str | None) -> None:
 
 
 def _on_map_select() -> None:
-    _open(maps.clicked_region(st.session_state["ov_map"]["selection"]))
+    _open(maps.clicked_region(ui.clicked("ov_map")))
 
 
 def _on_pick() -> None:

@@ -91,11 +91,13 @@ TEMPLATE_NAME = "creative_kz"
 pio.templates[TEMPLATE_NAME] = go.layout.Template(
     layout=go.Layout(
         font={
-            "family": "Source Sans Pro, Noto Sans, Arial, sans-serif",
+            # "Source Sans" is the face Streamlit serves with the app (Latin and Cyrillic,
+            # including Kazakh letters); the others are for an exported figure.
+            "family": '"Source Sans", "Source Sans 3", "Noto Sans", Arial, sans-serif',
             "size": 14,
             "color": "#10222B",
         },
-        title={"font": {"size": 18}, "x": 0, "xanchor": "left"},
+        title={"font": {"size": 18, "weight": 600}, "x": 0, "xanchor": "left"},
         colorway=PALETTE,
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
+from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
+from creative_dash import plotly_view
 from creative_dash.navigation import DEFAULT_PAGE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,3 +38,28 @@ def page_text(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info"):
         parts.extend(str(el.value) for el in getattr(at, kind))
     return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart the page drew (``creative_dash.plotly_view``): its element id, key and figure."""
+
+    id: str
+    key: str
+    spec: str  # the figure as JSON text, as the browser gets it
+
+    @property
+    def figure(self) -> dict:
+        return json.loads(self.spec)
+
+
+def charts(at: AppTest) -> list[Chart]:
+    """The page's charts in page order."""
+    out = []
+    for el in at.get("bidi_component"):
+        proto = el.proto
+        if proto.component_name != plotly_view.COMPONENT_NAME:
+            continue
+        data = json.loads(proto.json)
+        out.append(Chart(proto.id, user_key_from_element_id(proto.id) or "", data["spec"]))
+    return out

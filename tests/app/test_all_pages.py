@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, catalog, t
 from creative_dash.navigation import PAGES
-from tests.app.apptest import open_page, page_text
+from tests.app.apptest import charts, open_page, page_text
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 # Page titles and section names in English: none may show up in a Kazakh or Russian render.
@@ -54,8 +54,8 @@ def all_text(at: AppTest) -> str:
             value = getattr(el, "value", None) if kind in ("success", "toast") else None
             if value:
                 parts.append(str(value))
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
+    for el in charts(at):
+        spec = json.loads(el.spec)
         layout = spec.get("layout", {})
         parts.append(_title(layout.get("title")))
         for key, value in layout.items():

@@ -3,18 +3,16 @@ URL change the map's data, the sidebar region narrows and zooms the map."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
-from tests.app.apptest import open_page, page_text
+from tests.app.apptest import charts, open_page, page_text
 
 
 def map_spec(at) -> dict:
-    charts = at.get("plotly_chart")
-    assert len(charts) == 1
-    return json.loads(charts[0].proto.spec)
+    drawn = charts(at)
+    assert len(drawn) == 1
+    return drawn[0].figure
 
 
 def points(spec: dict) -> int:
@@ -137,7 +135,7 @@ def test_escaped_hub_name_in_the_map(demo_store):
     with demo_store.transaction() as cur:
         cur.execute("UPDATE hubs SET name = '<img src=x onerror=alert(1)>' WHERE hub_id = 5")
     at = open_page("hubs", "en")
-    raw = at.get("plotly_chart")[0].proto.spec
+    raw = charts(at)[0].spec
     assert "<img src=x" not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw
 
 

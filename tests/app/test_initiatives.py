@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
 from creative_dash.queries import initiatives as iq
 from creative_dash.store import Store, audit
+from tests.app.apptest import charts as drawn
 from tests.app.apptest import open_page, page_text
 
 
@@ -15,7 +14,7 @@ def table(at):
 
 
 def charts(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [el.figure for el in drawn(at)]
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])

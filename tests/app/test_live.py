@@ -11,7 +11,7 @@ import pytest
 from creative_dash import live
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
-from tests.app.apptest import open_page, page_text
+from tests.app.apptest import charts, open_page, page_text
 
 XSS = "<script>alert(1)</script>"
 UNESCAPED_TAG = re.compile(r"(?<!\\)<[a-z/]")  # "<img" or "</" not preceded by a backslash
@@ -57,7 +57,7 @@ def make_deck(store, pid: str) -> str:
 
 
 def chart_spec(at, i: int = 0) -> dict:
-    return json.loads(at.get("plotly_chart")[i].proto.spec)
+    return json.loads(charts(at)[i].spec)
 
 
 def texts(at) -> list[str]:
@@ -312,5 +312,5 @@ def test_poll_text_is_shown_as_text_never_as_html(demo_store):
     spec = chart_spec(presenter)
     assert spec["layout"]["title"]["text"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert spec["layout"]["yaxis"]["ticktext"][0] == "&lt;img src=x onerror=alert(1)&gt;"
-    assert "<script" not in presenter.get("plotly_chart")[0].proto.spec
+    assert "<script" not in charts(presenter)[0].spec
     assert not any(UNESCAPED_TAG.search(s) for s in markdown_sources(presenter))

@@ -9,13 +9,13 @@ import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, Translator, t
 from creative_dash.region_stats import METRIC_BY_CODE
-from tests.app.apptest import open_page, page_text
+from tests.app.apptest import charts, open_page, page_text
 
 
 def _chart(at, key: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if el.proto.id and key in el.proto.id:
-            return json.loads(el.proto.spec)
+    for el in charts(at):
+        if el.id and key in el.id:
+            return json.loads(el.spec)
     raise AssertionError(f"no chart {key}")
 
 
@@ -51,7 +51,7 @@ def test_overview_renders_in_each_language(demo_db, lang):
     for key in ("ov_ranking", "ov_sector_mix"):
         assert _chart(at, key)["data"], key
     # the other mixes are in tabs that are computed only when opened
-    assert len(at.get("plotly_chart")) == 3
+    assert len(charts(at)) == 3
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_each_mix_tab_opens_from_the_url(demo_db, tab, key):
     at = open_page("overview", "kk", ov_mix=tab)
     assert not at.exception
     assert _chart(at, key)["data"]
-    keys = {el.proto.id for el in at.get("plotly_chart")}
+    keys = {el.id for el in charts(at)}
     assert len(keys) == 3  # the map, the ranking and the open mix
 
 

@@ -10,12 +10,12 @@ from datetime import date
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
-from tests.app.apptest import open_page, page_text
+from tests.app.apptest import charts, open_page, page_text
 
 
 def by_title(at, title: str) -> dict:
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
+    for el in charts(at):
+        spec = json.loads(el.spec)
         if spec["layout"]["title"]["text"] == title:
             return spec
     raise AssertionError(f"no chart titled {title!r}")
@@ -42,7 +42,7 @@ def test_renders_in_each_language(demo_store, lang):
     )
     assert bars_total(participation) == demo_store.scalar("SELECT count(*) FROM participants")
     # 6 of the 8 charts: the competency and the initiative tabs draw only the open one
-    assert len(at.get("plotly_chart")) == 6
+    assert len(charts(at)) == 6
     assert len(at.dataframe) == 3  # sessions, recommendations, top initiatives
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")] * 2
@@ -52,7 +52,7 @@ def test_renders_in_each_language(demo_store, lang):
 
 
 def _chart_titles(at) -> list[str]:
-    return [json.loads(el.proto.spec)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+    return [json.loads(el.spec)["layout"]["title"]["text"] for el in charts(at)]
 
 
 def test_competency_tabs_draw_only_the_open_one_and_keep_it_in_the_url(demo_store):
@@ -163,5 +163,5 @@ def test_escaped_recommendation_text_in_the_timeline(demo_store):
             "WHERE follow_up_date IS NOT NULL)"
         )
     at = open_page("programme", "en")
-    raw = "".join(el.proto.spec for el in at.get("plotly_chart"))
+    raw = "".join(el.spec for el in charts(at))
     assert "<img src=x" not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw

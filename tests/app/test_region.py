@@ -8,7 +8,7 @@ import json
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
-from tests.app.apptest import open_page, page_text
+from tests.app.apptest import charts, open_page, page_text
 
 
 def _peer_table(at) -> str:
@@ -17,9 +17,9 @@ def _peer_table(at) -> str:
 
 
 def _chart(at, key: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if el.proto.id and key in el.proto.id:
-            return json.loads(el.proto.spec)
+    for el in charts(at):
+        if el.id and key in el.id:
+            return json.loads(el.spec)
     raise AssertionError(f"no chart {key}")
 
 
@@ -37,7 +37,7 @@ def test_region_renders_in_each_language(demo_db, lang, name):
     for key in ("rg_peer_chart", "rg_map", "rg_pipeline", "rg_funding", "rg_competencies"):
         assert _chart(at, key)["data"], key
     # the mixes are lazy tabs: the funding mix is open, sectors and the timeline wait for a click
-    assert len(at.get("plotly_chart")) == 6
+    assert len(charts(at)) == 6
     if lang == "kk":
         assert set(text) & KAZAKH_LETTERS
 
@@ -47,7 +47,7 @@ def test_a_mix_tab_opens_from_the_url(demo_db, tab, key):
     at = open_page("region", "ru", region="KZ-62", rg_mix=tab)
     assert not at.exception
     assert _chart(at, key)["data"]
-    assert len(at.get("plotly_chart")) == 6
+    assert len(charts(at)) == 6
 
 
 def test_the_print_view_shows_every_section_and_links_back(demo_db):
@@ -60,7 +60,7 @@ def test_the_print_view_shows_every_section_and_links_back(demo_db):
     assert not at.exception
     for key in ("rg_funding", "rg_sectors", "rg_timeline"):
         assert _chart(at, key)["data"], key
-    assert len(at.get("plotly_chart")) == 8
+    assert len(charts(at)) == 8
     assert not at.tabs
     text = page_text(at)
     for code in ("funding", "sectors", "timeline"):

@@ -1,0 +1,191 @@
+// A Plotly chart that stays on the page across Streamlit reruns.
+//
+// st.plotly_chart re-creates a chart whenever its figure changes (its React key hashes the
+// spec), so every filter change paid a full Plotly.newPlot plus a React remount. This
+// component is mounted once per key and draws the next figure with Plotly.react, which only
+// redraws what changed. Plotly itself is a partial bundle served by the app
+// (static/plotly/, built by scripts/plotly_bundle/), loaded once per browser tab.
+//
+// data (from creative_dash/plotly_view.py):
+//   spec    the figure as JSON text
+//   config  Plotly config (JSON-safe: locale, topojsonURL, toImageButtonOptions, ...)
+//   bundle  URL of the Plotly bundle
+//   labels  {fullscreen, exit_fullscreen, failed}: the toolbar's words in the UI language
+//   select  true when a click on a point is sent to Python (trigger "select")
+
+const EXPAND = {
+  width: 600,
+  height: 470,
+  path: "M32 32C14.3 32 0 46.3 0 64v96c0 17.7 14.3 32 32 32s32-14.3 32-32V96h64c17.7 0 32-14.3 32-32s-14.3-32-32-32H32zM64 352c0-17.7-14.3-32-32-32s-32 14.3-32 32v96c0 17.7 14.3 32 32 32h96c17.7 0 32-14.3 32-32s-14.3-32-32-32H64V352zM320 32c-17.7 0-32 14.3-32 32s14.3 32 32 32h64v64c0 17.7 14.3 32 32 32s32-14.3 32-32V64c0-17.7-14.3-32-32-32H320zM448 352c0-17.7-14.3-32-32-32s-32 14.3-32 32v64H320c-17.7 0-32 14.3-32 32s14.3 32 32 32h96c17.7 0 32-14.3 32-32V352z",
+};
+const COLLAPSE = {
+  width: 600,
+  height: 470,
+  path: "M160 64c0-17.7-14.3-32-32-32s-32 14.3-32 32v64H32c-17.7 0-32 14.3-32 32s14.3 32 32 32h96c17.7 0 32-14.3 32-32V64zM32 320c-17.7 0-32 14.3-32 32s14.3 32 32 32H96v64c0 17.7 14.3 32 32 32s32-14.3 32-32V352c0-17.7-14.3-32-32-32H32zM352 64c0-17.7-14.3-32-32-32s-32 14.3-32 32v96c0 17.7 14.3 32 32 32h96c17.7 0 32-14.3 32-32s-14.3-32-32-32H352V64zM320 320c-17.7 0-32 14.3-32 32v96c0 17.7 14.3 32 32 32s32-14.3 32-32V384h64c17.7 0 32-14.3 32-32s-14.3-32-32-32H320z",
+};
+const DEFAULT_HEIGHT = 450;
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__creativeDashPlotly) {
+    window.__creativeDashPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.__creativeDashPlotly = null; // a later chart may try again
+        script.remove();
+        reject(new Error(`could not load ${url}`));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__creativeDashPlotly;
+}
+
+function isFullscreen(host) {
+  return document.fullscreenElement === host;
+}
+
+function toggleFullscreen(host) {
+  if (isFullscreen(host)) document.exitFullscreen();
+  else if (host.requestFullscreen) host.requestFullscreen();
+}
+
+// The Plotly config for this host. Plotly.react compares configs by value except functions,
+// which must be the same objects: the button is made once per host and label set.
+function configFor(host, want) {
+  const full = isFullscreen(host);
+  const memo = `${JSON.stringify(want.config)}|${JSON.stringify(want.labels)}|${full}`;
+  if (host.__cdConfigMemo === memo) return host.__cdConfig;
+  const labels = want.labels || {};
+  const title = full ? labels.exit_fullscreen : labels.fullscreen;
+  host.__cdConfigMemo = memo;
+  host.__cdConfig = {
+    ...want.config,
+    displaylogo: false,
+    showSendToCloud: false,
+    modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
+    modeBarButtonsToAdd: [
+      {
+        name: "fullscreen",
+        title: title || "Fullscreen",
+        icon: full ? COLLAPSE : EXPAND,
+        click: () => toggleFullscreen(host),
+      },
+    ],
+  };
+  return host.__cdConfig;
+}
+
+function layoutFor(host, fig) {
+  const layout = fig.layout || {};
+  host.__cdHeight = layout.height || DEFAULT_HEIGHT;
+  delete layout.width; // the chart takes its container's width (autosize)
+  layout.autosize = true;
+  if (isFullscreen(host)) layout.height = window.innerHeight;
+  return layout;
+}
+
+function pointsOf(event) {
+  return (event.points || []).map((p) => ({
+    curve_number: p.curveNumber,
+    point_number: p.pointNumber,
+    location: p.location === undefined ? null : p.location,
+    customdata: p.customdata === undefined ? null : p.customdata,
+    x: p.x === undefined ? null : p.x,
+    y: p.y === undefined ? null : p.y,
+  }));
+}
+
+async function draw(Plotly, host, want) {
+  const fig = JSON.parse(want.spec);
+  const layout = layoutFor(host, fig);
+  const config = configFor(host, want);
+  host.style.minHeight = "";
+  if (host.__cdDrawn) await Plotly.react(host, fig.data || [], layout, config);
+  else await Plotly.newPlot(host, fig.data || [], layout, config);
+  host.__cdDrawn = true;
+  // newPlot (also when react falls back to it) drops listeners: bind after every draw.
+  host.removeAllListeners("plotly_click");
+  if (want.select) {
+    host.on("plotly_click", (event) => {
+      host.__cdSetTrigger("select", { points: pointsOf(event) });
+    });
+  }
+}
+
+// Draw the newest figure asked for; figures that arrive while one is drawing are not queued,
+// only the last one is drawn next.
+async function settle(host) {
+  if (host.__cdBusy) return;
+  host.__cdBusy = true;
+  try {
+    while (host.__cdWant !== host.__cdHave) {
+      const want = host.__cdWant;
+      host.__cdHave = want;
+      if (host.__cdDrawnSpec === want.spec + JSON.stringify(want.config) + want.select) continue;
+      const Plotly = await loadPlotly(want.bundle);
+      await draw(Plotly, host, want);
+      host.__cdDrawnSpec = want.spec + JSON.stringify(want.config) + want.select;
+    }
+  } catch (err) {
+    console.error("creative_dash chart:", err);
+    host.textContent = (host.__cdWant.labels || {}).failed || String(err);
+    host.__cdDrawn = false;
+    host.__cdDrawnSpec = null;
+  } finally {
+    host.__cdBusy = false;
+  }
+}
+
+function mount(parentElement) {
+  const host = document.createElement("div");
+  host.className = "cd-plotly";
+  parentElement.appendChild(host);
+  let width = 0;
+  let frame = 0;
+  // The sidebar opening or closing changes the width without a window resize.
+  host.__cdResize = new ResizeObserver((entries) => {
+    const next = Math.round(entries[0].contentRect.width);
+    if (next === width) return;
+    width = next;
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => {
+      if (host.__cdDrawn && window.Plotly) window.Plotly.Plots.resize(host);
+    });
+  });
+  host.__cdResize.observe(parentElement);
+  host.__cdOnFullscreen = () => {
+    if (!host.__cdDrawn || !window.Plotly) return;
+    const config = configFor(host, host.__cdHave);
+    const height = isFullscreen(host) ? window.innerHeight : host.__cdHeight;
+    window.Plotly.react(host, host.data, { ...host.layout, height }, config);
+  };
+  host.addEventListener("fullscreenchange", host.__cdOnFullscreen);
+  return host;
+}
+
+export default function (component) {
+  const { parentElement, data, setTriggerValue } = component;
+  let host = parentElement.querySelector(":scope > .cd-plotly");
+  if (!host) host = mount(parentElement);
+  host.__cdSetTrigger = setTriggerValue;
+  host.__cdWant = data;
+  if (!host.__cdDrawn) {
+    // keep the chart's place while Plotly loads, so the page does not jump
+    try {
+      host.style.minHeight = `${JSON.parse(data.spec).layout.height || DEFAULT_HEIGHT}px`;
+    } catch (err) {
+      host.style.minHeight = `${DEFAULT_HEIGHT}px`;
+    }
+  }
+  settle(host);
+  return () => {
+    host.__cdResize.disconnect();
+    host.removeEventListener("fullscreenchange", host.__cdOnFullscreen);
+    if (window.Plotly) window.Plotly.purge(host);
+    host.remove();
+  };
+}
