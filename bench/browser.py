@@ -30,6 +30,9 @@ from streamlit.runtime.state.common import user_key_from_element_id
 
 from bench.servers import Server
 
+# The app draws its charts with a custom component, the floor app with st.plotly_chart.
+from creative_dash.plotly_view import COMPONENT_NAME as PLOTLY_COMPONENT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -247,6 +250,21 @@ def _json_parts(node: Any, path: str, depth: int, out: dict[str, int]) -> int:
     return size
 
 
+def chart_element(el: Any) -> tuple[str, str] | None:
+    """(key, figure JSON) of a Plotly chart element: ``st.plotly_chart`` (the floor app) or the
+    app's chart component (``creative_dash.plotly_view``); None for any other element."""
+    kind = el.WhichOneof("type")
+    if kind == "plotly_chart":
+        return user_key_from_element_id(el.plotly_chart.id) or "plotly_chart", el.plotly_chart.spec
+    if kind == "bidi_component" and el.bidi_component.component_name == PLOTLY_COMPONENT:
+        try:
+            spec = json.loads(el.bidi_component.json)["spec"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return user_key_from_element_id(el.bidi_component.id) or PLOTLY_COMPONENT, spec
+    return None
+
+
 def chart_parts(frames: list[bytes]) -> dict[str, int]:
     """The big parts of every Plotly spec sent: ``ov_map.data[0].geojson`` -> characters.
 
@@ -260,12 +278,12 @@ def chart_parts(frames: list[bytes]) -> dict[str, int]:
             continue
         if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
             continue
-        el = msg.delta.new_element
-        if el.WhichOneof("type") != "plotly_chart":
+        found = chart_element(msg.delta.new_element)
+        if found is None:
             continue
-        key = user_key_from_element_id(el.plotly_chart.id) or "plotly_chart"
+        key, text = found
         try:
-            spec = json.loads(el.plotly_chart.spec)
+            spec = json.loads(text)
         except ValueError:
             continue
         parts: dict[str, int] = {}
@@ -301,7 +319,7 @@ def page_errors(frames: list[bytes]) -> list[str]:
 def plotly_in_last_run(frames: list[bytes]) -> int:
     """Plotly charts the last script run sent (full messages or references to earlier ones)."""
     count = 0
-    seen: dict[str, str] = {}
+    seen: dict[str, bool] = {}
     for payload in frames:
         try:
             msg = ForwardMsg.FromString(payload)
@@ -311,12 +329,12 @@ def plotly_in_last_run(frames: list[bytes]) -> int:
         if kind == "new_session":
             count = 0
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            etype = msg.delta.new_element.WhichOneof("type") or ""
+            is_chart = chart_element(msg.delta.new_element) is not None
             if msg.hash:
-                seen[msg.hash] = etype
-            count += etype == "plotly_chart"
+                seen[msg.hash] = is_chart
+            count += is_chart
         elif kind == "ref_hash":
-            count += seen.get(msg.ref_hash) == "plotly_chart"
+            count += seen.get(msg.ref_hash, False)
     return count
 
 
