@@ -31,6 +31,7 @@ from streamlit.runtime.state.common import user_key_from_element_id
 from bench.servers import Server
 
 # The app draws its charts with a custom component, the floor app with st.plotly_chart.
+from creative_dash import plotly_view
 from creative_dash.plotly_view import COMPONENT_NAME as PLOTLY_COMPONENT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -258,7 +259,7 @@ def chart_element(el: Any) -> tuple[str, str] | None:
         return user_key_from_element_id(el.plotly_chart.id) or "plotly_chart", el.plotly_chart.spec
     if kind == "bidi_component" and el.bidi_component.component_name == PLOTLY_COMPONENT:
         try:
-            spec = json.loads(el.bidi_component.json)["spec"]
+            spec = json.dumps(plotly_view.decode(el.bidi_component.bytes)["spec"])
         except (ValueError, KeyError, TypeError):
             return None
         return user_key_from_element_id(el.bidi_component.id) or PLOTLY_COMPONENT, spec

@@ -3,15 +3,18 @@
 ``st.plotly_chart`` gives a chart a new React key whenever its figure changes, so a filter
 change throws the chart away and draws it again with ``Plotly.newPlot``; bench/README.md has the
 measurements. This component is keyed by the chart's key alone: the browser keeps the chart and
-draws the next figure with ``Plotly.react``. Plotly is a partial bundle served by the app
-(``static/plotly/``: bar, scatter, choropleth and scattergeo), smaller than Streamlit's own.
+draws the next figure with ``Plotly.react``. The browser code is ``static/plotly/chart.js``;
+Plotly is a partial bundle served next to it (bar, scatter, choropleth and scattergeo, a third of
+Streamlit's own).
 
-The figure travels as JSON text; a click on a point comes back as the trigger ``select``:
+The figure travels as UTF-8 JSON bytes (``payload``); a click on a point comes back as the
+trigger ``select``:
 ``{"points": [{"curve_number", "point_number", "location", "customdata", "x", "y"}]}``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,12 +26,39 @@ import streamlit as st
 from creative_dash import geo
 
 COMPONENT_NAME = "creative_dash_plotly"
-# Served by Streamlit's static serving (server.enableStaticServing); relative like the GeoJSON.
-BUNDLE_URL = "app/static/plotly/plotly-creative.min.js"
-# Locales registered in the bundle (scripts/plotly_bundle/index.js); others show English.
-BUNDLE_LOCALES = frozenset({"ru"})
+STATIC = Path(__file__).resolve().parents[1] / "static"
+BUNDLE_FILE = STATIC / "plotly" / "plotly-creative.min.js"
+MODULE_FILE = STATIC / "plotly" / "chart.js"  # the component's code in the browser
+# Locales the browser has: "ru" in the bundle, "kk" registered by chart.js; others show English.
+LOCALES = frozenset({"ru", "kk"})
 
-_HERE = Path(__file__).parent
+
+def _served(path: Path) -> str:
+    """The URL of a file of static/ (Streamlit's static serving, relative to the page like the
+    GeoJSON), with its content hash so a browser never runs a stale copy after an update."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"app/static/{path.relative_to(STATIC).as_posix()}?v={digest}"
+
+
+BUNDLE_URL = _served(BUNDLE_FILE)
+MODULE_URL = _served(MODULE_FILE)
+
+# What Streamlit sends with every chart element: only a loader. The module itself is imported
+# once per tab; Streamlit keeps the cleanup returned by the last call and runs it on unmount.
+_LOADER_JS = (
+    f"const url = new URL({json.dumps(MODULE_URL)}, document.baseURI).href;\n"
+    """export default function (component) {
+  const module = (window.__creativeDashChart ||= import(url));
+  let cleanup = null;
+  let gone = false;
+  module.then(
+    (m) => { if (!gone) cleanup = m.render(component); },
+    (err) => { window.__creativeDashChart = null; console.error("creative_dash chart:", err); },
+  );
+  return () => { gone = true; if (cleanup) cleanup(); };
+}
+"""
+)
 _CSS = """
 .cd-plotly { width: 100%; }
 .cd-plotly:fullscreen { background: #FFFFFF; padding: 1rem; box-sizing: border-box; }
@@ -37,7 +67,7 @@ _CSS = """
 
 _component = st.components.v2.component(
     COMPONENT_NAME,
-    js=(_HERE / "plotly_view.js").read_text(encoding="utf-8"),
+    js=_LOADER_JS,
     css=_CSS,
     # Plotly adds its own CSS (hover labels, toolbar) to the document, so the chart must not
     # live in a shadow root.
@@ -56,9 +86,25 @@ def config(lang: str) -> dict[str, Any]:
         # geo maps load their (empty) world base map from the app, not from cdn.plot.ly
         "topojsonURL": geo.STATIC_TOPOJSON_URL,
     }
-    if lang in BUNDLE_LOCALES:
+    if lang in LOCALES:
         out["locale"] = lang
     return out
+
+
+def payload(spec: str, *, lang: str, labels: Mapping[str, str], select: bool = False) -> bytes:
+    """What the browser gets: one UTF-8 JSON object ``{"config", "bundle", "labels", "select",
+    "spec"}`` whose ``spec`` is the figure itself, not a string in a string.
+
+    Sent as bytes: as a dict, Streamlit would ``json.dumps`` it with ASCII escapes (every
+    Cyrillic letter six bytes instead of two) and the figure text with every quote escaped."""
+    meta = {"config": config(lang), "bundle": BUNDLE_URL, "labels": dict(labels), "select": select}
+    head = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+    return (head[:-1] + ',"spec":' + spec + "}").encode("utf-8")
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    """``payload`` read back (tests and the benchmark look at what was sent)."""
+    return json.loads(data.decode("utf-8"))
 
 
 def show(
@@ -71,13 +117,7 @@ def show(
 ) -> Any:
     """Draw ``spec`` (``to_spec``) under ``key``; ``on_select`` runs when a point is clicked
     (read the click with ``clicked``)."""
-    data = {
-        "spec": spec,
-        "config": config(lang),
-        "bundle": BUNDLE_URL,
-        "labels": dict(labels),
-        "select": on_select is not None,
-    }
+    data = payload(spec, lang=lang, labels=labels, select=on_select is not None)
     callbacks = {"on_select_change": on_select} if on_select is not None else {}
     return _component(key=key, data=data, width="stretch", height="content", **callbacks)
 

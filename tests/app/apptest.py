@@ -46,11 +46,16 @@ class Chart:
 
     id: str
     key: str
-    spec: str  # the figure as JSON text, as the browser gets it
+    sent: dict  # what the browser got (plotly_view.payload): spec, config, labels, select
 
     @property
     def figure(self) -> dict:
-        return json.loads(self.spec)
+        return self.sent["spec"]
+
+    @property
+    def spec(self) -> str:
+        """The figure as JSON text (to search it for markup)."""
+        return json.dumps(self.sent["spec"], ensure_ascii=False)
 
 
 def charts(at: AppTest) -> list[Chart]:
@@ -60,6 +65,6 @@ def charts(at: AppTest) -> list[Chart]:
         proto = el.proto
         if proto.component_name != plotly_view.COMPONENT_NAME:
             continue
-        data = json.loads(proto.json)
-        out.append(Chart(proto.id, user_key_from_element_id(proto.id) or "", data["spec"]))
+        data = plotly_view.decode(proto.bytes)
+        out.append(Chart(proto.id, user_key_from_element_id(proto.id) or "", data))
     return out

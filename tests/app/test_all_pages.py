@@ -4,7 +4,6 @@ without parameters too (they must explain themselves, not crash). The list grows
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -12,9 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from creative_dash import plotly_view
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, catalog, t
 from creative_dash.navigation import PAGES
-from tests.app.apptest import charts, open_page, page_text
+from tests.app.apptest import ROOT, charts, open_page, page_text
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 # Page titles and section names in English: none may show up in a Kazakh or Russian render.
@@ -55,7 +55,7 @@ def all_text(at: AppTest) -> str:
             if value:
                 parts.append(str(value))
     for el in charts(at):
-        spec = json.loads(el.spec)
+        spec = el.figure
         layout = spec.get("layout", {})
         parts.append(_title(layout.get("title")))
         for key, value in layout.items():
@@ -108,6 +108,31 @@ def test_page_renders(demo_db, caplog: pytest.LogCaptureFixture, spec, lang: str
         k for k in catalog("en") if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w.])", text)
     ]
     assert not shown_keys, shown_keys
+    for chart in charts(at):
+        check_chart_sent(chart, lang)
+
+
+# Streamlit's own Plotly template uses these stand-ins for theme colours, replaced only by
+# st.plotly_chart's frontend: a figure drawn by the app's component must not carry them.
+THEME_STAND_IN = re.compile(r"#0000[0-4][0-9]\b")
+
+
+def check_chart_sent(chart, lang: str) -> None:
+    """What a chart sends the browser: the app's template (no Streamlit stand-in colours), the
+    served Plotly bundle, the toolbar's words and Plotly's locale for the page's language."""
+    assert chart.key, "every chart has a key (it is what keeps the chart across reruns)"
+    assert not THEME_STAND_IN.search(chart.spec), f"{chart.key} has Streamlit's template colours"
+    layout = chart.figure["layout"]
+    assert "Source Sans" in layout["template"]["layout"]["font"]["family"], chart.key
+    sent = chart.sent
+    assert sent["bundle"] == plotly_view.BUNDLE_URL
+    served = ROOT / sent["bundle"].removeprefix("app/").partition("?")[0]  # static serving
+    assert served == plotly_view.BUNDLE_FILE and served.is_file()
+    assert sent["labels"]["fullscreen"] == t(lang, "chart.fullscreen")
+    assert sent["labels"]["exit_fullscreen"] == t(lang, "chart.exit_fullscreen")
+    # Plotly's toolbar in the page's language: "ru" from plotly.js, "kk" from static/plotly/chart.js
+    assert sent["config"].get("locale") == (None if lang == "en" else lang)
+    assert sent["select"] is (chart.key == "ov_map")  # only a click on the national map opens
 
 
 def test_every_page_is_covered() -> None:

@@ -57,7 +57,7 @@ def make_deck(store, pid: str) -> str:
 
 
 def chart_spec(at, i: int = 0) -> dict:
-    return json.loads(charts(at)[i].spec)
+    return charts(at)[i].figure
 
 
 def texts(at) -> list[str]:

@@ -3,8 +3,6 @@ and a click on the map (or the picker) opens the region's dashboard."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, Translator, t
@@ -15,7 +13,7 @@ from tests.app.apptest import charts, open_page, page_text
 def _chart(at, key: str) -> dict:
     for el in charts(at):
         if el.id and key in el.id:
-            return json.loads(el.spec)
+            return el.figure
     raise AssertionError(f"no chart {key}")
 
 

@@ -4,7 +4,6 @@ the page (and the per-region comparisons mark it)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -15,7 +14,7 @@ from tests.app.apptest import charts, open_page, page_text
 
 def by_title(at, title: str) -> dict:
     for el in charts(at):
-        spec = json.loads(el.spec)
+        spec = el.figure
         if spec["layout"]["title"]["text"] == title:
             return spec
     raise AssertionError(f"no chart titled {title!r}")
@@ -52,7 +51,7 @@ def test_renders_in_each_language(demo_store, lang):
 
 
 def _chart_titles(at) -> list[str]:
-    return [json.loads(el.spec)["layout"]["title"]["text"] for el in charts(at)]
+    return [el.figure["layout"]["title"]["text"] for el in charts(at)]
 
 
 def test_competency_tabs_draw_only_the_open_one_and_keep_it_in_the_url(demo_store):

@@ -3,8 +3,6 @@ an unknown or missing code explained without a traceback."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
@@ -19,7 +17,7 @@ def _peer_table(at) -> str:
 def _chart(at, key: str) -> dict:
     for el in charts(at):
         if el.id and key in el.id:
-            return json.loads(el.spec)
+            return el.figure
     raise AssertionError(f"no chart {key}")
 
 

@@ -31,15 +31,19 @@ ALLOWED_CONSOLE: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
     ),
 ]
 
-# The state of every Plotly chart in the page: drawn, or why not. A MapLibre map counts as drawn
+# The state of every Plotly chart in the page (st.plotly_chart's or the app's chart component's):
+# drawn, or why not. A MapLibre map counts as drawn
 # once it has loaded and rendered features of the traces that have data; a geo (SVG) map once
 # d3-geo has drawn shapes or markers (it first loads the GeoJSON and the world base map by URL).
 PLOTS_STATE_JS = """
-() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+() => [...new Set(document.querySelectorAll('.js-plotly-plot, .cd-plotly'))].map((gd) => {
   const holder = gd.closest('[class*="st-key-"]');
   const match = holder && holder.className.match(/st-key-([\\w-]+)/);
   const res = {key: match ? match[1] : null, visible: gd.getClientRects().length > 0,
                state: 'ok', maps: 0, features: 0};
+  // the app's chart component (creative_dash/plotly_view.js): still loading Plotly, or a newer
+  // figure from the last rerun not drawn yet
+  if (gd.__cdBusy || gd.__cdWant !== gd.__cdHave) { res.state = 'drawing'; return res; }
   const full = gd._fullLayout;
   if (!full) { res.state = 'no _fullLayout'; return res; }
   if (!gd.querySelector('.main-svg')) { res.state = 'no svg'; return res; }

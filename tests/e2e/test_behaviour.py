@@ -122,6 +122,10 @@ def test_a_filter_changes_the_map(tab: AppTab) -> None:
     before = first_choropleth(tab.page.evaluate(MAP_TRACES_JS))
     values_before = dict(zip(before["locations"], before["z"], strict=True))
 
+    # the map is updated in place (Plotly.react keeps its SVG), not thrown away and drawn anew
+    tab.page.evaluate(
+        f"() => {{ window.__mapSvg = document.querySelector('{OV_MAP} .main-svg'); }}"
+    )
     first_thumb = tab.page.locator(".st-key-years input[type='range']").first
     start = int(first_thumb.input_value())
     first_thumb.focus()
@@ -143,6 +147,9 @@ def test_a_filter_changes_the_map(tab: AppTab) -> None:
     # a shorter period cannot add initiatives to a region
     common = set(values_after) & set(values_before)
     assert common and all(values_after[c] <= values_before[c] + 1e-9 for c in common)
+    assert tab.page.evaluate(
+        f"() => window.__mapSvg === document.querySelector('{OV_MAP} .main-svg')"
+    ), "the map was drawn anew instead of updated"
     title = tab.page.evaluate(f"() => document.querySelector('{OV_MAP}')._fullLayout.title.text")
     assert str(start + 1) in title and str(start) not in title.replace(str(start + 1), "")
     tab.assert_healthy("en")
@@ -162,3 +169,36 @@ def test_a_mix_tab_is_drawn_when_opened_and_kept_in_the_url(tab: AppTab) -> None
     assert tab.query().get("ov_mix") == ["sdg"]
     assert tab.page.locator(".st-key-ov_sector_mix .js-plotly-plot").count() == 0
     tab.assert_healthy("ru")
+
+
+@needs_overview
+def test_a_chart_goes_full_screen_and_back(tab: AppTab) -> None:
+    """Presenters show one chart on the whole screen: the toolbar's button (in the UI language)
+    makes the chart the full-screen element at the screen's height, and back."""
+    open_overview(tab, "kk")
+    gd = f"document.querySelector('{OV_MAP}')"
+    height = tab.page.evaluate(f"() => {gd}._fullLayout.height")
+    tab.page.locator(".st-key-ov_map").hover()
+    button = tab.page.locator(
+        f".st-key-ov_map .modebar-btn[data-title='{t('kk', 'chart.fullscreen')}']"
+    )
+    # Plotly's own buttons speak Kazakh too (plotly.js has no kk locale: chart.js adds one)
+    titles = tab.page.evaluate(
+        "() => [...document.querySelectorAll('.st-key-ov_map .modebar-btn')]"
+        ".map((b) => b.getAttribute('data-title'))"
+    )
+    assert "Диаграмманы PNG ретінде жүктеп алу" in titles, titles
+    button.click()
+    tab.page.wait_for_function(
+        f"() => document.fullscreenElement === {gd} "
+        f"&& {gd}._fullLayout.height === window.innerHeight"
+    )
+    assert tab.page.locator(
+        f".st-key-ov_map .modebar-btn[data-title='{t('kk', 'chart.exit_fullscreen')}']"
+    ).count()
+    tab.page.evaluate("() => document.exitFullscreen()")
+    tab.page.wait_for_function(
+        f"() => !document.fullscreenElement && {gd}._fullLayout.height === {height}"
+    )
+    tab.wait_for_plots()
+    tab.assert_healthy("kk")

@@ -1,4 +1,6 @@
-// A Plotly chart that stays on the page across Streamlit reruns.
+// A Plotly chart that stays on the page across Streamlit reruns: the browser side of
+// creative_dash/plotly_view.py, whose component imports this module once per tab (served by the
+// app, so it is not sent with every chart of every rerun).
 //
 // st.plotly_chart re-creates a chart whenever its figure changes (its React key hashes the
 // spec), so every filter change paid a full Plotly.newPlot plus a React remount. This
@@ -6,8 +8,8 @@
 // redraws what changed. Plotly itself is a partial bundle served by the app
 // (static/plotly/, built by scripts/plotly_bundle/), loaded once per browser tab.
 //
-// data (from creative_dash/plotly_view.py):
-//   spec    the figure as JSON text
+// data: UTF-8 JSON bytes from creative_dash/plotly_view.py (payload), an object with
+//   spec    the figure
 //   config  Plotly config (JSON-safe: locale, topojsonURL, toImageButtonOptions, ...)
 //   bundle  URL of the Plotly bundle
 //   labels  {fullscreen, exit_fullscreen, failed}: the toolbar's words in the UI language
@@ -25,6 +27,55 @@ const COLLAPSE = {
 };
 const DEFAULT_HEIGHT = 450;
 
+// plotly.js has no Kazakh locale: the toolbar, its messages and date names in Kazakh. The keys
+// are plotly.js's English texts (those of its "ru" locale that our charts can show).
+const KK_LOCALE = {
+  moduleType: "locale",
+  name: "kk",
+  dictionary: {
+    Autoscale: "Автомасштаб",
+    "Box Select": "Тіктөртбұрышпен таңдау",
+    "Compare data on hover": "Меңзегенде барлық деректерді салыстыру",
+    "Double-click on legend to isolate one trace":
+      "Бір қатарды ғана көрсету үшін шартты белгіні екі рет басыңыз",
+    "Double-click to zoom back out": "Бастапқы масштабқа оралу үшін екі рет басыңыз",
+    "Download plot": "Диаграмманы жүктеп алу",
+    "Download plot as a PNG": "Диаграмманы PNG ретінде жүктеп алу",
+    "Lasso Select": "Лассомен таңдау",
+    Pan: "Жылжыту",
+    Reset: "Қалпына келтіру",
+    "Reset axes": "Осьтерді қалпына келтіру",
+    "Reset view": "Көріністі қалпына келтіру",
+    "Reset views": "Көріністерді қалпына келтіру",
+    "Show closest data on hover": "Меңзегенде ең жақын деректерді көрсету",
+    "Image download succeeded": "Сурет жүктеп алынды",
+    "Sorry, there was a problem downloading your image!":
+      "Кешіріңіз, суретті жүктеп алу кезінде қате шықты!",
+    "Preparing image - this may take a few seconds":
+      "Сурет дайындалуда, бұл бірнеше секундқа созылуы мүмкін",
+    "Toggle Spike Lines": "Көмекші сызықтарды қосу не өшіру",
+    "Toggle show closest data on hover": "Ең жақын деректерді көрсетуді қосу не өшіру",
+    Zoom: "Масштабтау",
+    "Zoom in": "Үлкейту",
+    "Zoom out": "Кішірейту",
+    trace: "қатар",
+    "lat:": "ендік:",
+    "lon:": "бойлық:",
+  },
+  format: {
+    days: ["Жексенбі", "Дүйсенбі", "Сейсенбі", "Сәрсенбі", "Бейсенбі", "Жұма", "Сенбі"],
+    shortDays: ["Жс", "Дс", "Сс", "Ср", "Бс", "Жм", "Сн"],
+    months: [
+      "Қаңтар", "Ақпан", "Наурыз", "Сәуір", "Мамыр", "Маусым",
+      "Шілде", "Тамыз", "Қыркүйек", "Қазан", "Қараша", "Желтоқсан",
+    ],
+    shortMonths: [
+      "Қаң", "Ақп", "Нау", "Сәу", "Мам", "Мау", "Шіл", "Там", "Қыр", "Қаз", "Қар", "Жел",
+    ],
+    date: "%d.%m.%Y",
+  },
+};
+
 function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__creativeDashPlotly) {
@@ -32,7 +83,10 @@ function loadPlotly(url) {
       const script = document.createElement("script");
       script.src = url;
       script.async = true;
-      script.onload = () => resolve(window.Plotly);
+      script.onload = () => {
+        window.Plotly.register(KK_LOCALE);
+        resolve(window.Plotly);
+      };
       script.onerror = () => {
         window.__creativeDashPlotly = null; // a later chart may try again
         script.remove();
@@ -100,7 +154,7 @@ function pointsOf(event) {
 }
 
 async function draw(Plotly, host, want) {
-  const fig = JSON.parse(want.spec);
+  const fig = want.spec;
   const layout = layoutFor(host, fig);
   const config = configFor(host, want);
   host.style.minHeight = "";
@@ -125,16 +179,16 @@ async function settle(host) {
     while (host.__cdWant !== host.__cdHave) {
       const want = host.__cdWant;
       host.__cdHave = want;
-      if (host.__cdDrawnSpec === want.spec + JSON.stringify(want.config) + want.select) continue;
+      if (host.__cdDrawnText === want.text) continue; // the same figure, config and labels
       const Plotly = await loadPlotly(want.bundle);
       await draw(Plotly, host, want);
-      host.__cdDrawnSpec = want.spec + JSON.stringify(want.config) + want.select;
+      host.__cdDrawnText = want.text;
     }
   } catch (err) {
     console.error("creative_dash chart:", err);
     host.textContent = (host.__cdWant.labels || {}).failed || String(err);
     host.__cdDrawn = false;
-    host.__cdDrawnSpec = null;
+    host.__cdDrawnText = null;
   } finally {
     host.__cdBusy = false;
   }
@@ -167,19 +221,20 @@ function mount(parentElement) {
   return host;
 }
 
-export default function (component) {
-  const { parentElement, data, setTriggerValue } = component;
+const decoder = new TextDecoder();
+
+export function render(component) {
+  const { parentElement, setTriggerValue } = component;
+  const text = decoder.decode(component.data);
+  const data = JSON.parse(text);
+  data.text = text;
   let host = parentElement.querySelector(":scope > .cd-plotly");
   if (!host) host = mount(parentElement);
   host.__cdSetTrigger = setTriggerValue;
   host.__cdWant = data;
   if (!host.__cdDrawn) {
     // keep the chart's place while Plotly loads, so the page does not jump
-    try {
-      host.style.minHeight = `${JSON.parse(data.spec).layout.height || DEFAULT_HEIGHT}px`;
-    } catch (err) {
-      host.style.minHeight = `${DEFAULT_HEIGHT}px`;
-    }
+    host.style.minHeight = `${(data.spec.layout || {}).height || DEFAULT_HEIGHT}px`;
   }
   settle(host);
   return () => {

@@ -1,0 +1,72 @@
+"""The chart component's Python side: what it sends, and the browser files it points at."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import plotly.graph_objects as go
+
+from creative_dash import plotly_view
+from creative_dash.i18n import t
+
+LABELS = {"fullscreen": "Толық экран", "exit_fullscreen": "Шығу", "failed": "Қате"}
+
+
+def test_the_payload_is_utf8_json_with_the_figure_inline() -> None:
+    fig = go.Figure(go.Bar(x=["Ұлытау облысы", "Астана"], y=[1, 2], name="Қазақ"))
+    spec = plotly_view.to_spec(fig)
+    data = plotly_view.payload(spec, lang="kk", labels=LABELS, select=True)
+    sent = plotly_view.decode(data)
+    assert sent["spec"] == json.loads(spec)  # the figure itself, not a string in a string
+    assert sent["labels"] == LABELS
+    assert sent["select"] is True
+    assert sent["config"]["locale"] == "kk"
+    assert sent["bundle"] == plotly_view.BUNDLE_URL
+    # Kazakh letters travel as UTF-8 (2 bytes each), not as \\u escapes (6 bytes each)
+    assert "Ұлытау".encode() in data and b"\\u" not in data
+    assert len(data) < len(spec.encode()) + 1000
+
+
+def test_english_has_no_plotly_locale_and_every_config_keeps_maps_offline() -> None:
+    for lang in ("kk", "ru", "en"):
+        config = plotly_view.config(lang)
+        assert config.get("locale") == (None if lang == "en" else lang)
+        assert config["topojsonURL"].startswith("app/static/")
+
+
+def test_served_urls_carry_the_files_content_hash() -> None:
+    for url, path in (
+        (plotly_view.BUNDLE_URL, plotly_view.BUNDLE_FILE),
+        (plotly_view.MODULE_URL, plotly_view.MODULE_FILE),
+    ):
+        name, _, version = url.partition("?v=")
+        assert name == "app/static/" + path.relative_to(plotly_view.STATIC).as_posix()
+        assert version == hashlib.sha256(path.read_bytes()).hexdigest()[: len(version)]
+        assert len(version) >= 12
+    assert plotly_view.MODULE_URL in plotly_view._LOADER_JS
+
+
+def test_the_kazakh_toolbar_translates_plotly_texts() -> None:
+    """chart.js's kk locale is keyed by plotly.js's English texts: every key must be one plotly.js
+    translates in its own ru locale (a typo would leave that text in English), and every value
+    must be Kazakh."""
+    module = plotly_view.MODULE_FILE.read_text(encoding="utf-8")
+    kk = module[module.index("const KK_LOCALE") :]
+    kk = kk[kk.index("dictionary: {") : kk.index("format: {")]
+    entries = re.findall(r'(?:"([^"]+)"|([A-Za-z]\w*)):\s*"([^"]*)"', kk)
+    assert len(entries) >= 20
+    bundle = plotly_view.BUNDLE_FILE.read_text(encoding="utf-8")
+    ru = bundle[bundle.index('name:"ru",dictionary:{') :]
+    ru = ru[: ru.index("},format:")]
+    for quoted, bare, value in entries:
+        key = quoted or bare
+        assert f'"{key}":' in ru or f"{key}:" in ru, key
+        assert re.search("[\u0400-\u04ff]", value), (key, value)
+
+
+def test_the_toolbar_words_exist_in_every_language() -> None:
+    for lang in ("kk", "ru", "en"):
+        for key in ("chart.fullscreen", "chart.exit_fullscreen", "chart.failed"):
+            assert t(lang, key) != key
