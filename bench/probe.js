@@ -60,7 +60,10 @@
     return null; };
   B.state = () => document.querySelector('[data-testid="stApp"]')
     ?.getAttribute('data-test-script-state');
-  B.live = () => B.plots.filter((p) => p.el.isConnected);
+  // in page order, so "the first chart on the page" is the first of the list (charts register
+  // in the order they first draw, which need not be the page's)
+  B.live = () => B.plots.filter((p) => p.el.isConnected).sort((a, b) =>
+    a.el.compareDocumentPosition(b.el) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1);
   B.done = (since, expected, quiet) => {
     if (B.state() !== 'notRunning') return false;
     const fin = B.finished.filter((t) => t > since);

@@ -23,8 +23,6 @@ from typing import Any
 import plotly.io as pio
 import streamlit as st
 
-from creative_dash import geo
-
 COMPONENT_NAME = "creative_dash_plotly"
 STATIC = Path(__file__).resolve().parents[1] / "static"
 BUNDLE_FILE = STATIC / "plotly" / "plotly-creative.min.js"
@@ -43,34 +41,21 @@ def _served(path: Path) -> str:
 BUNDLE_URL = _served(BUNDLE_FILE)
 MODULE_URL = _served(MODULE_FILE)
 
-# What Streamlit sends with every chart element: only a loader. The module itself is imported
-# once per tab; Streamlit keeps the cleanup returned by the last call and runs it on unmount.
+# What Streamlit sends with every chart element (so kept short): a loader. The module is
+# imported once per tab; Streamlit keeps the cleanup returned by the last call for the unmount.
 _LOADER_JS = (
-    f"const url = new URL({json.dumps(MODULE_URL)}, document.baseURI).href;\n"
-    """export default function (component) {
-  const module = (window.__creativeDashChart ||= import(url));
-  let cleanup = null;
-  let gone = false;
-  module.then(
-    (m) => { if (!gone) cleanup = m.render(component); },
-    (err) => { window.__creativeDashChart = null; console.error("creative_dash chart:", err); },
-  );
-  return () => { gone = true; if (cleanup) cleanup(); };
-}
-"""
+    # (a newline: Streamlit takes a one-line string for the path of a file)
+    f"const u=new URL({json.dumps(MODULE_URL)},document.baseURI).href;\n"
+    "export default function(c){const w=window,m=(w.__cdChart||=import(u));let f=null,g=!1;"
+    "m.then(x=>{if(!g)f=x.render(c)},e=>{w.__cdChart=null;console.error(e)});"
+    "return()=>{g=!0;if(f)f()}}"
 )
-_CSS = """
-.cd-plotly { width: 100%; }
-.cd-plotly:fullscreen { background: #FFFFFF; padding: 1rem; box-sizing: border-box; }
-@media print { .cd-plotly .modebar-container { display: none !important; } }
-"""
 
 _component = st.components.v2.component(
     COMPONENT_NAME,
     js=_LOADER_JS,
-    css=_CSS,
     # Plotly adds its own CSS (hover labels, toolbar) to the document, so the chart must not
-    # live in a shadow root.
+    # live in a shadow root. The chart's own CSS is added by chart.js, once.
     isolate_styles=False,
 )
 
@@ -81,14 +66,9 @@ def to_spec(fig: Any) -> str:
 
 
 def config(lang: str) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "toImageButtonOptions": {"format": "png", "scale": 2},
-        # geo maps load their (empty) world base map from the app, not from cdn.plot.ly
-        "topojsonURL": geo.STATIC_TOPOJSON_URL,
-    }
-    if lang in LOCALES:
-        out["locale"] = lang
-    return out
+    """The Plotly config that depends on the page: Plotly's locale. chart.js adds the rest
+    (PNG export, the full-screen button, the offline world map URL ``geo.STATIC_TOPOJSON_URL``)."""
+    return {"locale": lang} if lang in LOCALES else {}
 
 
 def payload(spec: str, *, lang: str, labels: Mapping[str, str], select: bool = False) -> bytes:

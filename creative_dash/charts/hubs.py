@@ -55,12 +55,13 @@ def marker_sizes(values: Iterable[float | None], max_px: float = MAX_PX) -> list
 
 
 def _hover_rows(df: pd.DataFrame, t: Translator) -> list[list[str]]:
-    """customdata per hub: name, status, city (region), residents, floor area; every text
+    """customdata per hub: name, " · status" (empty for an operating hub, as most are: the
+    hover names only the exception), city (region), residents, floor area; every text
     preformatted in the UI language and escaped (the type is its trace's, in the template)."""
     return [
         [
             esc(r.name),
-            esc(t.enum("hub_status", r.status)),
+            "" if r.status == "operating" else " · " + esc(t.enum("hub_status", r.status)),
             esc(r.city) + " (" + esc(r.region_name) + ")",
             t.num(r.residents) if pd.notna(r.residents) else "—",
             t("hubs.area_value", area=t.num(r.floor_area_m2)) if pd.notna(r.floor_area_m2) else "—",
@@ -142,7 +143,7 @@ def hub_map(
                 customdata=_hover_rows(part, t),
                 hovertemplate="<b>%{customdata[0]}</b><br>"
                 + esc(t.enum("hub_type", hub_type))
-                + " · %{customdata[1]}<br>%{customdata[2]}<br>"
+                + "%{customdata[1]}<br>%{customdata[2]}<br>"
                 + sizes_line,
                 legendgroup=hub_type,
             )

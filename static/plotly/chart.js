@@ -10,7 +10,7 @@
 //
 // data: UTF-8 JSON bytes from creative_dash/plotly_view.py (payload), an object with
 //   spec    the figure
-//   config  Plotly config (JSON-safe: locale, topojsonURL, toImageButtonOptions, ...)
+//   config  Plotly config that depends on the page (its locale)
 //   bundle  URL of the Plotly bundle
 //   labels  {fullscreen, exit_fullscreen, failed}: the toolbar's words in the UI language
 //   select  true when a click on a point is sent to Python (trigger "select")
@@ -26,6 +26,14 @@ const COLLAPSE = {
   path: "M160 64c0-17.7-14.3-32-32-32s-32 14.3-32 32v64H32c-17.7 0-32 14.3-32 32s14.3 32 32 32h96c17.7 0 32-14.3 32-32V64zM32 320c-17.7 0-32 14.3-32 32s14.3 32 32 32H96v64c0 17.7 14.3 32 32 32s32-14.3 32-32V352c0-17.7-14.3-32-32-32H32zM352 64c0-17.7-14.3-32-32-32s-32 14.3-32 32v96c0 17.7 14.3 32 32 32h96c17.7 0 32-14.3 32-32s-14.3-32-32-32H352V64zM320 320c-17.7 0-32 14.3-32 32v96c0 17.7 14.3 32 32 32s32-14.3 32-32V384h64c17.7 0 32-14.3 32-32s-14.3-32-32-32H320z",
 };
 const DEFAULT_HEIGHT = 450;
+// geo maps load their (empty) world base map from the app, not from cdn.plot.ly
+// (creative_dash.geo.STATIC_TOPOJSON_URL)
+const TOPOJSON_URL = "app/static/topojson/";
+const CSS = `
+.cd-plotly { width: 100%; }
+.cd-plotly:fullscreen { background: #FFFFFF; padding: 1rem; box-sizing: border-box; }
+@media print { .cd-plotly .modebar-container { display: none !important; } }
+`;
 
 // plotly.js has no Kazakh locale: the toolbar, its messages and date names in Kazakh. The keys
 // are plotly.js's English texts (those of its "ru" locale that our charts can show).
@@ -118,6 +126,8 @@ function configFor(host, want) {
   host.__cdConfigMemo = memo;
   host.__cdConfig = {
     ...want.config,
+    topojsonURL: TOPOJSON_URL,
+    toImageButtonOptions: { format: "png", scale: 2 },
     displaylogo: false,
     showSendToCloud: false,
     modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
@@ -195,6 +205,12 @@ async function settle(host) {
 }
 
 function mount(parentElement) {
+  if (!document.getElementById("cd-plotly-css")) {
+    const style = document.createElement("style");
+    style.id = "cd-plotly-css";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
   const host = document.createElement("div");
   host.className = "cd-plotly";
   parentElement.appendChild(host);

@@ -109,8 +109,12 @@ def test_user_text_is_escaped_in_hover() -> None:
 def test_hover_is_formatted_in_the_language() -> None:
     fig = hub_map(hub_rows(), Translator("ru"), region_codes=CODES, region_names=names("ru"))
     row = list(fig.data[1].customdata[0])
-    assert row[1] == t("ru", "hub_status.operating")
-    assert t("ru", "hub_type.cluster") + " · %{customdata[1]}" in fig.data[1].hovertemplate
+    # an operating hub's hover names no status, any other status follows the type
+    assert row[1] == ""
+    assert t("ru", "hub_type.cluster") + "%{customdata[1]}<br>" in fig.data[1].hovertemplate
+    planned = hub_rows().assign(status="planned")
+    other = hub_map(planned, Translator("ru"), region_codes=CODES, region_names=names("ru"))
+    assert other.data[1].customdata[0][1] == " · " + t("ru", "hub_status.planned")
     assert row[3] == "40" and row[4] == "500 м²"
     missing = list(fig.data[1].customdata[1])
     assert missing[3] == "—"  # residents unknown

@@ -8,7 +8,7 @@ import re
 
 import plotly.graph_objects as go
 
-from creative_dash import plotly_view
+from creative_dash import geo, plotly_view
 from creative_dash.i18n import t
 
 LABELS = {"fullscreen": "Толық экран", "exit_fullscreen": "Шығу", "failed": "Қате"}
@@ -29,11 +29,20 @@ def test_the_payload_is_utf8_json_with_the_figure_inline() -> None:
     assert len(data) < len(spec.encode()) + 1000
 
 
-def test_english_has_no_plotly_locale_and_every_config_keeps_maps_offline() -> None:
+def test_english_has_no_plotly_locale_and_maps_stay_offline() -> None:
     for lang in ("kk", "ru", "en"):
-        config = plotly_view.config(lang)
-        assert config.get("locale") == (None if lang == "en" else lang)
-        assert config["topojsonURL"].startswith("app/static/")
+        assert plotly_view.config(lang).get("locale") == (None if lang == "en" else lang)
+    # chart.js points Plotly's world base map at the app's own copy, never at cdn.plot.ly
+    module = plotly_view.MODULE_FILE.read_text(encoding="utf-8")
+    assert f'const TOPOJSON_URL = "{geo.STATIC_TOPOJSON_URL}";' in module
+    assert "topojsonURL: TOPOJSON_URL" in module
+
+
+def test_each_chart_element_carries_little_besides_its_figure() -> None:
+    """Streamlit sends the component's JS with every chart of every rerun: only the loader."""
+    assert len(plotly_view._LOADER_JS.encode()) < 400
+    data = plotly_view.payload("{}", lang="kk", labels={k: t("kk", f"chart.{k}") for k in LABELS})
+    assert len(data) < 500
 
 
 def test_served_urls_carry_the_files_content_hash() -> None:
