@@ -164,11 +164,24 @@ k1, k2, k3 = st.columns(3)
 k1.metric(t("programme.metric_recommendations"), t.num(rec_totals["recommendations"]))
 k2.metric(t("programme.metric_overdue"), t.num(rec_totals["overdue"]))
 k3.metric(t("programme.metric_implemented"), t.num(rec_totals["implemented"]))
-ui.chart("prog_rec_category_chart", recommendations_by_category_bars, by_category, t)
-ui.chart("prog_rec_followup", followup_timeline, rec_list, t, today=today)
-st.subheader(t("programme.rec_table_title"))
-st.dataframe(
-    recommendations_table(rec_list, t), hide_index=True, width="stretch", key="prog_rec_table"
+# Lazy tabs (?prog_rec_tab=followup|table): only the open view is computed, sent and drawn.
+ui.lazy_tabs(
+    "prog_rec_tab",
+    {
+        "category": lambda: ui.chart(
+            "prog_rec_category_chart", recommendations_by_category_bars, by_category, t
+        ),
+        "followup": lambda: ui.chart(
+            "prog_rec_followup", followup_timeline, rec_list, t, today=today
+        ),
+        "table": lambda: st.dataframe(
+            recommendations_table(rec_list, t),
+            hide_index=True,
+            width="stretch",
+            key="prog_rec_table",
+        ),
+    },
+    label=lambda c: t(f"programme.rec_tab_{c}"),
 )
 download_buttons(
     recommendations_table(rec_list, t, for_export=True),
@@ -188,7 +201,15 @@ i1.metric(t("programme.metric_initiatives"), t.num(init["initiatives"]))
 i2.metric(t("programme.metric_planned"), t.kzt(init["planned"]))
 i3.metric(t("programme.metric_spent"), t.kzt(init["spent"]))
 i4.metric(t("programme.metric_execution"), t.pct(init["execution"], 0))
-# Lazy tabs too (?prog_init_tab=execution): only the open chart is computed and drawn.
+top = ui.q("programme_initiatives_top", lang=t.lang, regions=regions, limit=TOP_N)
+
+
+def _top_table() -> None:
+    st.subheader(t("programme.top_title", n=TOP_N))
+    st.dataframe(initiatives_table(top, t), hide_index=True, width="stretch", key="prog_init_table")
+
+
+# Lazy tabs too (?prog_init_tab=execution|top): only the open view is computed and drawn.
 ui.lazy_tabs(
     "prog_init_tab",
     {
@@ -198,12 +219,10 @@ ui.lazy_tabs(
         "execution": lambda: ui.chart(
             "prog_init_budget", budget_execution_bars, by_region, t, highlight=region
         ),
+        "top": _top_table,
     },
-    label=lambda c: t(f"programme.tab_{c}"),
+    label=lambda c: t(f"programme.tab_{c}", n=TOP_N),
 )
-top = ui.q("programme_initiatives_top", lang=t.lang, regions=regions, limit=TOP_N)
-st.subheader(t("programme.top_title", n=TOP_N))
-st.dataframe(initiatives_table(top, t), hide_index=True, width="stretch", key="prog_init_table")
 download_buttons(
     initiatives_table(top, t, for_export=True),
     "programme-initiatives",

@@ -40,9 +40,10 @@ def test_renders_in_each_language(demo_store, lang):
         lang, "programme.participation_subtitle", present=20, total=20
     )
     assert bars_total(participation) == demo_store.scalar("SELECT count(*) FROM participants")
-    # 6 of the 8 charts: the competency and the initiative tabs draw only the open one
-    assert len(charts(at)) == 6
-    assert len(at.dataframe) == 3  # sessions, recommendations, top initiatives
+    # 5 of the 9 charts and tables: the competency, recommendation and initiative sections
+    # are lazy tabs that draw only the open view
+    assert len(charts(at)) == 5
+    assert len(at.dataframe) == 1  # the sessions; the other tables are in closed tabs
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")] * 2
     if lang == "kk":
@@ -98,7 +99,7 @@ def test_overdue_count_is_shown(demo_store):
         "AND status NOT IN ('implemented', 'rejected')",
         {"d": date.today()},
     )
-    at = open_page("programme", "en")
+    at = open_page("programme", "en", prog_rec_tab="table")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("en", "programme.metric_overdue")] == f"{expected:,}"
     table = at.dataframe[1].value
@@ -120,8 +121,13 @@ def test_status_filter_by_widget_key_changes_the_chart(demo_store):
     bars = [tr for tr in after["data"] if tr["type"] == "bar"]
     assert [b["name"] for b in bars] == [t("ru", "rec_status.implemented")]
     assert bars_total(after) == expected
-    assert len(at.dataframe[1].value) == expected
     assert at.query_params["prog_rec_status"] in ("implemented", ["implemented"])
+    # the table tab lists the same recommendations
+    at = open_page("programme", "ru", prog_rec_tab="table")
+    assert len(at.dataframe[1].value) > expected
+    at.multiselect(key="prog_rec_status").set_value(["implemented"]).run()
+    assert not at.exception
+    assert len(at.dataframe[1].value) == expected
 
 
 def test_category_filter_from_the_url(demo_store):
@@ -138,7 +144,7 @@ def test_sidebar_region_narrows_the_page(demo_store):
     n_init = demo_store.scalar(
         "SELECT count(*) FROM initiatives WHERE from_programme AND region_iso = 'KZ-71'"
     )
-    at = open_page("programme", "en", region="KZ-71")
+    at = open_page("programme", "en", region="KZ-71", prog_rec_tab="table")
     assert not at.exception
     assert t("en", "programme.showing_region", region=name) in page_text(at)
     assert len(at.dataframe[1].value) == n_recs
@@ -146,6 +152,7 @@ def test_sidebar_region_narrows_the_page(demo_store):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("en", "programme.metric_participants")] == str(n_part)
     assert metrics[t("en", "programme.metric_initiatives")] == str(n_init)
+    at = open_page("programme", "en", region="KZ-71")  # the first tab: the category chart
     recs = by_title(at, t("en", "programme.rec_category_title"))
     assert bars_total(recs) == n_recs
     # the comparisons keep every region and mark the selected one
@@ -161,6 +168,23 @@ def test_escaped_recommendation_text_in_the_timeline(demo_store):
             "WHERE recommendation_id = (SELECT min(recommendation_id) FROM recommendations "
             "WHERE follow_up_date IS NOT NULL)"
         )
-    at = open_page("programme", "en")
+    at = open_page("programme", "en", prog_rec_tab="followup")
+    assert by_title(at, t("en", "programme.followup_title"))
     raw = "".join(el.spec for el in charts(at))
     assert "<img src=x" not in raw and "&lt;img src=x onerror=alert(1)&gt;" in raw
+
+
+def test_recommendation_and_initiative_views_open_from_the_url(demo_store):
+    """The follow-up timeline, the recommendations table and the largest initiatives are tabs
+    drawn when open; a link opens them, and the print view unfolds every one."""
+    at = open_page("programme", "kk", prog_rec_tab="followup", prog_init_tab="top")
+    assert not at.exception
+    titles = _chart_titles(at)
+    assert t("kk", "programme.followup_title") in titles
+    assert t("kk", "programme.rec_category_title") not in titles
+    assert t("kk", "programme.init_status_title") not in titles
+    assert len(at.dataframe) == 2  # sessions and the largest initiatives
+    assert t("kk", "programme.top_title", n=10) in page_text(at)
+    printed = open_page("programme", "en", print="1")
+    assert not printed.exception
+    assert len(charts(printed)) == 8 and len(printed.dataframe) == 3
