@@ -55,12 +55,17 @@ def bbox(feature: dict[str, Any]) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+@lru_cache(maxsize=4)
+def _region_boxes(path: str) -> dict[str, tuple[float, float, float, float]]:
+    """Every region's box, computed once per boundary file (a map is drawn on every rerun)."""
+    return {f.get("id"): bbox(f) for f in _load(path)["features"]}
+
+
 def regions_bbox(codes: Sequence[str] | None = None) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) around the given regions' outlines; every region's
     when ``codes`` is None, empty or names no known region."""
-    features = boundaries()["features"]
-    chosen = [f for f in features if f.get("id") in set(codes or ())] or features
-    boxes = [bbox(f) for f in chosen]
+    every = _region_boxes(str(settings.boundaries_path()))
+    boxes = [every[c] for c in dict.fromkeys(codes or ()) if c in every] or list(every.values())
     return (
         min(b[0] for b in boxes),
         min(b[1] for b in boxes),
