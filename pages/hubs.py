@@ -26,135 +26,146 @@ sector_names = dict(zip(sectors["code"], sectors[t.name_col()]))
 bounds = ui.q("hub_year_bounds").iloc[0]
 lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
 
-with st.container(key="hubs_filters"):
-    c1, c2, c3 = st.columns(3)
-    types = ui.url_multiselect(
-        t("hubs.filter_type"),
-        HUB_TYPES,
-        "hubs_type",
-        container=c1,
-        format_func=lambda v: t.enum("hub_type", v),
-        placeholder=t("hubs.placeholder_all"),
+
+# The filters and all they drive (totals, map, table, downloads) form a fragment: a filter
+# change reruns only this part (the header and the sidebar stay as they are), so the map is
+# updated sooner. The sidebar and the language rerun the whole page, fragment included.
+@st.fragment
+def _hubs() -> None:
+    with st.container(key="hubs_filters"):
+        c1, c2, c3 = st.columns(3)
+        types = ui.url_multiselect(
+            t("hubs.filter_type"),
+            HUB_TYPES,
+            "hubs_type",
+            container=c1,
+            format_func=lambda v: t.enum("hub_type", v),
+            placeholder=t("hubs.placeholder_all"),
+        )
+        chosen_sectors = ui.url_multiselect(
+            t("hubs.filter_sector"),
+            list(sector_names),
+            "hubs_sector",
+            container=c2,
+            format_func=lambda v: sector_names.get(v, v),
+            placeholder=t("hubs.placeholder_all"),
+        )
+        chosen_regions = ui.url_multiselect(
+            t("hubs.filter_region"),
+            region_codes,
+            "hubs_region",
+            container=c3,
+            format_func=lambda v: names.get(v, v),
+            # Empty follows the sidebar's region (or all regions), and says so.
+            placeholder=(
+                t("hubs.placeholder_region_sidebar", region=names[sidebar_region])
+                if sidebar_region
+                else t("hubs.placeholder_region_all")
+            ),
+        )
+        c4, c5, c6 = st.columns(3)
+        statuses = ui.url_multiselect(
+            t("hubs.filter_status"),
+            HUB_STATUSES,
+            "hubs_status",
+            container=c4,
+            format_func=lambda v: t.enum("hub_status", v),
+            placeholder=t("hubs.placeholder_all"),
+        )
+        ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
+        years = c5.slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
+        ui.write_url("hubs_years", tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
+        size_by = ui.url_selectbox(
+            t("hubs.size_by"),
+            SIZE_MEASURES,
+            "hubs_size",
+            default="residents",
+            container=c6,
+            format_func=lambda v: t("hubs.size_" + v),
+        )
+
+    focus = chosen_regions or ([sidebar_region] if sidebar_region else [])
+    year_from, year_to = int(years[0]), int(years[1])
+    filters = {
+        "regions": focus,
+        "types": types,
+        "sectors": chosen_sectors,
+        "statuses": statuses,
+        "year_from": year_from,
+        "year_to": year_to,
+        # Hubs without an opening date are shown only while the year filter is not narrowed.
+        "include_undated": (year_from, year_to) == (lo, hi),
+    }
+    hubs = ui.q("hubs_for_map", lang=t.lang, **filters)
+    by_type = ui.q("hubs_by_type", **filters)
+    totals = hub_totals(by_type)
+
+    st.caption(
+        t("hubs.showing_regions", regions=", ".join(names[c] for c in focus))
+        if focus
+        else t("hubs.showing_all")
     )
-    chosen_sectors = ui.url_multiselect(
-        t("hubs.filter_sector"),
-        list(sector_names),
-        "hubs_sector",
-        container=c2,
-        format_func=lambda v: sector_names.get(v, v),
-        placeholder=t("hubs.placeholder_all"),
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("hubs.metric_hubs"), t.num(totals["hubs"]))
+    m2.metric(t("hubs.metric_residents"), t.num(totals["residents"]))
+    m3.metric(
+        t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"]))
     )
-    chosen_regions = ui.url_multiselect(
-        t("hubs.filter_region"),
-        region_codes,
-        "hubs_region",
-        container=c3,
-        format_func=lambda v: names.get(v, v),
-        # Empty follows the sidebar's region (or all regions), and says so.
-        placeholder=(
-            t("hubs.placeholder_region_sidebar", region=names[sidebar_region])
-            if sidebar_region
-            else t("hubs.placeholder_region_all")
+
+    ui.chart(
+        "hubs_map",
+        hub_map,
+        hubs,
+        t,
+        region_codes=region_codes,
+        region_names=names,
+        size_by=size_by,
+        focus=focus,
+        counts=dict(zip(by_type["hub_type"], by_type["hubs"])),
+        geojson=geojson_source(),
+    )
+    st.caption(t("hubs.map_note"))
+    if totals_missing := without_coordinates(hubs):
+        st.caption(t("hubs.no_coordinates", n=t.num(totals_missing)))
+
+    st.subheader(t("hubs.table_title"))
+    # A page of the table at a time: the whole table (200 hubs in the demo) would be resent on
+    # every rerun; the downloads below hold every row.
+    signature = repr(sorted(filters.items()))
+    if st.session_state.get("_hubs_signature") not in (None, signature):
+        st.session_state["hubs_page"] = 1  # new filters: back to the first page
+    st.session_state["_hubs_signature"] = signature
+    table_page = ui.url_number_input(
+        t("initiatives.page"),
+        "hubs_page",
+        min_value=1,
+        max_value=page_count(len(hubs), TABLE_PAGE_SIZE),
+        default=1,
+        help=t(
+            "initiatives.page_help",
+            pages=t.num(page_count(len(hubs), TABLE_PAGE_SIZE)),
+            size=TABLE_PAGE_SIZE,
         ),
     )
-    c4, c5, c6 = st.columns(3)
-    statuses = ui.url_multiselect(
-        t("hubs.filter_status"),
-        HUB_STATUSES,
-        "hubs_status",
-        container=c4,
-        format_func=lambda v: t.enum("hub_status", v),
-        placeholder=t("hubs.placeholder_all"),
-    )
-    ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
-    years = c5.slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
-    ui.write_url("hubs_years", tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
-    size_by = ui.url_selectbox(
-        t("hubs.size_by"),
-        SIZE_MEASURES,
-        "hubs_size",
-        default="residents",
-        container=c6,
-        format_func=lambda v: t("hubs.size_" + v),
+    start = (table_page - 1) * TABLE_PAGE_SIZE
+    st.caption(rows_caption(t, table_page, TABLE_PAGE_SIZE, len(hubs)))
+    st.dataframe(
+        hubs_table(hubs.iloc[start : start + TABLE_PAGE_SIZE], t),
+        hide_index=True,
+        width="stretch",
+        key="hubs_table",
     )
 
-focus = chosen_regions or ([sidebar_region] if sidebar_region else [])
-year_from, year_to = int(years[0]), int(years[1])
-filters = {
-    "regions": focus,
-    "types": types,
-    "sectors": chosen_sectors,
-    "statuses": statuses,
-    "year_from": year_from,
-    "year_to": year_to,
-    # Hubs without an opening date are shown only while the year filter is not narrowed.
-    "include_undated": (year_from, year_to) == (lo, hi),
-}
-hubs = ui.q("hubs_for_map", lang=t.lang, **filters)
-by_type = ui.q("hubs_by_type", **filters)
-totals = hub_totals(by_type)
+    export = hubs_table(hubs, t, for_export=True)
+    region_part = ",".join(focus) or None
+    ui.download_buttons(
+        "hubs_dl",
+        "hubs",
+        region_part,
+        (year_from, year_to),
+        csv=lambda: to_csv_bytes(export),
+        xlsx=lambda: to_xlsx_bytes(export, t("hubs.sheet")),
+    )
 
-st.caption(
-    t("hubs.showing_regions", regions=", ".join(names[c] for c in focus))
-    if focus
-    else t("hubs.showing_all")
-)
-m1, m2, m3 = st.columns(3)
-m1.metric(t("hubs.metric_hubs"), t.num(totals["hubs"]))
-m2.metric(t("hubs.metric_residents"), t.num(totals["residents"]))
-m3.metric(t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"])))
 
-ui.chart(
-    "hubs_map",
-    hub_map,
-    hubs,
-    t,
-    region_codes=region_codes,
-    region_names=names,
-    size_by=size_by,
-    focus=focus,
-    counts=dict(zip(by_type["hub_type"], by_type["hubs"])),
-    geojson=geojson_source(),
-)
-st.caption(t("hubs.map_note"))
-if totals_missing := without_coordinates(hubs):
-    st.caption(t("hubs.no_coordinates", n=t.num(totals_missing)))
-
-st.subheader(t("hubs.table_title"))
-# A page of the table at a time: the whole table (200 hubs in the demo) would be resent on
-# every rerun; the downloads below hold every row.
-signature = repr(sorted(filters.items()))
-if st.session_state.get("_hubs_signature") not in (None, signature):
-    st.session_state["hubs_page"] = 1  # new filters: back to the first page
-st.session_state["_hubs_signature"] = signature
-table_page = ui.url_number_input(
-    t("initiatives.page"),
-    "hubs_page",
-    min_value=1,
-    max_value=page_count(len(hubs), TABLE_PAGE_SIZE),
-    default=1,
-    help=t(
-        "initiatives.page_help",
-        pages=t.num(page_count(len(hubs), TABLE_PAGE_SIZE)),
-        size=TABLE_PAGE_SIZE,
-    ),
-)
-start = (table_page - 1) * TABLE_PAGE_SIZE
-st.caption(rows_caption(t, table_page, TABLE_PAGE_SIZE, len(hubs)))
-st.dataframe(
-    hubs_table(hubs.iloc[start : start + TABLE_PAGE_SIZE], t),
-    hide_index=True,
-    width="stretch",
-    key="hubs_table",
-)
-
-export = hubs_table(hubs, t, for_export=True)
-region_part = ",".join(focus) or None
-ui.download_buttons(
-    "hubs_dl",
-    "hubs",
-    region_part,
-    (year_from, year_to),
-    csv=lambda: to_csv_bytes(export),
-    xlsx=lambda: to_xlsx_bytes(export, t("hubs.sheet")),
-)
+_hubs()
