@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -77,11 +78,56 @@ def store() -> Store:
     return _store(settings.db_location(), settings.get("CREATIVE_DASH_DEMO_ON_START") == "1")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(
-    name: str, location: str, data_version: int, params: tuple[tuple[str, Any], ...]
-) -> pd.DataFrame:
-    return queries.run(open_store(location), name, **dict(params))
+# Query results, shared by every session: the DataFrame itself is kept (no pickling, unlike
+# st.cache_data, which unpickled a copy on every hit: a fifth of a page's script time), and each
+# caller gets a shallow copy; pandas' copy-on-write keeps a caller's changes to its copy.
+_RESULTS: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+RESULT_CACHE_SIZE = 512
+# The query key of a frame q() returned (by id, while that frame lives, with what it was made
+# of): a figure built from it is cached under that key instead of a hash of its content.
+_ORIGIN: dict[int, tuple[weakref.ref[pd.DataFrame], tuple[Any, ...], tuple[Any, ...]]] = {}
+
+
+def _makeup(df: pd.DataFrame) -> tuple[Any, ...]:
+    """What a frame is made of: its columns, its index object and its arrays. Under pandas'
+    copy-on-write any change to a frame (a value set, a column added, a sort in place) changes
+    one of them."""
+    return (tuple(df.columns), id(df.index), tuple(id(a) for a in df._mgr.arrays))
+
+
+def clear_caches() -> None:
+    """Forget every cached query result and figure (tests; a store replaced under the app)."""
+    with _RESULTS_LOCK:
+        _RESULTS.clear()
+        _ORIGIN.clear()
+    with _FIGURES_LOCK:
+        _FIGURES.clear()
+
+
+def _result(key: tuple[Any, ...], s: Store) -> pd.DataFrame:
+    with _RESULTS_LOCK:
+        df = _RESULTS.get(key)
+        if df is not None:
+            _RESULTS.move_to_end(key)
+    if df is None:
+        df = queries.run(s, key[0], **dict(key[3]))
+        with _RESULTS_LOCK:
+            _RESULTS[key] = df
+            while len(_RESULTS) > RESULT_CACHE_SIZE:
+                _RESULTS.popitem(last=False)
+    out = df.copy(deep=False)
+    ident = id(out)
+
+    def forget(_ref: Any, ident: int = ident) -> None:
+        with _RESULTS_LOCK:
+            entry = _ORIGIN.get(ident)
+            if entry is not None and entry[0] is _ref:
+                del _ORIGIN[ident]
+
+    with _RESULTS_LOCK:
+        _ORIGIN[ident] = (weakref.ref(out, forget), key, _makeup(out))
+    return out
 
 
 def _freeze(value: Any) -> Any:
@@ -95,10 +141,18 @@ def q(name: str, **params: Any) -> pd.DataFrame:
     memory for a DuckDB file, read from PostgreSQL on every call)."""
     s = store()
     frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
-    return _cached(name, s.location, s.data_version(), frozen)
+    return _result((name, s.location, s.data_version(), frozen), s)
 
 
-# -- language ------------------------------------------------------------------------------------
+def _origin(df: pd.DataFrame) -> tuple[Any, ...] | None:
+    """The query key of a frame exactly as q() returned it (not changed since), else None."""
+    with _RESULTS_LOCK:
+        entry = _ORIGIN.get(id(df))
+    if entry is None or entry[0]() is not df or entry[2] != _makeup(df):
+        return None
+    return entry[1]
+
+
 def current_lang() -> str:
     return st.session_state.get(LANG_KEY) or _initial_lang()
 
@@ -382,6 +436,9 @@ def figure_key(build: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
             return value
         if isinstance(value, Translator):
             return ("Translator", value.lang)
+        if isinstance(value, pd.DataFrame) and (origin := _origin(value)) is not None:
+            # as q() returned it: its content is the query result's
+            return ("query", origin)
         if isinstance(value, pd.DataFrame | pd.Series):
             budget[0] -= len(value) // 100
             if budget[0] < 0:

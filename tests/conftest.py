@@ -52,6 +52,9 @@ def _isolate() -> Iterator[None]:
         return
     st.cache_data.clear()
     st.cache_resource.clear()
+    from creative_dash import ui
+
+    ui.clear_caches()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -92,3 +92,50 @@ def test_the_cache_is_bounded(monkeypatch):
     assert len(calls) == 5
     ui.figure(bars, frame(0), Translator("en"))  # the oldest was dropped
     assert len(calls) == 6
+
+
+# -- query results (ui.q): kept as DataFrames, handed out as copies --------------------------------
+def test_query_results_are_shared_yet_a_callers_change_stays_its_own(demo_store, monkeypatch):
+    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
+    ran: list[str] = []
+    real = ui.queries.run
+    monkeypatch.setattr(
+        ui.queries, "run", lambda s, name, **p: ran.append(name) or real(s, name, **p)
+    )
+    first = ui.q("regions")
+    first["name_en"] = "changed"  # a page changing its copy
+    first.loc[0, "iso_code"] = "XX"
+    second = ui.q("regions")
+    assert ran == ["regions"]  # run once
+    assert second is not first
+    assert "changed" not in set(second["name_en"]) and "XX" not in set(second["iso_code"])
+
+
+def test_a_frame_from_q_is_keyed_by_its_query_until_it_is_changed(demo_store, monkeypatch):
+    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
+    regions = ui.q("regions")
+    key = ui.figure_key(bars, (regions,), {})
+    assert key[2][1][0][0] == "query"  # not hashed: its query says what it holds
+    assert ui.figure_key(bars, (ui.q("regions"),), {}) == key  # another copy, the same key
+    for change in (
+        lambda df: df.__setitem__("extra", 1),  # a column added
+        lambda df: df.loc.__setitem__((0, "name_en"), "x"),  # a value set
+        lambda df: setattr(df, "index", pd.RangeIndex(100, 100 + len(df))),  # a new index
+        lambda df: df.rename(columns={"name_en": "name"}),  # a new frame
+    ):
+        changed = ui.q("regions")
+        result = change(changed)
+        changed = result if isinstance(result, pd.DataFrame) else changed
+        other = ui.figure_key(bars, (changed,), {})
+        assert other != key and other[2][1][0][0] == "frame"
+    # a derived frame is hashed by its content
+    assert ui.figure_key(bars, (regions.head(3),), {})[2][1][0][0] == "frame"
+
+
+def test_a_write_gives_new_results(demo_store, monkeypatch):
+    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
+    before = ui.q("regions")
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE regions SET name_en = 'Renamed' WHERE iso_code = 'KZ-71'")
+    after = ui.q("regions")
+    assert "Renamed" not in set(before["name_en"]) and "Renamed" in set(after["name_en"])
