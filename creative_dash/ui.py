@@ -84,6 +84,7 @@ def store() -> Store:
 _RESULTS: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
 _RESULTS_LOCK = threading.Lock()
 RESULT_CACHE_SIZE = 512
+ORIGIN_PURGE_AT = 1024
 # The query key of a frame q() returned (by id, while that frame lives, with what it was made
 # of): a figure built from it is cached under that key instead of a hash of its content.
 _ORIGIN: dict[int, tuple[weakref.ref[pd.DataFrame], tuple[Any, ...], tuple[Any, ...]]] = {}
@@ -117,17 +118,20 @@ def _result(key: tuple[Any, ...], s: Store) -> pd.DataFrame:
             while len(_RESULTS) > RESULT_CACHE_SIZE:
                 _RESULTS.popitem(last=False)
     out = df.copy(deep=False)
-    ident = id(out)
-
-    def forget(_ref: Any, ident: int = ident) -> None:
-        with _RESULTS_LOCK:
-            entry = _ORIGIN.get(ident)
-            if entry is not None and entry[0] is _ref:
-                del _ORIGIN[ident]
-
-    with _RESULTS_LOCK:
-        _ORIGIN[ident] = (weakref.ref(out, forget), key, _makeup(out))
+    _register(out, key)
     return out
+
+
+def _register(out: pd.DataFrame, key: tuple[Any, ...]) -> None:
+    # No weakref callback: a callback taking the lock could run inside a locked section (the
+    # cyclic garbage collector frees a frame there) and wait on itself forever. Dead entries
+    # are dropped here instead, once there are many.
+    with _RESULTS_LOCK:
+        if len(_ORIGIN) >= ORIGIN_PURGE_AT:
+            for ident, entry in list(_ORIGIN.items()):
+                if entry[0]() is None:
+                    del _ORIGIN[ident]
+        _ORIGIN[id(out)] = (weakref.ref(out), key, _makeup(out))
 
 
 def _freeze(value: Any) -> Any:

@@ -139,3 +139,13 @@ def test_a_write_gives_new_results(demo_store, monkeypatch):
         cur.execute("UPDATE regions SET name_en = 'Renamed' WHERE iso_code = 'KZ-71'")
     after = ui.q("regions")
     assert "Renamed" not in set(before["name_en"]) and "Renamed" in set(after["name_en"])
+
+
+def test_frames_no_longer_used_are_forgotten(demo_store, monkeypatch):
+    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
+    monkeypatch.setattr(ui, "ORIGIN_PURGE_AT", 8)
+    kept = [ui.q("regions") for _ in range(5)]
+    for _ in range(50):
+        ui.q("regions")  # dropped at once
+    assert len(ui._ORIGIN) <= 8 + len(kept)
+    assert all(ui._origin(df) is not None for df in kept)  # the live ones are still known
