@@ -115,112 +115,123 @@ filters = iq.filters_dict(
     search=search,
 )
 
-summary = ui.q("initiatives_summary", **filters).iloc[0]
-total = int(summary["n"])
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(t("initiatives.kpi_count"), t.num(total))
-m2.metric(t("initiatives.kpi_planned"), t.kzt(summary["planned_kzt"]))
-m3.metric(
-    t("initiatives.kpi_spent"),
-    t.kzt(summary["spent_kzt"]),
-    delta=t(
-        "initiatives.kpi_execution", pct=t.pct(summary["spent_kzt"] / summary["planned_kzt"], 0)
-    )
-    if summary["planned_kzt"]
-    else None,
-    delta_color="off",
-    delta_arrow="off",
-)
-m4.metric(t("initiatives.kpi_jobs"), t.num(summary["jobs"]))
-
-# -- the table: sorted and paged in DuckDB ---------------------------------------------------------
-s1, s2 = st.columns([2, 1])
-sort = ui.url_selectbox(
-    t("initiatives.sort"),
-    list(iq.SORTS),
-    "in_sort",
-    default=iq.DEFAULT_SORT,
-    format_func=lambda s: t(f"initiatives.sort_{s}"),
-    container=s1,
-)
-signature = hashlib.sha1(repr((sorted(filters.items()), sort)).encode()).hexdigest()[:10]
-if st.session_state.get("_in_signature") not in (None, signature):
-    st.session_state["in_page"] = 1  # new filters or order: back to the first page
-st.session_state["_in_signature"] = signature
-pages = page_count(total, iq.PAGE_SIZE)
-page = ui.url_number_input(
-    t("initiatives.page"),
-    "in_page",
-    min_value=1,
-    max_value=pages,
-    default=1,
-    container=s2,
-    help=t("initiatives.page_help", pages=t.num(pages), size=iq.PAGE_SIZE),
-)
-
-rows = ui.q("initiatives_page", sort=sort, page=page, **filters)
-ids = [int(i) for i in rows["initiative_id"]]
+# The totals, the table and one initiative's details are drawn here but sent after the charts:
+# their queries (every matching initiative counted, a sorted page) are the page's slowest, and
+# the charts need not wait for them.
+list_area = st.container()
 
 
-def _pick(table_key: str, row_ids: list[int]) -> None:
-    chosen = st.session_state[table_key].selection.rows
-    st.session_state["in_id"] = row_ids[chosen[0]] if chosen else None
-
-
-ui.seed_from_url("in_id", lambda raw: int(raw[0]) if int(raw[0]) > 0 else None, None)
-st.caption(rows_caption(t, page, iq.PAGE_SIZE, total) + " · " + t("initiatives.table_help"))
-table_key = f"in_table_{signature}_{page}"  # a new page or filter starts with no row selected
-execution = header(t, "execution")
-st.dataframe(
-    page_table(rows, t, region_names, sector_names),
-    hide_index=True,
-    width="stretch",
-    key=table_key,
-    on_select=partial(_pick, table_key, ids),
-    selection_mode="single-row",
-    column_config={
-        execution: st.column_config.ProgressColumn(
-            execution,
-            help=t("initiatives.col_execution_help"),
-            format="%d%%",
-            min_value=0,
-            max_value=100,
-        ),
-        header(t, "title"): st.column_config.TextColumn(header(t, "title"), width="large"),
-    },
-)
-
-# -- one initiative: details and history ----------------------------------------------------------
-chosen_id = st.session_state.get("in_id")
-ui.write_url("in_id", chosen_id, None, str)
-if chosen_id:
-    detail = ui.q("initiative_detail", initiative_id=int(chosen_id))
-    with st.container(border=True, key="in_details"):
-        st.subheader(t("initiatives.details_title", id=chosen_id))
-        if detail.empty:
-            st.warning(t("initiatives.not_found", id=chosen_id))
-        else:
-            fields = detail_table(detail.iloc[0].to_dict(), t, sector_names)
-            st.dataframe(
-                fields,
-                hide_index=True,
-                width="stretch",
-                height=(len(fields) + 1) * 35 + 3,  # every field visible, no inner scrolling
-                key="in_detail_table",
-            )
-            st.markdown(f"**{t('initiatives.audit_title')}**")
-            audit = ui.q("initiative_audit", initiative_id=int(chosen_id))
-            if audit.empty:
-                st.info(t("initiatives.audit_empty"))
-            else:
-                st.dataframe(
-                    audit_table(audit, t), hide_index=True, width="stretch", key="in_audit_table"
-                )
-        st.button(
-            t("initiatives.details_close"),
-            key="in_close",
-            on_click=lambda: st.session_state.update(in_id=None),
+def _summary_and_table() -> tuple[int, str]:
+    """The totals, the sorted and paged table, the chosen initiative; (matching rows, sort)."""
+    summary = ui.q("initiatives_summary", **filters).iloc[0]
+    total = int(summary["n"])
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("initiatives.kpi_count"), t.num(total))
+    m2.metric(t("initiatives.kpi_planned"), t.kzt(summary["planned_kzt"]))
+    m3.metric(
+        t("initiatives.kpi_spent"),
+        t.kzt(summary["spent_kzt"]),
+        delta=t(
+            "initiatives.kpi_execution", pct=t.pct(summary["spent_kzt"] / summary["planned_kzt"], 0)
         )
+        if summary["planned_kzt"]
+        else None,
+        delta_color="off",
+        delta_arrow="off",
+    )
+    m4.metric(t("initiatives.kpi_jobs"), t.num(summary["jobs"]))
+
+    # -- the table: sorted and paged in DuckDB ---------------------------------------------------------
+    s1, s2 = st.columns([2, 1])
+    sort = ui.url_selectbox(
+        t("initiatives.sort"),
+        list(iq.SORTS),
+        "in_sort",
+        default=iq.DEFAULT_SORT,
+        format_func=lambda s: t(f"initiatives.sort_{s}"),
+        container=s1,
+    )
+    signature = hashlib.sha1(repr((sorted(filters.items()), sort)).encode()).hexdigest()[:10]
+    if st.session_state.get("_in_signature") not in (None, signature):
+        st.session_state["in_page"] = 1  # new filters or order: back to the first page
+    st.session_state["_in_signature"] = signature
+    pages = page_count(total, iq.PAGE_SIZE)
+    page = ui.url_number_input(
+        t("initiatives.page"),
+        "in_page",
+        min_value=1,
+        max_value=pages,
+        default=1,
+        container=s2,
+        help=t("initiatives.page_help", pages=t.num(pages), size=iq.PAGE_SIZE),
+    )
+
+    rows = ui.q("initiatives_page", sort=sort, page=page, **filters)
+    ids = [int(i) for i in rows["initiative_id"]]
+
+    def _pick(table_key: str, row_ids: list[int]) -> None:
+        chosen = st.session_state[table_key].selection.rows
+        st.session_state["in_id"] = row_ids[chosen[0]] if chosen else None
+
+    ui.seed_from_url("in_id", lambda raw: int(raw[0]) if int(raw[0]) > 0 else None, None)
+    st.caption(rows_caption(t, page, iq.PAGE_SIZE, total) + " · " + t("initiatives.table_help"))
+    table_key = f"in_table_{signature}_{page}"  # a new page or filter starts with no row selected
+    execution = header(t, "execution")
+    st.dataframe(
+        page_table(rows, t, region_names, sector_names),
+        hide_index=True,
+        width="stretch",
+        key=table_key,
+        on_select=partial(_pick, table_key, ids),
+        selection_mode="single-row",
+        column_config={
+            execution: st.column_config.ProgressColumn(
+                execution,
+                help=t("initiatives.col_execution_help"),
+                format="%d%%",
+                min_value=0,
+                max_value=100,
+            ),
+            header(t, "title"): st.column_config.TextColumn(header(t, "title"), width="large"),
+        },
+    )
+
+    # -- one initiative: details and history ----------------------------------------------------------
+    chosen_id = st.session_state.get("in_id")
+    ui.write_url("in_id", chosen_id, None, str)
+    if chosen_id:
+        detail = ui.q("initiative_detail", initiative_id=int(chosen_id))
+        with st.container(border=True, key="in_details"):
+            st.subheader(t("initiatives.details_title", id=chosen_id))
+            if detail.empty:
+                st.warning(t("initiatives.not_found", id=chosen_id))
+            else:
+                fields = detail_table(detail.iloc[0].to_dict(), t, sector_names)
+                st.dataframe(
+                    fields,
+                    hide_index=True,
+                    width="stretch",
+                    height=(len(fields) + 1) * 35 + 3,  # every field visible, no inner scrolling
+                    key="in_detail_table",
+                )
+                st.markdown(f"**{t('initiatives.audit_title')}**")
+                audit = ui.q("initiative_audit", initiative_id=int(chosen_id))
+                if audit.empty:
+                    st.info(t("initiatives.audit_empty"))
+                else:
+                    st.dataframe(
+                        audit_table(audit, t),
+                        hide_index=True,
+                        width="stretch",
+                        key="in_audit_table",
+                    )
+            st.button(
+                t("initiatives.details_close"),
+                key="in_close",
+                on_click=lambda: st.session_state.update(in_id=None),
+            )
+    return total, sort
+
 
 # -- charts of the whole filtered set --------------------------------------------------------------
 st.subheader(t("initiatives.charts_title"))
@@ -248,6 +259,9 @@ with right:
             "sector",
         )
 ui.chart("in_chart_status", status_by_year, ui.q("initiatives_status_by_year", **filters), t)
+
+with list_area:
+    total, sort = _summary_and_table()
 
 
 # -- downloads: built only when a button is clicked -----------------------------------------------

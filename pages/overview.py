@@ -87,9 +87,9 @@ with st.container(key="ov_main"):
     if active_filters:
         st.caption(t("overview.filters_on", n=active_filters))
 
-    # -- KPI cards: their place is here, their content is sent after the map -------------------
+    # -- KPI cards: their place is here, their content is sent after the charts ----------------
     # The map is what a filter change is for: the browser gets it first and starts drawing it
-    # while the script still computes the cards and the other charts.
+    # while the script still computes the other charts and, last, the cards.
     kpi_area = st.container()
 
     # -- the map -----------------------------------------------------------------------------------
@@ -132,10 +132,6 @@ with st.container(key="ov_main"):
         on_change=_on_pick,
         format_func=lambda c: names.get(c, c) if c else t("overview.pick_placeholder"),
     )
-    with kpi_area:
-        data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
-        ui.metric_cards(card_rows(kpi_cards(t, ui.q("overview_kpis", **filters), data_from)))
-
     # -- ranking and mixes -------------------------------------------------------------------------
     ui.chart(
         "ov_ranking",
@@ -180,6 +176,12 @@ with st.container(key="ov_main"):
         ),
     }
     ui.lazy_tabs("ov_mix", mixes, label=lambda c: t(f"overview.mix_tab_{c}"))
+
+    # The cards last: their query (every initiative under the filters) is the slowest of the
+    # page, and the charts need not wait for it; the cards keep their place at the top.
+    with kpi_area:
+        data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
+        ui.metric_cards(card_rows(kpi_cards(t, ui.q("overview_kpis", **filters), data_from)))
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))

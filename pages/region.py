@@ -108,13 +108,9 @@ with st.container(key="region_main"):
         )
     )
 
-    # -- the region's figures and their change -------------------------------------------------------
-    cards = kpi_cards(
-        t,
-        ui.q("overview_kpis", years=(first, last), region=iso),
-        int(ui.q("year_bounds").iloc[0]["min_year"]),
-    )
-    ui.metric_cards(card_rows(cards))
+    # -- the region's figures and their change: their place is here, their content is sent after
+    # the charts (their query is the page's slowest; the charts need not wait for it) ------------
+    kpi_area = st.container()
 
     # -- against its peers ---------------------------------------------------------------------------
     st.subheader(t("region.peers_title"))
@@ -238,6 +234,14 @@ with st.container(key="region_main"):
     if not recs.empty:
         st.table(recommendations_table(t, recs), hide_index=True)
         st.caption(t("region.recs_language_note"))
+
+    with kpi_area:
+        cards = kpi_cards(
+            t,
+            ui.q("overview_kpis", years=(first, last), region=iso),
+            int(ui.q("year_bounds").iloc[0]["min_year"]),
+        )
+        ui.metric_cards(card_rows(cards))
 
     with st.container(key="rg_noprint"):
         if ui.print_view():
