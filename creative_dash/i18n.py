@@ -15,9 +15,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_interval
-from babel.numbers import format_compact_decimal, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_compact_decimal, parse_pattern
 
 LANGS: tuple[str, ...] = ("kk", "ru", "en")
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -71,6 +72,16 @@ def t(lang: str, key: str, **kwargs: Any) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+@cache
+def _pattern(fmt: str) -> NumberPattern:
+    return parse_pattern(fmt)
+
+
+@cache
+def _babel_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 class Translator:
     """``tr = Translator('kk'); tr('nav.overview')`` and the formatting helpers, bound to a
     language."""
@@ -90,7 +101,8 @@ class Translator:
         if value is None or value != value:  # None or NaN
             return "—"
         fmt = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=fmt, locale=self.locale)
+        # what babel's format_decimal does, with the pattern parsed once, not on every number
+        return _pattern(fmt).apply(value, _babel_locale(self.locale))
 
     def compact(self, value: float | int | None, digits: int = 1) -> str:
         if value is None or value != value:
@@ -112,7 +124,7 @@ class Translator:
         if value is None or value != value:
             return "—"
         fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return format_percent(value, format=fmt, locale=self.locale)
+        return _pattern(fmt).apply(value, _babel_locale(self.locale))  # as format_percent
 
     def signed_pct(self, value: float | None, digits: int = 1) -> str:
         if value is None or value != value:
