@@ -202,3 +202,19 @@ def test_a_chart_goes_full_screen_and_back(tab: AppTab) -> None:
     )
     tab.wait_for_plots()
     tab.assert_healthy("kk")
+
+
+@needs_overview
+def test_a_chart_that_cannot_load_plotly_says_so_in_the_ui_language(tab: AppTab) -> None:
+    """If the served Plotly bundle cannot be loaded (a proxy blocking /app/static, say), each
+    chart's place says so in the user's language instead of staying blank."""
+    tab.page.route("**/plotly-creative.min.js*", lambda route: route.abort())
+    tab.page.goto(f"{tab.base_url}/?lang=ru")
+    tab.page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    failed = t("ru", "chart.failed")
+    tab.page.wait_for_function(
+        "(text) => { const c = [...document.querySelectorAll('.cd-plotly')];"
+        " return c.length > 0 && c.every((d) => d.textContent === text); }",
+        arg=failed,
+    )
+    assert tab.page.locator(".js-plotly-plot").count() == 0
