@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,20 +267,25 @@ def chart_element(el: Any) -> tuple[str, str] | None:
     return None
 
 
+def new_elements(frames: list[bytes]) -> Iterator[Any]:
+    """Every element sent in full (``new_element`` deltas) in the websocket frames."""
+    for payload in frames:
+        try:
+            msg = ForwardMsg.FromString(payload)
+        except Exception:
+            continue
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            yield msg.delta.new_element
+
+
 def chart_parts(frames: list[bytes]) -> dict[str, int]:
     """The big parts of every Plotly spec sent: ``ov_map.data[0].geojson`` -> characters.
 
     A trace is named by its index and type (``data[1]:scattermap``); the deepest parts of at
     least 2 KB are kept, so a miss on websocket bytes points at what to trim."""
     out: dict[str, int] = {}
-    for payload in frames:
-        try:
-            msg = ForwardMsg.FromString(payload)
-        except Exception:
-            continue
-        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
-            continue
-        found = chart_element(msg.delta.new_element)
+    for el in new_elements(frames):
+        found = chart_element(el)
         if found is None:
             continue
         key, text = found
@@ -301,14 +307,7 @@ def chart_parts(frames: list[bytes]) -> dict[str, int]:
 def page_errors(frames: list[bytes]) -> list[str]:
     """Error boxes and exceptions the page showed (st.error, st.exception, uncaught errors)."""
     out = []
-    for payload in frames:
-        try:
-            msg = ForwardMsg.FromString(payload)
-        except Exception:
-            continue
-        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
-            continue
-        el = msg.delta.new_element
+    for el in new_elements(frames):
         etype = el.WhichOneof("type")
         if etype == "alert" and el.alert.format == Alert.Format.ERROR:
             out.append(f"error box: {el.alert.body[:200]}")
