@@ -219,11 +219,15 @@ function mount(parentElement) {
   // The sidebar opening or closing changes the width without a window resize.
   host.__cdResize = new ResizeObserver((entries) => {
     const next = Math.round(entries[0].contentRect.width);
-    if (next === width) return;
+    // 0: hidden (a closed expander or tab); Plotly cannot measure it, and it is resized when
+    // it shows again
+    if (next === width || next === 0) return;
     width = next;
     cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => {
-      if (host.__cdDrawn && window.Plotly) window.Plotly.Plots.resize(host);
+      if (host.__cdDrawn && window.Plotly && host.offsetParent !== null) {
+        window.Plotly.Plots.resize(host).catch(() => {});
+      }
     });
   });
   host.__cdResize.observe(parentElement);

@@ -218,3 +218,22 @@ def test_a_chart_that_cannot_load_plotly_says_so_in_the_ui_language(tab: AppTab)
         arg=failed,
     )
     assert tab.page.locator(".js-plotly-plot").count() == 0
+
+
+@needs_overview
+def test_a_chart_follows_its_containers_width(tab: AppTab) -> None:
+    """The chart component redraws at the new width when the page gets narrower (a window
+    resized, the sidebar opened): it watches its container, not only the window."""
+    open_overview(tab, "en")
+    width = tab.page.evaluate(f"() => document.querySelector('{OV_MAP}')._fullLayout.width")
+    tab.page.set_viewport_size({"width": 1000, "height": 900})
+    try:
+        tab.page.wait_for_function(
+            f"""() => {{ const gd = document.querySelector('{OV_MAP}');
+                 const box = document.querySelector('.st-key-ov_map').getBoundingClientRect();
+                 return gd._fullLayout.width < {width}
+                   && Math.abs(gd._fullLayout.width - box.width) <= 1; }}"""
+        )
+    finally:
+        tab.page.set_viewport_size({"width": 1366, "height": 900})
+    tab.assert_healthy("en")
