@@ -104,16 +104,9 @@ def show(
 
 def clicked(key: str) -> dict[str, Any]:
     """The last click on the chart ``key`` (inside its ``on_select`` callback): ``{"points":
-    [...]}``, empty points when there was none."""
+    [...]}``, empty points when there was none. Streamlit presents a v2 component's state as a
+    mapping of its state and trigger values."""
     state = st.session_state.get(key)
-    value = None
-    if state is not None:
-        try:
-            value = state["select"]
-        except (KeyError, TypeError):
-            value = getattr(state, "select", None)
-    if isinstance(value, str):
-        value = json.loads(value)
-    if not isinstance(value, Mapping):
-        return {"points": []}
-    return {"points": list(value.get("points") or [])}
+    value = state.get("select") if isinstance(state, Mapping) else None
+    points = value.get("points") if isinstance(value, Mapping) else None
+    return {"points": list(points or [])}

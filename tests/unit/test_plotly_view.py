@@ -79,3 +79,15 @@ def test_the_toolbar_words_exist_in_every_language() -> None:
     for lang in ("kk", "ru", "en"):
         for key in ("chart.fullscreen", "chart.exit_fullscreen", "chart.failed"):
             assert t(lang, key) != key
+
+
+def test_a_click_is_read_from_the_components_state(monkeypatch) -> None:
+    """Streamlit presents a v2 component's state as a dict of its state and trigger values."""
+    state = {"ov_map": {"select": {"points": [{"location": "KZ-71", "customdata": ["KZ-71"]}]}}}
+    monkeypatch.setattr(plotly_view.st, "session_state", state)
+    assert plotly_view.clicked("ov_map") == {
+        "points": [{"location": "KZ-71", "customdata": ["KZ-71"]}]
+    }
+    state["ov_map"] = {"select": None}  # a rerun without a click
+    assert plotly_view.clicked("ov_map") == {"points": []}
+    assert plotly_view.clicked("never_drawn") == {"points": []}
