@@ -228,12 +228,15 @@ def frame_breakdown(frames: list[bytes]) -> dict[str, int]:
 
 
 def _json_parts(node: Any, path: str, depth: int, out: dict[str, int]) -> int:
-    """Size of ``node`` as JSON; parts of at least 2 KB down to ``depth`` levels go in out."""
+    """Size of ``node`` as UTF-8 JSON, as it is sent; parts of at least 2 KB down to ``depth``
+    levels go in out."""
     if isinstance(node, dict) and depth:
         size = (
             2
             + sum(
-                len(json.dumps(k)) + 1 + _json_parts(v, f"{path}.{k}", depth - 1, out)
+                len(json.dumps(k, ensure_ascii=False).encode())
+                + 1
+                + _json_parts(v, f"{path}.{k}", depth - 1, out)
                 for k, v in node.items()
             )
             + max(len(node) - 1, 0)
@@ -246,25 +249,31 @@ def _json_parts(node: Any, path: str, depth: int, out: dict[str, int]) -> int:
             - 1
         )
     else:
-        size = len(json.dumps(node, separators=(",", ":")))
+        size = len(json.dumps(node, separators=(",", ":"), ensure_ascii=False).encode())
     if size >= 2000 and path.count(".") + path.count("[") > 1:
         out[path] = max(out.get(path, 0), size)
     return size
 
 
-def chart_element(el: Any) -> tuple[str, str] | None:
-    """(key, figure JSON) of a Plotly chart element: ``st.plotly_chart`` (the floor app) or the
-    app's chart component (``creative_dash.plotly_view``); None for any other element."""
+def is_chart(el: Any) -> bool:
+    """A Plotly chart element: ``st.plotly_chart`` (the floor app) or the app's chart component
+    (``creative_dash.plotly_view``)."""
     kind = el.WhichOneof("type")
-    if kind == "plotly_chart":
-        return user_key_from_element_id(el.plotly_chart.id) or "plotly_chart", el.plotly_chart.spec
-    if kind == "bidi_component" and el.bidi_component.component_name == PLOTLY_COMPONENT:
-        try:
-            spec = json.dumps(plotly_view.decode(el.bidi_component.bytes)["spec"])
-        except (ValueError, KeyError, TypeError):
-            return None
-        return user_key_from_element_id(el.bidi_component.id) or PLOTLY_COMPONENT, spec
-    return None
+    return kind == "plotly_chart" or (
+        kind == "bidi_component" and el.bidi_component.component_name == PLOTLY_COMPONENT
+    )
+
+
+def chart_spec(el: Any) -> tuple[str, dict[str, Any]] | None:
+    """(key, figure) of a chart element (``is_chart``), None if its figure cannot be read."""
+    try:
+        if el.WhichOneof("type") == "plotly_chart":
+            key = user_key_from_element_id(el.plotly_chart.id) or "plotly_chart"
+            return key, json.loads(el.plotly_chart.spec)
+        key = user_key_from_element_id(el.bidi_component.id) or PLOTLY_COMPONENT
+        return key, plotly_view.decode(el.bidi_component.bytes)["spec"]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def new_elements(frames: list[bytes]) -> Iterator[Any]:
@@ -279,20 +288,16 @@ def new_elements(frames: list[bytes]) -> Iterator[Any]:
 
 
 def chart_parts(frames: list[bytes]) -> dict[str, int]:
-    """The big parts of every Plotly spec sent: ``ov_map.data[0].geojson`` -> characters.
+    """The big parts of every Plotly spec sent: ``ov_map.data[0].geojson`` -> bytes.
 
     A trace is named by its index and type (``data[1]:scattermap``); the deepest parts of at
     least 2 KB are kept, so a miss on websocket bytes points at what to trim."""
     out: dict[str, int] = {}
     for el in new_elements(frames):
-        found = chart_element(el)
+        found = chart_spec(el) if is_chart(el) else None
         if found is None:
             continue
-        key, text = found
-        try:
-            spec = json.loads(text)
-        except ValueError:
-            continue
+        key, spec = found
         parts: dict[str, int] = {}
         for i, trace in enumerate(spec.get("data", [])):
             _json_parts(trace, f"{key}.data[{i}]:{trace.get('type', '?')}", 2, parts)
@@ -329,10 +334,10 @@ def plotly_in_last_run(frames: list[bytes]) -> int:
         if kind == "new_session":
             count = 0
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            is_chart = chart_element(msg.delta.new_element) is not None
+            chart = is_chart(msg.delta.new_element)
             if msg.hash:
-                seen[msg.hash] = is_chart
-            count += is_chart
+                seen[msg.hash] = chart
+            count += chart
         elif kind == "ref_hash":
             count += seen.get(msg.ref_hash, False)
     return count

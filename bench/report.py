@@ -372,7 +372,7 @@ def render(res: dict[str, Any]) -> str:
         w("")
 
     # -- chart specs ----------------------------------------------------------------------------
-    w("## Largest parts of the chart specs sent (characters of JSON, ≥ 2 KB)")
+    w("## Largest parts of the chart specs sent (bytes of UTF-8 JSON, ≥ 2 KB)")
     w("")
     rows = []
     for key, p in pages.items():
