@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import streamlit as st
 
 from creative_dash import ui
@@ -32,23 +35,28 @@ lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
 # updated sooner. The sidebar and the language rerun the whole page, fragment included.
 @st.fragment
 def _hubs() -> None:
-    with st.container(key="hubs_filters"):
-        c1, c2, c3 = st.columns(3)
-        types = ui.url_multiselect(
-            t("hubs.filter_type"),
-            HUB_TYPES,
-            "hubs_type",
-            container=c1,
-            format_func=lambda v: t.enum("hub_type", v),
+    def any_of(label: str, options: list[str], key: str, name: Any, container: Any) -> list[str]:
+        """A filter whose empty value means every option."""
+        return ui.url_multiselect(
+            label,
+            options,
+            key,
+            container=container,
+            format_func=name,
             placeholder=t("hubs.placeholder_all"),
         )
-        chosen_sectors = ui.url_multiselect(
+
+    with st.container(key="hubs_filters"):
+        c1, c2, c3 = st.columns(3)
+        types = any_of(
+            t("hubs.filter_type"), list(HUB_TYPES), "hubs_type", partial(t.enum, "hub_type"), c1
+        )
+        chosen_sectors = any_of(
             t("hubs.filter_sector"),
             list(sector_names),
             "hubs_sector",
-            container=c2,
-            format_func=lambda v: sector_names.get(v, v),
-            placeholder=t("hubs.placeholder_all"),
+            lambda v: sector_names.get(v, v),
+            c2,
         )
         chosen_regions = ui.url_multiselect(
             t("hubs.filter_region"),
@@ -64,13 +72,12 @@ def _hubs() -> None:
             ),
         )
         c4, c5, c6 = st.columns(3)
-        statuses = ui.url_multiselect(
+        statuses = any_of(
             t("hubs.filter_status"),
-            HUB_STATUSES,
+            list(HUB_STATUSES),
             "hubs_status",
-            container=c4,
-            format_func=lambda v: t.enum("hub_status", v),
-            placeholder=t("hubs.placeholder_all"),
+            partial(t.enum, "hub_status"),
+            c4,
         )
         ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
         years = c5.slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
