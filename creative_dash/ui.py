@@ -1,10 +1,11 @@
-"""The only module that touches Streamlit caching and shared widgets.
+"""The only module that caches, and the shared widgets.
 
-Pages call :func:`q` to run a named query: results are cached by query name, store location,
+Pages call :func:`q` to run a named query: results are kept by query name, store location,
 the store's data version and every argument, so a cache can never serve another filter's rows,
-and every write (which bumps the data version) refreshes what pages show. They call
-:func:`chart` to build and render a figure: built figures are kept by builder and arguments
-(the DataFrames by content), so a page opened again does not build them again.
+and every write (which bumps the data version) refreshes what pages show; each caller gets its
+own shallow copy. They call :func:`chart` to build and draw a figure: built figures are kept by
+builder and arguments (a frame from :func:`q` by its query, any other by its content), so a page
+opened again does not build them again; ``plotly_view`` draws them.
 """
 
 from __future__ import annotations
