@@ -125,9 +125,9 @@ with st.container(key="region_main"):
     peers = peer_codes(metrics, iso, group, ui.q("region_neighbours"))
     noun = group_noun(metrics, iso, group)
     st.caption(peers_caption(t, group, peers, names))
-    comparison = compare_with_peers(metrics, iso, peers)
-    st.table(comparison_table(t, comparison, noun), hide_index=True)
-    st.caption(t("region.population_note", date=t.date(row["population_as_of"])))
+    # The comparison table's place is here; it is sent after the chart (a table of the peers'
+    # figures costs the browser more to render than the chart waits for).
+    table_area = st.container()
     metric_code = ui.url_selectbox(
         t("region.peer_metric_label"),
         PEER_METRICS,
@@ -147,6 +147,10 @@ with st.container(key="region_main"):
         median_label=t("region.peer_median"),
         title=t("region.peer_chart_title", metric=metric.label(t)),
     )
+    with table_area:
+        comparison = compare_with_peers(metrics, iso, peers)
+        st.table(comparison_table(t, comparison, noun), hide_index=True)
+        st.caption(t("region.population_note", date=t.date(row["population_as_of"])))
 
     # -- the region: map, pipeline, mixes, timeline ----------------------------------------------------
     st.subheader(t("region.activity_title", period=period))
