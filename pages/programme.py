@@ -69,12 +69,10 @@ def download_buttons(table_for_export: pd.DataFrame, page: str, sheet: str, key:
     )
 
 
-# -- sessions ------------------------------------------------------------------------------------
-sessions = ui.q("programme_sessions_agenda", lang=t.lang)
-with st.expander(t("programme.sessions_title"), icon=":material/event:"):
-    if bool(sessions["is_demo"].any()):
-        st.caption(t("programme.sessions_demo"))
-    st.dataframe(sessions_table(sessions, t), hide_index=True, width="stretch", key="prog_sessions")
+# The sessions' agenda and the participation figures keep their places, and are sent after the
+# participation chart: a table and a row of figures cost the browser more to render on every
+# rerun than the chart waits for (bench/results.md).
+sessions_area = st.container()
 
 # -- participation -------------------------------------------------------------------------------
 st.header(t("programme.participation_section"))
@@ -82,7 +80,9 @@ participation = ui.q("participation_by_region", lang=t.lang)
 totals = participation_totals(participation, region)
 satisfaction = ui.q("satisfaction_distribution", regions=regions)
 mean, answered, missing = satisfaction_mean(satisfaction)
-m1, m2, m3 = st.columns(3)
+figures_area = st.container()
+ui.chart("prog_participation", participation_bars, participation, t, highlight=region)
+m1, m2, m3 = figures_area.columns(3)
 m1.metric(t("programme.metric_participants"), t.num(totals["participants"]))
 m2.metric(
     t("programme.metric_regions"),
@@ -93,7 +93,13 @@ m2.metric(
     ),
 )
 m3.metric(t("programme.metric_person_days"), t.num(totals["person_days"]))
-ui.chart("prog_participation", participation_bars, participation, t, highlight=region)
+
+# -- sessions ------------------------------------------------------------------------------------
+sessions = ui.q("programme_sessions_agenda", lang=t.lang)
+with sessions_area.expander(t("programme.sessions_title"), icon=":material/event:"):
+    if bool(sessions["is_demo"].any()):
+        st.caption(t("programme.sessions_demo"))
+    st.dataframe(sessions_table(sessions, t), hide_index=True, width="stretch", key="prog_sessions")
 
 # -- competencies --------------------------------------------------------------------------------
 st.header(t("programme.competencies_section"))
