@@ -547,6 +547,21 @@ def url_text_input(
     return str(value)
 
 
+def url_selectbox_value(key: str, options: Sequence[str], default: str) -> str:
+    """The value a ``url_selectbox`` drawn later in this run will show: read before the widget
+    is drawn, so what depends on it can be sent first."""
+    seed_from_url(key, choice_parser(options), default)
+    value = st.session_state[key]
+    return value if value in options else default
+
+
+def url_text_input_value(key: str, *, max_chars: int = 200) -> str:
+    """The value a ``url_text_input`` drawn later in this run will show (see
+    ``url_selectbox_value``)."""
+    seed_from_url(key, lambda raw: raw[0][:max_chars], "")
+    return str(st.session_state[key] or "")
+
+
 def url_number_input(
     label: str,
     key: str,
