@@ -46,19 +46,18 @@ def _hubs() -> None:
             placeholder=t("hubs.placeholder_all"),
         )
 
-    with st.container(key="hubs_filters"):
+    def filter_widgets() -> None:
+        """The filters' widgets, in the place kept for them above the map."""
         c1, c2, c3 = st.columns(3)
-        types = any_of(
-            t("hubs.filter_type"), list(HUB_TYPES), "hubs_type", partial(t.enum, "hub_type"), c1
-        )
-        chosen_sectors = any_of(
+        any_of(t("hubs.filter_type"), list(HUB_TYPES), "hubs_type", partial(t.enum, "hub_type"), c1)
+        any_of(
             t("hubs.filter_sector"),
             list(sector_names),
             "hubs_sector",
             lambda v: sector_names.get(v, v),
             c2,
         )
-        chosen_regions = ui.url_multiselect(
+        ui.url_multiselect(
             t("hubs.filter_region"),
             region_codes,
             "hubs_region",
@@ -72,17 +71,16 @@ def _hubs() -> None:
             ),
         )
         c4, c5, c6 = st.columns(3)
-        statuses = any_of(
+        any_of(
             t("hubs.filter_status"),
             list(HUB_STATUSES),
             "hubs_status",
             partial(t.enum, "hub_status"),
             c4,
         )
-        ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
         years = c5.slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
         ui.write_url("hubs_years", tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
-        size_by = ui.url_selectbox(
+        ui.url_selectbox(
             t("hubs.size_by"),
             SIZE_MEASURES,
             "hubs_size",
@@ -90,6 +88,18 @@ def _hubs() -> None:
             container=c6,
             format_func=lambda v: t("hubs.size_" + v),
         )
+
+    # The filters' values are read first, and the widgets (and the totals) drawn in their places
+    # after the map was sent: the browser renders every element of a rerun again, and the map
+    # need not wait for the filters' boxes (bench/results.md).
+    filters_area = st.container(key="hubs_filters")
+    types = ui.url_multiselect_value("hubs_type", list(HUB_TYPES))
+    chosen_sectors = ui.url_multiselect_value("hubs_sector", list(sector_names))
+    chosen_regions = ui.url_multiselect_value("hubs_region", region_codes)
+    statuses = ui.url_multiselect_value("hubs_status", list(HUB_STATUSES))
+    ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
+    years = st.session_state["hubs_years"]
+    size_by = ui.url_selectbox_value("hubs_size", SIZE_MEASURES, "residents")
 
     focus = chosen_regions or ([sidebar_region] if sidebar_region else [])
     year_from, year_to = int(years[0]), int(years[1])
@@ -107,18 +117,7 @@ def _hubs() -> None:
     by_type = ui.q("hubs_by_type", **filters)
     totals = hub_totals(by_type)
 
-    st.caption(
-        t("hubs.showing_regions", regions=", ".join(names[c] for c in focus))
-        if focus
-        else t("hubs.showing_all")
-    )
-    m1, m2, m3 = st.columns(3)
-    m1.metric(t("hubs.metric_hubs"), t.num(totals["hubs"]))
-    m2.metric(t("hubs.metric_residents"), t.num(totals["residents"]))
-    m3.metric(
-        t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"]))
-    )
-
+    figures_area = st.container()
     ui.chart(
         "hubs_map",
         hub_map,
@@ -131,6 +130,20 @@ def _hubs() -> None:
         counts=dict(zip(by_type["hub_type"], by_type["hubs"])),
         geojson=geojson_source(),
     )
+    with filters_area:
+        filter_widgets()
+    with figures_area:
+        st.caption(
+            t("hubs.showing_regions", regions=", ".join(names[c] for c in focus))
+            if focus
+            else t("hubs.showing_all")
+        )
+        m1, m2, m3 = st.columns(3)
+        m1.metric(t("hubs.metric_hubs"), t.num(totals["hubs"]))
+        m2.metric(t("hubs.metric_residents"), t.num(totals["residents"]))
+        m3.metric(
+            t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"]))
+        )
     st.caption(t("hubs.map_note"))
     if totals_missing := without_coordinates(hubs):
         st.caption(t("hubs.no_coordinates", n=t.num(totals_missing)))
