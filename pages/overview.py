@@ -58,49 +58,23 @@ with st.container(key="ov_main"):
         ("ov_funding", "overview.filter_funding", list(FUNDING_ORDER), partial(t.enum, "funding")),
         ("ov_status", "overview.filter_status", list(STATUS_ORDER), partial(t.enum, "status")),
     )
+    # The filters' and the metric's values are read first; their widgets, the map's heading and
+    # the KPI cards keep their places above the map and are sent after it: the browser renders
+    # every element of a rerun again, and the map need not wait for them (bench/results.md).
     # The filters are drawn only while their section is open (three option lists cost the
     # browser about 0.1 s on every load); closed, their values come from the session or the URL.
-    box = st.expander(
-        t("overview.filters"), icon=":material/filter_list:", key="ov_filters", on_change="rerun"
+    filters_area = st.container()
+    sectors, funding, statuses = (
+        ui.url_multiselect_value(key, options) for key, _, options, _ in filter_specs
     )
-    if box.open:
-        with box:
-            columns = st.columns(3)
-            sectors, funding, statuses = (
-                ui.url_multiselect(
-                    t(label),
-                    options,
-                    key,
-                    format_func=lambda c, name=name: name(c) or c,
-                    container=column,
-                    placeholder=t("overview.filter_all"),
-                )
-                for (key, label, options, name), column in zip(filter_specs, columns)
-            )
-            st.caption(t("overview.filters_help"))
-    else:
-        sectors, funding, statuses = (
-            ui.url_multiselect_value(key, options) for key, _, options, _ in filter_specs
-        )
     filters = {"years": (first, last), "sectors": sectors, "funding": funding, "statuses": statuses}
-    active_filters = len(sectors) + len(funding) + len(statuses)
-    if active_filters:
-        st.caption(t("overview.filters_on", n=active_filters))
 
     # -- KPI cards: their place is here, their content is sent after the charts ----------------
-    # The map is what a filter change is for: the browser gets it first and starts drawing it
-    # while the script still computes the other charts and, last, the cards.
     kpi_area = st.container()
 
     # -- the map -----------------------------------------------------------------------------------
-    st.subheader(t("overview.map_title"))
-    metric_code = ui.url_selectbox(
-        t("overview.metric_label"),
-        METRIC_CODES,
-        "ov_metric",
-        default=DEFAULT_METRIC,
-        format_func=lambda c: METRIC_BY_CODE[c].label(t),
-    )
+    map_head = st.container()
+    metric_code = ui.url_selectbox_value("ov_metric", METRIC_CODES, DEFAULT_METRIC)
     metric = METRIC_BY_CODE[metric_code]
     metrics = ui.q("region_metrics", **filters)
     # Streamlit does not tell a page its width: a phone (by its user agent) gets a lower map.
@@ -119,6 +93,37 @@ with st.container(key="ov_main"):
         ),
         on_select=_on_map_select,
     )
+    with filters_area:
+        box = st.expander(
+            t("overview.filters"),
+            icon=":material/filter_list:",
+            key="ov_filters",
+            on_change="rerun",
+        )
+        if box.open:
+            with box:
+                for (key, label, options, name), column in zip(filter_specs, st.columns(3)):
+                    ui.url_multiselect(
+                        t(label),
+                        options,
+                        key,
+                        format_func=lambda c, name=name: name(c) or c,
+                        container=column,
+                        placeholder=t("overview.filter_all"),
+                    )
+                st.caption(t("overview.filters_help"))
+        active_filters = len(sectors) + len(funding) + len(statuses)
+        if active_filters:
+            st.caption(t("overview.filters_on", n=active_filters))
+    with map_head:
+        st.subheader(t("overview.map_title"))
+        ui.url_selectbox(
+            t("overview.metric_label"),
+            METRIC_CODES,
+            "ov_metric",
+            default=DEFAULT_METRIC,
+            format_func=lambda c: METRIC_BY_CODE[c].label(t),
+        )
     notes = [t("overview.map_help")]
     if metric.per_capita:
         notes.append(population_caption(t, metrics))
