@@ -29,6 +29,9 @@ from bench.servers import ROOT, Server, start_all
 HERE = Path(__file__).resolve().parent
 FLOOR = Filter("floor_choice", "selectbox", "selectbox", alternate=True)
 SESSIONS = 20
+# Rows of filler under the floor's chart (five elements each, bench/floor_app.py): the floor
+# with 0 and with these rows tells what each further element of a page costs a chart's redraw.
+FILLER = (10, 20)
 MIN_REPS = 2
 # What follows the repetitions (direct query timings, writing), kept free in the budget.
 TAIL_S = 30.0
@@ -235,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "meta": meta,
         "skipped": skipped,
         "floor": {"first": {}},
+        "filler": {str(n): {"first": {}} for n in FILLER},
         "pages": {},
     }
     servers: list[Server] = []
@@ -291,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
             say("first visits (cold caches)")
             run.open_session(floor, "floor", "/", fl["first"])
             run.change(floor, "floor", FLOOR, "floor_chart", fl["first"])
+            for n in FILLER:
+                fill = results["filler"][str(n)]["first"]
+                run.open_session(floor, f"floor+{n}", f"/?filler={n}", fill)
+                run.change(floor, f"floor+{n}", FLOOR, "floor_chart", fill)
             for t in pages:
                 for srv in (demo, big):
                     run.open_session(srv, t.key, t.path, pr[t.key][srv.name]["first"])
@@ -326,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
                     run.change(floor, "floor", FLOOR, "floor_chart", fl)
                     run.change(demo, t.key, t.flt, t.main_chart, pr[t.key]["demo"])
                     run.change(big, t.key, t.flt, t.main_chart, pr[t.key]["big"])
+                for n in FILLER:
+                    run.change(floor, "floor", FLOOR, "floor_chart", fl)
+                    run.change(floor, f"floor+{n}", FLOOR, "floor_chart", results["filler"][str(n)])
                 rep_s = time.perf_counter() - t_rep
             run.close()
             for s in servers:

@@ -199,6 +199,7 @@ class Change:
     redrawn: dict[str, float] = field(default_factory=dict)  # chart key -> ms to its redraw
     elements: dict[str, int] = field(default_factory=dict)  # bytes by element of this rerun
     chart_parts: dict[str, int] = field(default_factory=dict)
+    deltas: int = 0  # elements and blocks the rerun sent (each one the browser renders)
 
 
 # -- websocket frames ----------------------------------------------------------------------------
@@ -215,6 +216,23 @@ def _label(msg: ForwardMsg) -> str:
     element_id = getattr(inner, "id", "") if inner is not None else ""
     key = user_key_from_element_id(element_id) if isinstance(element_id, str) else None
     return f"{etype}[{key}]" if key else etype
+
+
+def delta_count(frames: list[bytes]) -> int:
+    """How many elements and blocks (``new_element`` and ``add_block`` deltas) the frames
+    carry: what the browser renders for a run."""
+    n = 0
+    for payload in frames:
+        try:
+            msg = ForwardMsg.FromString(payload)
+        except Exception:
+            continue
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") in (
+            "new_element",
+            "add_block",
+        ):
+            n += 1
+    return n
 
 
 def frame_breakdown(frames: list[bytes]) -> dict[str, int]:
@@ -536,6 +554,7 @@ class Visit:
             redrawn=redrawn,
             elements=frame_breakdown(frames),
             chart_parts=chart_parts(frames),
+            deltas=delta_count(frames),
         )
 
     def close(self) -> None:

@@ -112,6 +112,39 @@ def _list(items: list[str], limit: int = 20) -> list[str]:
     return out + [""]
 
 
+def element_cost(res: dict[str, Any]) -> list[tuple[str, Stat, Stat]]:
+    """The floor and the floor with filler rows: [(label, elements sent per rerun, chart
+    redrawn)], fewest elements first."""
+    rows = [
+        (
+            "floor",
+            Stat.of(_vals(res["floor"], "changes", "deltas")),
+            Stat.of(_vals(res["floor"], "changes", "main_ms")),
+        )
+    ]
+    for n, f in sorted(res.get("filler", {}).items(), key=lambda kv: int(kv[0])):
+        rows.append(
+            (
+                f"floor + {n} filler rows",
+                Stat.of(_vals(f, "changes", "deltas")),
+                Stat.of(_vals(f, "changes", "main_ms")),
+            )
+        )
+    return [r for r in rows if r[1].n and r[2].n]
+
+
+def floor_with(points: list[tuple[float, float]], elements: float) -> float:
+    """The floor's chart redraw with ``elements`` elements sent per rerun: linear between the
+    measured (elements, ms) points, the last segment's slope beyond them."""
+    pts = sorted(points)
+    if len(pts) < 2 or math.isnan(elements):
+        return math.nan
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if elements <= x1 or (x1, y1) == pts[-1]:
+            return y0 + (y1 - y0) * (elements - x0) / (x1 - x0) if x1 != x0 else y1
+    return math.nan
+
+
 def _verdict(title: str, misses: list[str], met_text: str = "met on every page.") -> str:
     return f"{title}: " + (f"**MISSED** on {'; '.join(misses)}." if misses else met_text)
 
@@ -210,6 +243,7 @@ def render(res: dict[str, Any]) -> str:
             f_re.ms(),
             "",
             Stat.of(_vals(floor, "changes", "rerun_ms")).ms(),
+            f"{Stat.of(_vals(floor, 'changes', 'deltas')).med:.0f}",
             f"{Stat.of(_vals(floor, 'changes', 'runs')).med:.0f}",
             "0",
             kb(f_bytes.med),
@@ -251,6 +285,7 @@ def render(res: dict[str, Any]) -> str:
                 allc.ms(),
                 "n/a" if math.isnan(limit) else f"{limit:,.0f} ms",
                 Stat.of(_vals(d, "changes", "rerun_ms")).ms(),
+                f"{Stat.of(_vals(d, 'changes', 'deltas')).med:.0f}",
                 f"{Stat.of(_vals(d, 'changes', 'runs')).med:.0f}",
                 _queries(d),
                 f"{kb(Stat.of(_vals(d, 'changes', 'ws_bytes')).med)} (max {kb(worst)})",
@@ -268,6 +303,7 @@ def render(res: dict[str, Any]) -> str:
             "all charts",
             "budget all",
             "script run",
+            "elements sent",
             "script runs",
             "queries run (ms)",
             "ws bytes / rerun",
@@ -298,6 +334,58 @@ def render(res: dict[str, Any]) -> str:
             "met on every page (both stores, worst rerun).",
         )
     )
+
+    # -- what a page's other elements cost ---------------------------------------------------------
+    cost_rows = element_cost(res)
+    if len(cost_rows) > 1:
+        w("## What a page's other elements cost its main chart (the floor with filler rows)")
+        w("")
+        w(
+            "The floor app with rows of filler under its chart (`?filler=N`: a metric and a "
+            "caption in two columns, five elements a row, their values changing with the "
+            "selection), measured in the same repetitions as the floor. The chart is sent "
+            "first, and still waits: Streamlit sends a page whole on every rerun and the "
+            "browser renders every element again, on the main thread that draws the chart."
+        )
+        w("")
+        base = cost_rows[0][2].med
+        rows = [
+            [label, f"{deltas.med:.0f}", redraw.ms(), x(ratio(redraw.med, base))]
+            for label, deltas, redraw in cost_rows
+        ]
+        body += _table(["variant", "elements sent per rerun", "chart redrawn", "× floor"], rows)
+        points = [(d.med, r.med) for _, d, r in cost_rows]
+        rows = []
+        for key, p in pages.items():
+            sent = Stat.of(_vals(p["demo"], "changes", "deltas"))
+            main = Stat.of(_vals(p["demo"], "changes", "main_ms"))
+            if not sent.n or not main.n:
+                continue
+            same = floor_with(points, sent.med)
+            rows.append(
+                [
+                    key,
+                    f"{sent.med:.0f}",
+                    f"{main.med:,.0f} ms",
+                    f"{same:,.0f} ms ({x(ratio(same, base))} floor)",
+                    x(ratio(main.med, same)),
+                ]
+            )
+        w(
+            "Each page against the floor sending as many elements (linear between the measured "
+            "variants): the part of a page's main-chart time that its size alone explains."
+        )
+        w("")
+        body += _table(
+            [
+                "page",
+                "elements sent per rerun",
+                "main chart",
+                "floor with as many elements",
+                "page / that floor",
+            ],
+            rows,
+        )
 
     # -- scale ----------------------------------------------------------------------------------
     w(f"## {big_n:,} initiatives against the demo store (the same filter values)")
