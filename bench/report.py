@@ -252,6 +252,8 @@ def render(res: dict[str, Any]) -> str:
         ]
     ]
     main_miss, all_miss, bytes_miss, no_chart = [], [], [], []
+    cost_rows = element_cost(res)
+    points = [(d.med, r.med) for _, d, r in cost_rows]
     for key, p in pages.items():
         d = p["demo"]
         changes = d.get("changes", [])
@@ -267,7 +269,11 @@ def render(res: dict[str, Any]) -> str:
         worst = max([c["ws_bytes"] for c in every] or [0])
         bytes_met = None if not every else worst <= WS_BYTES
         if main_met is False:
-            main_miss.append(f"{key} ({x(rm)}, {main.med:,.0f} ms)")
+            same = floor_with(points, Stat.of(_vals(d, "changes", "deltas")).med)
+            sized = "" if math.isnan(same) else f"; {x(ratio(main.med, same))} the floor sending"
+            main_miss.append(
+                f"{key} ({x(rm)}, {main.med:,.0f} ms{sized + ' as many elements' if sized else ''})"
+            )
         if all_met is False:
             all_miss.append(f"{key} ({allc.med:,.0f} ms > {limit:,.0f} ms)")
         if bytes_met is False:
@@ -336,7 +342,6 @@ def render(res: dict[str, Any]) -> str:
     )
 
     # -- what a page's other elements cost ---------------------------------------------------------
-    cost_rows = element_cost(res)
     if len(cost_rows) > 1:
         w("## What a page's other elements cost its main chart (the floor with filler rows)")
         w("")
@@ -354,7 +359,6 @@ def render(res: dict[str, Any]) -> str:
             for label, deltas, redraw in cost_rows
         ]
         body += _table(["variant", "elements sent per rerun", "chart redrawn", "× floor"], rows)
-        points = [(d.med, r.med) for _, d, r in cost_rows]
         rows = []
         for key, p in pages.items():
             sent = Stat.of(_vals(p["demo"], "changes", "deltas"))
