@@ -9,10 +9,12 @@ Plotly has no Kazakh locale, so charts get their separators and preformatted hov
 from __future__ import annotations
 
 import logging
+import numbers
 import tomllib
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
+from math import copysign
 from typing import Any
 
 from babel import Locale
@@ -82,6 +84,31 @@ def _babel_locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+@cache
+def _int_symbols(name: str) -> tuple[str, str]:
+    """(group separator, minus sign) of a locale's numbers."""
+    symbols = _babel_locale(name).number_symbols["latn"]
+    return symbols["group"], symbols["minusSign"]
+
+
+def _whole(value: float | int) -> int | None:
+    """``value`` as an int when it is a whole number babel would print as one (not -0.0, not
+    beyond the exact range of floats), else None."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if (
+        number.is_integer()
+        and abs(number) < 2**53
+        and not (number == 0 and copysign(1, number) < 0)
+    ):
+        return int(number)
+    return None
+
+
 class Translator:
     """``tr = Translator('kk'); tr('nav.overview')`` and the formatting helpers, bound to a
     language."""
@@ -100,6 +127,13 @@ class Translator:
     def num(self, value: float | int | None, digits: int = 0) -> str:
         if value is None or value != value:  # None or NaN
             return "—"
+        if not digits and (whole := _whole(value)) is not None:
+            # A whole number (counts, people, m²: most numbers shown) grouped by three, as babel
+            # applies "#,##0" with the locale's symbols, ten times faster: a map's hover has
+            # hundreds of them.
+            group, minus = _int_symbols(self.locale)
+            text = f"{abs(whole):,}".replace(",", group)
+            return minus + text if whole < 0 else text
         fmt = "#,##0" + ("." + "0" * digits if digits else "")
         # what babel's format_decimal does, with the pattern parsed once, not on every number
         return _pattern(fmt).apply(value, _babel_locale(self.locale))

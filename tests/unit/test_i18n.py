@@ -6,6 +6,7 @@ put in the wrong file or forgotten in one language is reported with its file nam
 
 from __future__ import annotations
 
+import random
 import re
 import string
 import tomllib
@@ -13,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, Translator, catalog
@@ -162,6 +164,26 @@ def test_translator_formats_placeholders() -> None:
 )
 def test_numbers_follow_the_language(lang: str, expected: str) -> None:
     assert Translator(lang).num(1234567.5, 1) == expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_whole_numbers_are_formatted_exactly_as_babel_does(lang: str) -> None:
+    # Translator.num formats whole numbers itself (a map's hover has hundreds); babel's own
+    # "#,##0" with the locale's symbols stays the reference, for every kind of number.
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    t = Translator(lang)
+    locale = Locale.parse(t.locale)
+    rng = random.Random(7)
+    values: list[Any] = [0, 1, -1, 999, 1000, -1000, 10**6, 2**53 - 1, 2**53 + 1, 1e16]
+    values += [1.0, -5.0, 0.0, -0.0, 0.5, 1.5, 2.5, -2.5, 1234.4999]
+    values += [np.int32(-123456), np.int64(98765), np.float64(98765.0), np.float32(1024.0)]
+    values += [rng.randint(-(10**12), 10**12) for _ in range(300)]
+    values += [float(rng.randint(-(10**9), 10**9)) for _ in range(300)]
+    for value in values:
+        assert t.num(value) == parse_pattern("#,##0").apply(value, locale), repr(value)
+    assert t.num(1234567) == ("1,234,567" if lang == "en" else f"1{NBSP}234{NBSP}567")
 
 
 @pytest.mark.parametrize(
