@@ -17,6 +17,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -344,6 +345,30 @@ def url_multiselect_value(key: str, options: Sequence[str]) -> list[str]:
         return multi_parser(options)(raw) if raw else []
     except ValueError:
         return []
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A page's "any of" filter: a ``url_multiselect`` (empty means every option) whose value is
+    read before its widget is drawn, so what it filters can be sent first."""
+
+    key: str  # widget key and URL parameter
+    label: str  # catalogue key
+    options: Sequence[str]
+    name: Callable[[str], str | None]  # an option's name (None: the code itself)
+
+    def value(self) -> list[str]:
+        return url_multiselect_value(self.key, self.options)
+
+    def draw(self, t: Translator, container: Any, placeholder: str) -> None:
+        url_multiselect(
+            t(self.label),
+            self.options,
+            self.key,
+            format_func=lambda c: self.name(c) or c,
+            container=container,
+            placeholder=placeholder,
+        )
 
 
 def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]]:

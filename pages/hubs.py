@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import streamlit as st
 
@@ -35,57 +34,35 @@ lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
 # updated sooner. The sidebar and the language rerun the whole page, fragment included.
 @st.fragment
 def _hubs() -> None:
-    def any_of(label: str, options: list[str], key: str, name: Any, container: Any) -> list[str]:
-        """A filter whose empty value means every option."""
-        return ui.url_multiselect(
-            label,
-            options,
-            key,
-            container=container,
-            format_func=name,
-            placeholder=t("hubs.placeholder_all"),
-        )
+    any_of = (
+        ui.AnyOf("hubs_type", "hubs.filter_type", list(HUB_TYPES), partial(t.enum, "hub_type")),
+        ui.AnyOf("hubs_sector", "hubs.filter_sector", list(sector_names), sector_names.get),
+        ui.AnyOf("hubs_region", "hubs.filter_region", region_codes, names.get),
+        ui.AnyOf(
+            "hubs_status", "hubs.filter_status", list(HUB_STATUSES), partial(t.enum, "hub_status")
+        ),
+    )
 
     def filter_widgets() -> None:
         """The filters' widgets, in the place kept for them above the map."""
-        c1, c2, c3 = st.columns(3)
-        any_of(t("hubs.filter_type"), list(HUB_TYPES), "hubs_type", partial(t.enum, "hub_type"), c1)
-        any_of(
-            t("hubs.filter_sector"),
-            list(sector_names),
-            "hubs_sector",
-            lambda v: sector_names.get(v, v),
-            c2,
+        columns = [*st.columns(3), *st.columns(3)]
+        # Empty regions follow the sidebar's region (or all regions), and say so; empty others
+        # mean every option.
+        all_regions = (
+            t("hubs.placeholder_region_sidebar", region=names[sidebar_region])
+            if sidebar_region
+            else t("hubs.placeholder_region_all")
         )
-        ui.url_multiselect(
-            t("hubs.filter_region"),
-            region_codes,
-            "hubs_region",
-            container=c3,
-            format_func=lambda v: names.get(v, v),
-            # Empty follows the sidebar's region (or all regions), and says so.
-            placeholder=(
-                t("hubs.placeholder_region_sidebar", region=names[sidebar_region])
-                if sidebar_region
-                else t("hubs.placeholder_region_all")
-            ),
-        )
-        c4, c5, c6 = st.columns(3)
-        any_of(
-            t("hubs.filter_status"),
-            list(HUB_STATUSES),
-            "hubs_status",
-            partial(t.enum, "hub_status"),
-            c4,
-        )
-        years = c5.slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
+        for f, column in zip(any_of, columns, strict=False):
+            f.draw(t, column, all_regions if f.key == "hubs_region" else t("hubs.placeholder_all"))
+        years = columns[4].slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
         ui.write_url("hubs_years", tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
         ui.url_selectbox(
             t("hubs.size_by"),
             SIZE_MEASURES,
             "hubs_size",
             default="residents",
-            container=c6,
+            container=columns[5],
             format_func=lambda v: t("hubs.size_" + v),
         )
 
@@ -93,10 +70,7 @@ def _hubs() -> None:
     # after the map was sent: the browser renders every element of a rerun again, and the map
     # need not wait for the filters' boxes (bench/results.md).
     filters_area = st.container(key="hubs_filters")
-    types = ui.url_multiselect_value("hubs_type", list(HUB_TYPES))
-    chosen_sectors = ui.url_multiselect_value("hubs_sector", list(sector_names))
-    chosen_regions = ui.url_multiselect_value("hubs_region", region_codes)
-    statuses = ui.url_multiselect_value("hubs_status", list(HUB_STATUSES))
+    types, chosen_sectors, chosen_regions, statuses = (f.value() for f in any_of)
     ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
     years = st.session_state["hubs_years"]
     size_by = ui.url_selectbox_value("hubs_size", SIZE_MEASURES, "residents")

@@ -44,11 +44,21 @@ years = ui.selected_years()
 # on every rerun the browser renders each element again, and the charts need not wait for the
 # filters' eight boxes (bench/results.md).
 filters_area = st.container()
-regions = ui.url_multiselect_value("in_regions", list(region_names))
-sector_sel = ui.url_multiselect_value("in_sectors", list(sector_names))
-statuses = ui.url_multiselect_value("in_status", list(iq.STATUSES))
-funding = ui.url_multiselect_value("in_funding", list(iq.FUNDING_SOURCES))
-sdgs = ui.url_multiselect_value("in_sdg", [str(g) for g in iq.SDGS])
+ANY_OF = (
+    ui.AnyOf("in_regions", "initiatives.f_regions", list(region_names), region_names.get),
+    ui.AnyOf("in_sectors", "initiatives.f_sectors", list(sector_names), sector_names.get),
+    ui.AnyOf("in_status", "initiatives.f_statuses", list(iq.STATUSES), partial(t.enum, "status")),
+    ui.AnyOf(
+        "in_funding", "initiatives.f_funding", list(iq.FUNDING_SOURCES), partial(t.enum, "funding")
+    ),
+    ui.AnyOf(
+        "in_sdg",
+        "initiatives.f_sdgs",
+        [str(g) for g in iq.SDGS],
+        lambda g: t("initiatives.sdg_option", n=g, name=t(f"initiatives.sdg.{g}")),
+    ),
+)
+regions, sector_sel, statuses, funding, sdgs = (f.value() for f in ANY_OF)
 origin = ui.url_selectbox_value("in_origin", list(iq.ORIGINS), "all")
 search = ui.url_text_input_value("in_q")
 
@@ -56,59 +66,22 @@ search = ui.url_text_input_value("in_q")
 def _filter_widgets() -> None:
     """The filters, drawn in their place above the charts after the charts were sent."""
     with st.expander(t("initiatives.filters"), expanded=True):
-        c1, c2, c3 = st.columns(3)
-        ui.url_multiselect(
-            t("initiatives.f_regions"),
-            list(region_names),
-            "in_regions",
-            format_func=lambda c: region_names.get(c, c),
-            container=c1,
-            placeholder=(
-                t("initiatives.f_regions_sidebar", region=region_names[side_region])
-                if side_region in region_names
-                else t("initiatives.f_regions_all")
-            ),
+        columns = [*st.columns(3), *st.columns(3)]
+        # Empty regions follow the sidebar's region (or all regions), and say so.
+        all_regions = (
+            t("initiatives.f_regions_sidebar", region=region_names[side_region])
+            if side_region in region_names
+            else t("initiatives.f_regions_all")
         )
-        ui.url_multiselect(
-            t("initiatives.f_sectors"),
-            list(sector_names),
-            "in_sectors",
-            format_func=lambda c: sector_names.get(c, c),
-            container=c2,
-            placeholder=t("initiatives.f_any"),
-        )
-        ui.url_multiselect(
-            t("initiatives.f_statuses"),
-            list(iq.STATUSES),
-            "in_status",
-            format_func=lambda s: t.enum("status", s),
-            container=c3,
-            placeholder=t("initiatives.f_any"),
-        )
-        c4, c5, c6 = st.columns(3)
-        ui.url_multiselect(
-            t("initiatives.f_funding"),
-            list(iq.FUNDING_SOURCES),
-            "in_funding",
-            format_func=lambda f: t.enum("funding", f),
-            container=c4,
-            placeholder=t("initiatives.f_any"),
-        )
-        ui.url_multiselect(
-            t("initiatives.f_sdgs"),
-            [str(g) for g in iq.SDGS],
-            "in_sdg",
-            format_func=lambda g: t("initiatives.sdg_option", n=g, name=t(f"initiatives.sdg.{g}")),
-            container=c5,
-            placeholder=t("initiatives.f_any"),
-        )
+        for f, column in zip(ANY_OF, columns, strict=False):
+            f.draw(t, column, all_regions if f.key == "in_regions" else t("initiatives.f_any"))
         ui.url_selectbox(
             t("initiatives.f_origin"),
             list(iq.ORIGINS),
             "in_origin",
             default="all",
             format_func=lambda o: t(f"initiatives.origin_{o}"),
-            container=c6,
+            container=columns[5],
         )
         ui.url_text_input(
             t("initiatives.f_search"),

@@ -53,10 +53,12 @@ with st.container(key="ov_main"):
 
     sectors_df = ui.q("sectors")
     sector_names = dict(zip(sectors_df["code"], sectors_df[t.name_col()]))
-    filter_specs = (
-        ("ov_sectors", "overview.filter_sectors", sectors_df["code"].tolist(), sector_names.get),
-        ("ov_funding", "overview.filter_funding", list(FUNDING_ORDER), partial(t.enum, "funding")),
-        ("ov_status", "overview.filter_status", list(STATUS_ORDER), partial(t.enum, "status")),
+    any_of = (
+        ui.AnyOf("ov_sectors", "overview.filter_sectors", list(sector_names), sector_names.get),
+        ui.AnyOf(
+            "ov_funding", "overview.filter_funding", FUNDING_ORDER, partial(t.enum, "funding")
+        ),
+        ui.AnyOf("ov_status", "overview.filter_status", STATUS_ORDER, partial(t.enum, "status")),
     )
     # The filters' and the metric's values are read first; their widgets, the map's heading and
     # the KPI cards keep their places above the map and are sent after it: the browser renders
@@ -64,9 +66,7 @@ with st.container(key="ov_main"):
     # The filters are drawn only while their section is open (three option lists cost the
     # browser about 0.1 s on every load); closed, their values come from the session or the URL.
     filters_area = st.container()
-    sectors, funding, statuses = (
-        ui.url_multiselect_value(key, options) for key, _, options, _ in filter_specs
-    )
+    sectors, funding, statuses = (f.value() for f in any_of)
     filters = {"years": (first, last), "sectors": sectors, "funding": funding, "statuses": statuses}
 
     # -- KPI cards: their place is here, their content is sent after the charts ----------------
@@ -102,15 +102,8 @@ with st.container(key="ov_main"):
         )
         if box.open:
             with box:
-                for (key, label, options, name), column in zip(filter_specs, st.columns(3)):
-                    ui.url_multiselect(
-                        t(label),
-                        options,
-                        key,
-                        format_func=lambda c, name=name: name(c) or c,
-                        container=column,
-                        placeholder=t("overview.filter_all"),
-                    )
+                for f, column in zip(any_of, st.columns(3), strict=True):
+                    f.draw(t, column, t("overview.filter_all"))
                 st.caption(t("overview.filters_help"))
         active_filters = len(sectors) + len(funding) + len(statuses)
         if active_filters:
