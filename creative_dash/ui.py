@@ -336,8 +336,9 @@ def url_multiselect(
 
 
 def url_multiselect_value(key: str, options: Sequence[str]) -> list[str]:
-    """The value of a ``url_multiselect`` that this run does not draw (its section is closed):
-    what the session holds, else what the URL says (the widget keeps the two in step)."""
+    """The value of a ``url_multiselect`` that this run draws later, or not at all (its section
+    is closed): what the session holds, else what the URL says (the widget keeps the two in
+    step)."""
     if key in st.session_state:
         return [v for v in st.session_state[key] if v in options]
     raw = st.query_params.get_all(key)

@@ -68,7 +68,7 @@ def _hubs() -> None:
 
     # The filters' values are read first, and the widgets (and the totals) drawn in their places
     # after the map was sent: the browser renders every element of a rerun again, and the map
-    # need not wait for the filters' boxes (bench/results.md).
+    # need not wait for the filters' boxes (bench/README.md, third pass).
     filters_area = st.container(key="hubs_filters")
     types, chosen_sectors, chosen_regions, statuses = (f.value() for f in any_of)
     ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))

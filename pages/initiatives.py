@@ -42,7 +42,7 @@ years = ui.selected_years()
 # -- filters (all in the URL) ---------------------------------------------------------------------
 # Their values are read first and the widgets drawn after the charts, in their place above them:
 # on every rerun the browser renders each element again, and the charts need not wait for the
-# filters' eight boxes (bench/results.md).
+# filters' eight boxes (bench/README.md, third pass).
 filters_area = st.container()
 ANY_OF = (
     ui.AnyOf("in_regions", "initiatives.f_regions", list(region_names), region_names.get),

@@ -71,7 +71,7 @@ def download_buttons(table_for_export: pd.DataFrame, page: str, sheet: str, key:
 
 # The sessions' agenda and the participation figures keep their places, and are sent after the
 # participation chart: a table and a row of figures cost the browser more to render on every
-# rerun than the chart waits for (bench/results.md).
+# rerun than the chart waits for (bench/README.md, third pass).
 sessions_area = st.container()
 
 # -- participation -------------------------------------------------------------------------------
