@@ -78,8 +78,6 @@ sessions_area = st.container()
 st.header(t("programme.participation_section"))
 participation = ui.q("participation_by_region", lang=t.lang)
 totals = participation_totals(participation, region)
-satisfaction = ui.q("satisfaction_distribution", regions=regions)
-mean, answered, missing = satisfaction_mean(satisfaction)
 figures_area = st.container()
 ui.chart("prog_participation", participation_bars, participation, t, highlight=region)
 m1, m2, m3 = figures_area.columns(3)
@@ -131,6 +129,8 @@ ui.lazy_tabs(
 )
 
 # -- satisfaction --------------------------------------------------------------------------------
+satisfaction = ui.q("satisfaction_distribution", regions=regions)
+mean, answered, missing = satisfaction_mean(satisfaction)
 st.header(t("programme.satisfaction_section"))
 st.caption(t("programme.satisfaction_scale"))
 s1, s2 = st.columns([3, 1])

@@ -18,7 +18,8 @@ from tests.app.apptest import open_page
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What the page sends, in order: ``chart:<key>``, ``filter:<key>``, ``table``."""
+    """What the page sends or runs, in order: ``chart:<key>``, ``filter:<key>``, ``table``,
+    ``dataframe:<key>``, ``query:<name>``."""
     order: list[str] = []
 
     def spy(name: str, original: Callable[..., Any], label: Callable[..., str]) -> None:
@@ -33,6 +34,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     spy("creative_dash.ui.url_selectbox", ui.url_selectbox, lambda *a, **k: f"filter:{a[2]}")
     spy("creative_dash.ui.url_text_input", ui.url_text_input, lambda *a, **k: f"filter:{a[1]}")
     spy("streamlit.table", st.table, lambda *a, **k: "table")
+    spy("streamlit.dataframe", st.dataframe, lambda *a, **k: f"dataframe:{k.get('key')}")
+    spy("creative_dash.ui.q", ui.q, lambda *a, **k: f"query:{a[0]}")
     return order
 
 
@@ -69,3 +72,16 @@ def test_overview_sends_the_map_before_its_filters_and_metric_selector(demo_db, 
 def test_region_sends_the_peer_chart_before_the_peer_table(demo_db, sent):
     open_page("region", "en", region="KZ-71")
     _before(sent, "chart:rg_peer_chart", ["table"])
+
+
+def test_programme_sends_the_participation_chart_before_the_agenda_and_later_queries(demo_db, sent):
+    open_page("programme", "en")
+    _before(
+        sent,
+        "chart:prog_participation",
+        [
+            "dataframe:prog_sessions",
+            "query:programme_sessions_agenda",
+            "query:satisfaction_distribution",
+        ],
+    )
