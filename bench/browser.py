@@ -218,21 +218,27 @@ def _label(msg: ForwardMsg) -> str:
     return f"{etype}[{key}]" if key else etype
 
 
-def delta_count(frames: list[bytes]) -> int:
-    """How many elements and blocks (``new_element`` and ``add_block`` deltas) the frames
-    carry: what the browser renders for a run."""
-    n = 0
+def _messages(frames: list[bytes]) -> Iterator[Any]:
+    """The ForwardMsgs of the websocket frames (a frame that is not one is skipped)."""
     for payload in frames:
         try:
-            msg = ForwardMsg.FromString(payload)
+            yield ForwardMsg.FromString(payload)
         except Exception:
             continue
-        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") in (
-            "new_element",
-            "add_block",
-        ):
-            n += 1
-    return n
+
+
+def delta_count(frames: list[bytes]) -> int:
+    """How many elements and blocks the frames carry (``new_element`` and ``add_block`` deltas,
+    and ``ref_hash``: an element Streamlit sent before, referred to by its hash): what the
+    browser renders for a run."""
+    return sum(
+        msg.WhichOneof("type") == "ref_hash"
+        or (
+            msg.WhichOneof("type") == "delta"
+            and msg.delta.WhichOneof("type") in ("new_element", "add_block")
+        )
+        for msg in _messages(frames)
+    )
 
 
 def frame_breakdown(frames: list[bytes]) -> dict[str, int]:
@@ -296,11 +302,7 @@ def chart_spec(el: Any) -> tuple[str, dict[str, Any]] | None:
 
 def new_elements(frames: list[bytes]) -> Iterator[Any]:
     """Every element sent in full (``new_element`` deltas) in the websocket frames."""
-    for payload in frames:
-        try:
-            msg = ForwardMsg.FromString(payload)
-        except Exception:
-            continue
+    for msg in _messages(frames):
         if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
             yield msg.delta.new_element
 
@@ -343,11 +345,7 @@ def plotly_in_last_run(frames: list[bytes]) -> int:
     """Plotly charts the last script run sent (full messages or references to earlier ones)."""
     count = 0
     seen: dict[str, bool] = {}
-    for payload in frames:
-        try:
-            msg = ForwardMsg.FromString(payload)
-        except Exception:
-            continue
+    for msg in _messages(frames):
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             count = 0

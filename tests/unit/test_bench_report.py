@@ -50,11 +50,13 @@ def _delta(kind: str) -> bytes:
         msg.delta.new_element.markdown.body = "x"
     elif kind == "block":
         msg.delta.add_block.vertical.SetInParent()
+    elif kind == "ref":
+        msg.ref_hash = "abc"
     else:
         msg.script_finished = 1
     return msg.SerializeToString()
 
 
-def test_delta_count_counts_elements_and_blocks_only():
-    frames = [_delta("element"), _delta("block"), _delta("element"), _delta("other"), b"\xff"]
+def test_delta_count_counts_elements_blocks_and_references_only():
+    frames = [_delta("element"), _delta("block"), _delta("ref"), _delta("other"), b"\xff"]
     assert delta_count(frames) == 3
