@@ -372,6 +372,31 @@ class AnyOf:
         )
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """A ``url_selectbox`` whose value is read before its widget is drawn (see ``AnyOf``): the
+    key, options and default are given once, for both."""
+
+    key: str  # widget key and URL parameter
+    options: Sequence[str]
+    default: str
+
+    def value(self) -> str:
+        seed_from_url(self.key, choice_parser(self.options), self.default)
+        value = st.session_state[self.key]
+        return value if value in self.options else self.default
+
+    def draw(self, label: str, format_func: Callable[[str], str], container: Any = st) -> None:
+        url_selectbox(
+            label,
+            self.options,
+            self.key,
+            default=self.default,
+            format_func=format_func,
+            container=container,
+        )
+
+
 def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]]:
     def parse(raw: list[str]) -> tuple[int, int]:
         a, b = (int(x) for x in raw[0].split("-"))
@@ -563,8 +588,11 @@ def clicked(key: str) -> dict[str, Any]:
     return plotly_view.clicked(key)
 
 
+TEXT_MAX_CHARS = 200  # a search box's longest text, in the box and from the URL
+
+
 def url_text_input(
-    label: str, key: str, *, max_chars: int = 200, container: Any = st, **kw: Any
+    label: str, key: str, *, max_chars: int = TEXT_MAX_CHARS, container: Any = st, **kw: Any
 ) -> str:
     """A text input whose value lives in the URL as ``?key=<text>`` (removed while empty)."""
     seed_from_url(key, lambda raw: raw[0][:max_chars], "")
@@ -573,17 +601,9 @@ def url_text_input(
     return str(value)
 
 
-def url_selectbox_value(key: str, options: Sequence[str], default: str) -> str:
-    """The value a ``url_selectbox`` drawn later in this run will show: read before the widget
+def url_text_input_value(key: str, *, max_chars: int = TEXT_MAX_CHARS) -> str:
+    """The value a ``url_text_input`` drawn later in this run will show: read before the widget
     is drawn, so what depends on it can be sent first."""
-    seed_from_url(key, choice_parser(options), default)
-    value = st.session_state[key]
-    return value if value in options else default
-
-
-def url_text_input_value(key: str, *, max_chars: int = 200) -> str:
-    """The value a ``url_text_input`` drawn later in this run will show (see
-    ``url_selectbox_value``)."""
     seed_from_url(key, lambda raw: raw[0][:max_chars], "")
     return str(st.session_state[key] or "")
 

@@ -34,6 +34,7 @@ lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
 # updated sooner. The sidebar and the language rerun the whole page, fragment included.
 @st.fragment
 def _hubs() -> None:
+    size = ui.OneOf("hubs_size", SIZE_MEASURES, "residents")
     any_of = (
         ui.AnyOf("hubs_type", "hubs.filter_type", list(HUB_TYPES), partial(t.enum, "hub_type")),
         ui.AnyOf("hubs_sector", "hubs.filter_sector", list(sector_names), sector_names.get),
@@ -57,14 +58,7 @@ def _hubs() -> None:
             f.draw(t, column, all_regions if f.key == "hubs_region" else t("hubs.placeholder_all"))
         years = columns[4].slider(t("hubs.filter_years"), lo, hi, key="hubs_years")
         ui.write_url("hubs_years", tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
-        ui.url_selectbox(
-            t("hubs.size_by"),
-            SIZE_MEASURES,
-            "hubs_size",
-            default="residents",
-            container=columns[5],
-            format_func=lambda v: t("hubs.size_" + v),
-        )
+        size.draw(t("hubs.size_by"), lambda v: t("hubs.size_" + v), columns[5])
 
     # The filters' values are read first, and the widgets (and the totals) drawn in their places
     # after the map was sent: the browser renders every element of a rerun again, and the map
@@ -73,7 +67,7 @@ def _hubs() -> None:
     types, chosen_sectors, chosen_regions, statuses = (f.value() for f in any_of)
     ui.seed_from_url("hubs_years", ui.year_range_parser(lo, hi), (lo, hi))
     years = st.session_state["hubs_years"]
-    size_by = ui.url_selectbox_value("hubs_size", SIZE_MEASURES, "residents")
+    size_by = size.value()
 
     focus = chosen_regions or ([sidebar_region] if sidebar_region else [])
     year_from, year_to = int(years[0]), int(years[1])

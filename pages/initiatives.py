@@ -59,7 +59,8 @@ ANY_OF = (
     ),
 )
 regions, sector_sel, statuses, funding, sdgs = (f.value() for f in ANY_OF)
-origin = ui.url_selectbox_value("in_origin", list(iq.ORIGINS), "all")
+ORIGIN = ui.OneOf("in_origin", list(iq.ORIGINS), "all")
+origin = ORIGIN.value()
 search = ui.url_text_input_value("in_q")
 
 
@@ -75,14 +76,7 @@ def _filter_widgets() -> None:
         )
         for f, column in zip(ANY_OF, columns, strict=False):
             f.draw(t, column, all_regions if f.key == "in_regions" else t("initiatives.f_any"))
-        ui.url_selectbox(
-            t("initiatives.f_origin"),
-            list(iq.ORIGINS),
-            "in_origin",
-            default="all",
-            format_func=lambda o: t(f"initiatives.origin_{o}"),
-            container=columns[5],
-        )
+        ORIGIN.draw(t("initiatives.f_origin"), lambda o: t(f"initiatives.origin_{o}"), columns[5])
         ui.url_text_input(
             t("initiatives.f_search"),
             "in_q",

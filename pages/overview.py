@@ -75,7 +75,8 @@ with st.container(key="ov_main"):
 
     # -- the map -----------------------------------------------------------------------------------
     map_head = st.container()
-    metric_code = ui.url_selectbox_value("ov_metric", METRIC_CODES, DEFAULT_METRIC)
+    metric_choice = ui.OneOf("ov_metric", METRIC_CODES, DEFAULT_METRIC)
+    metric_code = metric_choice.value()
     metric = METRIC_BY_CODE[metric_code]
     metrics = ui.q("region_metrics", **filters)
     # Streamlit does not tell a page its width: a phone (by its user agent) gets a lower map.
@@ -111,13 +112,7 @@ with st.container(key="ov_main"):
             st.caption(t("overview.filters_on", n=active_filters))
     with map_head:
         st.subheader(t("overview.map_title"))
-        ui.url_selectbox(
-            t("overview.metric_label"),
-            METRIC_CODES,
-            "ov_metric",
-            default=DEFAULT_METRIC,
-            format_func=lambda c: METRIC_BY_CODE[c].label(t),
-        )
+        metric_choice.draw(t("overview.metric_label"), lambda c: METRIC_BY_CODE[c].label(t))
     notes = [t("overview.map_help")]
     if metric.per_capita:
         notes.append(population_caption(t, metrics))
