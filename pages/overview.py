@@ -63,9 +63,8 @@ with st.container(key="ov_main"):
     # The filters' and the metric's values are read first; their widgets, the map's heading and
     # the KPI cards keep their places above the map and are sent after it: the browser renders
     # every element of a rerun again, and the map need not wait for them (bench/README.md,
-    # third pass).
-    # The filters are drawn only while their section is open (three option lists cost the
-    # browser about 0.1 s on every load); closed, their values come from the session or the URL.
+    # third pass). The filters' widgets are drawn only while their section is open (three option
+    # lists cost the browser about 0.1 s on every load).
     filters_area = st.container()
     sectors, funding, statuses = (f.value() for f in any_of)
     filters = {"years": (first, last), "sectors": sectors, "funding": funding, "statuses": statuses}
