@@ -49,7 +49,9 @@ try:
                 help=t("app.demo_badge_help"),
                 query_params={"lang": lang},
             )
+    ui.forget_later()
     nav.run()
+    ui.draw_later()  # what the page kept places for (ui.later), once its main content is sent
 except StoreError as exc:
     log.error("store error: %s", exc)
     st.error(t("app.store_locked"))

@@ -32,8 +32,8 @@ from streamlit.runtime.state.common import user_key_from_element_id
 from bench.servers import Server
 
 # The app draws its charts with a custom component, the floor app with st.plotly_chart.
-from creative_dash import plotly_view
-from creative_dash.plotly_view import COMPONENT_NAME as PLOTLY_COMPONENT
+from creative_dash.ui import plotly_view
+from creative_dash.ui.plotly_view import COMPONENT_NAME as PLOTLY_COMPONENT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -281,7 +281,7 @@ def _json_parts(node: Any, path: str, depth: int, out: dict[str, int]) -> int:
 
 def is_chart(el: Any) -> bool:
     """A Plotly chart element: ``st.plotly_chart`` (the floor app) or the app's chart component
-    (``creative_dash.plotly_view``)."""
+    (``creative_dash.ui.plotly_view``)."""
     kind = el.WhichOneof("type")
     return kind == "plotly_chart" or (
         kind == "bidi_component" and el.bidi_component.component_name == PLOTLY_COMPONENT

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from creative_dash import settings
-from creative_dash.bootstrap import ensure_store
 from creative_dash.store import StoreError, open_store
+from creative_dash.store.bootstrap import ensure_store
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from creative_dash import settings, ui
-from creative_dash.views import about_tables
+from creative_dash.views.about import about_tables
 
 t = ui.tr()
 st.title(t("about.title"))

@@ -19,7 +19,7 @@ from creative_dash.charts.initiatives import (
 )
 from creative_dash.i18n import Translator
 from creative_dash.queries import initiatives as iq
-from creative_dash.views_initiatives import (
+from creative_dash.views.initiatives import (
     audit_table,
     detail_table,
     export_file,

@@ -9,9 +9,9 @@ import time
 
 import streamlit as st
 
-from creative_dash import live, scenes, settings, ui
+from creative_dash import live, settings, ui
 from creative_dash.i18n import LANGS
-from creative_dash.live import LiveError, Poll, SceneRef
+from creative_dash.live import LiveError, Poll, SceneRef, scenes
 
 ACTOR = "presenter"  # no sign-in exists yet: writes are attributed to the role
 t = ui.tr()

@@ -12,9 +12,9 @@ import streamlit as st
 from creative_dash import ui
 from creative_dash.charts import maps
 from creative_dash.charts import overview as charts
+from creative_dash.metrics import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
 from creative_dash.queries.overview import FUNDING_ORDER, STATUS_ORDER
-from creative_dash.region_stats import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
-from creative_dash.views_overview import card_rows, kpi_cards, period_text, population_caption
+from creative_dash.views.overview import card_rows, kpi_cards, period_text, population_caption
 
 OPEN_KEY = "_ov_open_region"  # set by the map or the picker callbacks, read below
 

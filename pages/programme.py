@@ -21,7 +21,7 @@ from creative_dash.charts.programme import (
 )
 from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.queries.programme import REC_CATEGORIES, REC_STATUSES
-from creative_dash.views_programme import (
+from creative_dash.views.programme import (
     initiative_totals,
     initiatives_table,
     participation_totals,

@@ -12,7 +12,7 @@ from creative_dash import geo, ui
 from creative_dash.charts import maps
 from creative_dash.charts import overview as ov_charts
 from creative_dash.charts import region as charts
-from creative_dash.region_stats import (
+from creative_dash.metrics import (
     METRIC_BY_CODE,
     PEER_GROUPS,
     PEER_METRICS,
@@ -20,8 +20,8 @@ from creative_dash.region_stats import (
     group_noun,
     peer_codes,
 )
-from creative_dash.views_overview import card_rows, kpi_cards, period_text
-from creative_dash.views_region import (
+from creative_dash.views.overview import card_rows, kpi_cards, period_text
+from creative_dash.views.region import (
     comparison_table,
     peers_caption,
     recommendations_table,

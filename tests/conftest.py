@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from creative_dash import store as store_mod
-from creative_dash.bootstrap import ensure_store
+from creative_dash.store.bootstrap import ensure_store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,16 +4,26 @@ presenter look (large type readable from the back of a room) for any figure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from creative_dash.charts.base import GOLD, SKY, esc, new_figure
 from creative_dash.i18n import Translator
-from creative_dash.live import Poll
 
 # Presenter type sizes (px): a 1080p projector seen from ~15 m.
+
+class PollShown(Protocol):
+    """What the results chart reads of a poll (``creative_dash.live.model.Poll`` has it): the
+    chart layer stays below the live package, which builds its scenes from these charts."""
+
+    kind: str
+    status: str
+
+    def question_in(self, lang: str) -> str: ...
+
+
 PRESENTER_FONT = 24
 PRESENTER_TITLE = 40
 PRESENTER_SUBTITLE = 26
@@ -68,7 +78,7 @@ def _counts(results: pd.DataFrame, answers: list[str]) -> list[int]:
 
 
 def poll_results_figure(
-    poll: Poll, results: pd.DataFrame, t: Translator, labels: Mapping[str, str]
+    poll: PollShown, results: pd.DataFrame, t: Translator, labels: Mapping[str, str]
 ) -> go.Figure:
     """Horizontal bars: votes per answer, with count and share on each bar.
 

@@ -47,7 +47,7 @@ from creative_dash.geo import (
     wound_for_d3,
 )
 from creative_dash.i18n import Translator
-from creative_dash.region_stats import Metric, format_value, rank_words, ranks
+from creative_dash.metrics import Metric, format_value, rank_words, ranks
 
 NO_DATA_COLOR = "#D5DCE0"
 OUTLINE_COLOR = "#FFFFFF"

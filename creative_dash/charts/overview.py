@@ -27,7 +27,7 @@ from creative_dash.charts.base import (
     new_figure,
 )
 from creative_dash.i18n import Translator
-from creative_dash.region_stats import Metric, format_value, rank_words, ranks
+from creative_dash.metrics import Metric, format_value, rank_words, ranks
 
 UNCTAD_COLORS = {
     "heritage": "#9C6644",

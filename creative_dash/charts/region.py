@@ -24,7 +24,7 @@ from creative_dash.charts.base import (
 )
 from creative_dash.charts.overview import money_axis, titled
 from creative_dash.i18n import Translator
-from creative_dash.region_stats import Metric, format_value
+from creative_dash.metrics import Metric, format_value
 
 PIPELINE = ("proposed", "approved", "in_progress", "completed")
 REC_STATUS_ORDER = vocab.REC_STATUSES

@@ -9,8 +9,8 @@ from pathlib import Path
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
-from creative_dash import plotly_view
 from creative_dash.navigation import DEFAULT_PAGE
+from creative_dash.ui import plotly_view
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -42,7 +42,7 @@ def page_text(at: AppTest) -> str:
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart the page drew (``creative_dash.plotly_view``): its element id, key and figure."""
+    """A chart the page drew (``creative_dash.ui.plotly_view``): its element id, key and figure."""
 
     id: str
     key: str

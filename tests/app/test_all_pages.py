@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from creative_dash import plotly_view
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, catalog, t
 from creative_dash.navigation import PAGES
+from creative_dash.ui import plotly_view
 from tests.app.apptest import ROOT, charts, open_page, page_text
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")

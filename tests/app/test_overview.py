@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, Translator, t
-from creative_dash.region_stats import METRIC_BY_CODE
+from creative_dash.metrics import METRIC_BY_CODE
 from tests.app.apptest import charts, open_page, page_text
 
 

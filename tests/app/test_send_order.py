@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import streamlit as st
 
-from creative_dash import plotly_view, ui
+from creative_dash import ui
+from creative_dash.ui import plotly_view
 from tests.app.apptest import open_page
 
 
@@ -29,9 +30,24 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         monkeypatch.setattr(name, wrapper)
 
-    spy("creative_dash.plotly_view.show", plotly_view.show, lambda *a, **k: f"chart:{k['key']}")
+    spy("creative_dash.ui.plotly_view.show", plotly_view.show, lambda *a, **k: f"chart:{k['key']}")
+    spy(
+        "creative_dash.ui.urlstate.url_multiselect",
+        ui.url_multiselect,
+        lambda *a, **k: f"filter:{a[2]}",
+    )
     spy("creative_dash.ui.url_multiselect", ui.url_multiselect, lambda *a, **k: f"filter:{a[2]}")
+    spy(
+        "creative_dash.ui.urlstate.url_selectbox",
+        ui.url_selectbox,
+        lambda *a, **k: f"filter:{a[2]}",
+    )
     spy("creative_dash.ui.url_selectbox", ui.url_selectbox, lambda *a, **k: f"filter:{a[2]}")
+    spy(
+        "creative_dash.ui.urlstate.url_text_input",
+        ui.url_text_input,
+        lambda *a, **k: f"filter:{a[1]}",
+    )
     spy("creative_dash.ui.url_text_input", ui.url_text_input, lambda *a, **k: f"filter:{a[1]}")
     spy("streamlit.table", st.table, lambda *a, **k: "table")
     spy("streamlit.dataframe", st.dataframe, lambda *a, **k: f"dataframe:{k.get('key')}")

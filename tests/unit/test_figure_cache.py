@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from creative_dash import ui
+from creative_dash.ui import cache
 from creative_dash.i18n import Translator
 
 calls: list[tuple] = []
@@ -21,10 +22,10 @@ def bars(df: pd.DataFrame, t: Translator, *, title: str = "", highlight: str | N
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    ui._FIGURES.clear()
+    cache._FIGURES.clear()
     calls.clear()
     yield
-    ui._FIGURES.clear()
+    cache._FIGURES.clear()
 
 
 def frame(*ys: float) -> pd.DataFrame:
@@ -77,17 +78,17 @@ def test_unkeyable_arguments_are_built_every_time():
 
     ui.figure(build, Opaque(), frame(1))
     ui.figure(build, Opaque(), frame(1))
-    big = {"features": [{"id": i} for i in range(ui._FREEZE_BUDGET)]}  # a GeoJSON, say
+    big = {"features": [{"id": i} for i in range(cache.FREEZE_BUDGET)]}  # a GeoJSON, say
     ui.figure(build, big, frame(1))
     ui.figure(build, big, frame(1))
-    assert len(calls) == 4 and not ui._FIGURES
+    assert len(calls) == 4 and not cache._FIGURES
 
 
 def test_the_cache_is_bounded(monkeypatch):
-    monkeypatch.setattr(ui, "FIGURE_CACHE_SIZE", 3)
+    monkeypatch.setattr(cache, "FIGURE_CACHE_SIZE", 3)
     for i in range(5):
         ui.figure(bars, frame(i), Translator("en"))
-    assert len(ui._FIGURES) == 3
+    assert len(cache._FIGURES) == 3
     ui.figure(bars, frame(4), Translator("en"))  # the newest is kept
     assert len(calls) == 5
     ui.figure(bars, frame(0), Translator("en"))  # the oldest was dropped
@@ -98,9 +99,9 @@ def test_the_cache_is_bounded(monkeypatch):
 def test_query_results_are_shared_yet_a_callers_change_stays_its_own(demo_store, monkeypatch):
     monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
     ran: list[str] = []
-    real = ui.queries.run
+    real = cache.queries.run
     monkeypatch.setattr(
-        ui.queries, "run", lambda s, name, **p: ran.append(name) or real(s, name, **p)
+        cache.queries, "run", lambda s, name, **p: ran.append(name) or real(s, name, **p)
     )
     first = ui.q("regions")
     first["name_en"] = "changed"  # a page changing its copy
@@ -111,25 +112,43 @@ def test_query_results_are_shared_yet_a_callers_change_stays_its_own(demo_store,
     assert "changed" not in set(second["name_en"]) and "XX" not in set(second["iso_code"])
 
 
-def test_a_frame_from_q_is_keyed_by_its_query_until_it_is_changed(demo_store, monkeypatch):
+def test_a_query_argument_is_keyed_by_its_query_and_run_only_on_a_miss(demo_store, monkeypatch):
     monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
-    regions = ui.q("regions")
+    ran: list[str] = []
+    real = cache.queries.run
+    monkeypatch.setattr(
+        cache.queries, "run", lambda s, name, **p: ran.append(name) or real(s, name, **p)
+    )
+    regions = ui.Q("regions")
     key = ui.figure_key(bars, (regions,), {})
     assert key[2][1][0][0] == "query"  # not hashed: its query says what it holds
-    assert ui.figure_key(bars, (ui.q("regions"),), {}) == key  # another copy, the same key
-    for change in (
-        lambda df: df.__setitem__("extra", 1),  # a column added
-        lambda df: df.loc.__setitem__((0, "name_en"), "x"),  # a value set
-        lambda df: setattr(df, "index", pd.RangeIndex(100, 100 + len(df))),  # a new index
-        lambda df: df.rename(columns={"name_en": "name"}),  # a new frame
-    ):
-        changed = ui.q("regions")
-        result = change(changed)
-        changed = result if isinstance(result, pd.DataFrame) else changed
-        other = ui.figure_key(bars, (changed,), {})
-        assert other != key and other[2][1][0][0] == "frame"
-    # a derived frame is hashed by its content
-    assert ui.figure_key(bars, (regions.head(3),), {})[2][1][0][0] == "frame"
+    assert key[2][1][0][1][0] == "regions" and key[2][1][0][1][1] == demo_store.location
+    assert ui.figure_key(bars, (ui.Q("regions"),), {}) == key  # another Query, the same key
+    assert ran == []  # keying runs no query
+
+    def names(df: pd.DataFrame, t: Translator) -> go.Figure:
+        calls.append(len(df))
+        return go.Figure(go.Bar(x=df["iso_code"].tolist(), y=[1] * len(df)))
+
+    first = ui.figure(names, ui.Q("regions"), Translator("kk"))
+    assert ran == ["regions"] and calls == [20]  # the builder got the query's frame
+    assert ui.figure(names, ui.Q("regions"), Translator("kk")) is first
+    assert ran == ["regions"] and calls == [20]  # a hit runs neither query nor builder
+    # other parameters, another key (lists and tuples bind alike)
+    assert ui.Q("initiatives_by_status", regions=["KZ-71"]) == ui.Q(
+        "initiatives_by_status", regions=("KZ-71",)
+    )
+    assert ui.figure_key(bars, (ui.Q("regions", x=1),), {}) != key
+    # a frame a page computed is hashed by its content
+    assert ui.figure_key(bars, (ui.q("regions").head(3),), {})[2][1][0][0] == "frame"
+
+
+def test_a_write_changes_a_query_arguments_key(demo_store, monkeypatch):
+    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
+    key = ui.figure_key(bars, (ui.Q("regions"),), {})
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE regions SET name_en = 'Renamed' WHERE iso_code = 'KZ-71'")
+    assert ui.figure_key(bars, (ui.Q("regions"),), {}) != key
 
 
 def test_a_write_gives_new_results(demo_store, monkeypatch):
@@ -139,13 +158,3 @@ def test_a_write_gives_new_results(demo_store, monkeypatch):
         cur.execute("UPDATE regions SET name_en = 'Renamed' WHERE iso_code = 'KZ-71'")
     after = ui.q("regions")
     assert "Renamed" not in set(before["name_en"]) and "Renamed" in set(after["name_en"])
-
-
-def test_frames_no_longer_used_are_forgotten(demo_store, monkeypatch):
-    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
-    monkeypatch.setattr(ui, "ORIGIN_PURGE_AT", 8)
-    kept = [ui.q("regions") for _ in range(5)]
-    for _ in range(50):
-        ui.q("regions")  # dropped at once
-    assert len(ui._ORIGIN) <= 8 + len(kept)
-    assert all(ui._origin(df) is not None for df in kept)  # the live ones are still known

@@ -20,7 +20,7 @@ from creative_dash.charts.hubs import (
     marker_sizes,
 )
 from creative_dash.i18n import LANGS, Translator, t
-from creative_dash.views_hubs import hub_totals, hubs_table, without_coordinates
+from creative_dash.views.hubs import hub_totals, hubs_table, without_coordinates
 
 EVIL = "<img src=x onerror=alert(1)>"
 CODES = [f["id"] for f in geo.boundaries()["features"]]

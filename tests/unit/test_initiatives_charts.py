@@ -16,7 +16,7 @@ from creative_dash.charts.initiatives import (
     status_by_year,
 )
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, Translator, t
-from creative_dash.views_initiatives import (
+from creative_dash.views.initiatives import (
     audit_table,
     detail_table,
     export_file,

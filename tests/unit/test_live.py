@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from creative_dash import live, queries, scenes
+from creative_dash import live, queries
 from creative_dash import store as store_mod
 from creative_dash.charts.live import (
     PRESENTER_FONT,
@@ -19,7 +19,7 @@ from creative_dash.charts.live import (
     region_ranking_figure,
 )
 from creative_dash.i18n import LANGS, Translator, t
-from creative_dash.live import LiveError, Poll, SceneRef
+from creative_dash.live import LiveError, Poll, SceneRef, scenes
 
 XSS = "<script>alert(1)</script>"
 
@@ -495,7 +495,7 @@ def test_scenes_reject_bad_params(demo_store):
 
 def test_domain_modules_do_not_load_streamlit():
     code = (
-        "import sys, creative_dash.live, creative_dash.scenes, creative_dash.charts.live, "
+        "import sys, creative_dash.live, creative_dash.live.scenes, creative_dash.charts.live, "
         "creative_dash.queries.live; print('streamlit' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ from creative_dash.charts import overview as ov
 from creative_dash.charts import region as rg
 from creative_dash.charts.base import HUB_TYPE_SYMBOLS, SDG_COLORS
 from creative_dash.i18n import LANGS, Translator
-from creative_dash.region_stats import (
+from creative_dash.metrics import (
     METRIC_BY_CODE,
     METRICS,
     compare_with_peers,
@@ -26,7 +26,7 @@ from creative_dash.region_stats import (
     peer_codes,
     rank_words,
 )
-from creative_dash.views_overview import kpi_cards
+from creative_dash.views.overview import kpi_cards
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

@@ -8,8 +8,9 @@ import re
 
 import plotly.graph_objects as go
 
-from creative_dash import geo, plotly_view
+from creative_dash import geo
 from creative_dash.i18n import t
+from creative_dash.ui import plotly_view
 
 LABELS = {"fullscreen": "Толық экран", "exit_fullscreen": "Шығу", "failed": "Қате"}
 

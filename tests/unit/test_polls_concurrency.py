@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 
 from creative_dash import live, queries
+from creative_dash.live import writes
 from creative_dash import store as store_mod
 from creative_dash.live import LiveError
 
@@ -147,7 +148,7 @@ def test_closing_while_votes_arrive_loses_nothing_and_accepts_nothing_late(demo_
 
 def test_a_vote_retries_while_another_writer_holds_a_conflicting_transaction(demo_store, open_poll):
     pid = open_poll
-    before = live.conflict_retries
+    before = writes.conflict_retries
     other = demo_store.cursor()  # e.g. another page saving an edit at that moment
     other.execute("BEGIN TRANSACTION")
     other.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
@@ -163,9 +164,9 @@ def test_a_vote_retries_while_another_writer_holds_a_conflicting_transaction(dem
     th.start()
     waited = threading.Event()
     deadline = time.monotonic() + 20
-    while live.conflict_retries == before and time.monotonic() < deadline:
+    while writes.conflict_retries == before and time.monotonic() < deadline:
         waited.wait(0.005)  # polling for the condition, not a fixed sleep
-    assert live.conflict_retries > before, "the vote never met the conflict"
+    assert writes.conflict_retries > before, "the vote never met the conflict"
     assert results(demo_store, pid) == {}  # not recorded while the other writer holds on
     other.execute("COMMIT")
     other.close()

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from creative_dash import queries
-from creative_dash.bootstrap import ensure_store
 from creative_dash.store import SCHEMA_VERSION, Store
+from creative_dash.store.bootstrap import ensure_store
 
 pytestmark = pytest.mark.postgres
 

@@ -24,7 +24,7 @@ from creative_dash.charts.programme import (
     shorten,
 )
 from creative_dash.i18n import LANGS, Translator, t
-from creative_dash.views_programme import (
+from creative_dash.views.programme import (
     initiative_totals,
     initiatives_table,
     participation_totals,

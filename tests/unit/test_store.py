@@ -10,10 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from creative_dash import demo
-from creative_dash.bootstrap import ensure_store
-from creative_dash.reference import load_reference, regions_frame
-from creative_dash.store import SCHEMA_VERSION, Store, StoreLocked, open_store
+from creative_dash.store import SCHEMA_VERSION, Store, StoreLocked, demo, open_store
+from creative_dash.store.bootstrap import ensure_store
+from creative_dash.store.reference import load_reference, regions_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 ISO_CODES = {

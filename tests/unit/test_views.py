@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from creative_dash.i18n import Translator
-from creative_dash.reference import population_frame, regions_frame
-from creative_dash.views import about_tables, population_status
+from creative_dash.store.reference import population_frame, regions_frame
+from creative_dash.views.about import about_tables, population_status
 
 
 @pytest.mark.parametrize(

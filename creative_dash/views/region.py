@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from creative_dash.i18n import Translator
-from creative_dash.region_stats import PeerRow, format_value, rank_words
+from creative_dash.metrics import PeerRow, format_value, rank_words
 
 # What an ISO 3166-2:KZ code looks like; anything else from the URL is not echoed back.
 _CODE_RE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")

@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
@@ -39,9 +39,9 @@ _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>
 
 
 def _migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every file in creative_dash/schema, in order."""
+    """(version, name, sql) of every file in creative_dash/store/schema, in order."""
     out = []
-    for entry in resources.files("creative_dash.schema").iterdir():
+    for entry in resources.files("creative_dash.store.schema").iterdir():
         m = re.fullmatch(r"(\d{3})_(\w+)\.sql", entry.name)
         if m:
             out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
@@ -287,19 +287,6 @@ def audit(
             "after": None if after is None else json.dumps(after, default=str, ensure_ascii=False),
         },
     )
-
-
-# Tables a writer may touch, with their key columns: identifiers only from this allow-list.
-WRITABLE_TABLES: dict[str, Sequence[str]] = {
-    "hubs": ("hub_id",),
-    "initiatives": ("initiative_id",),
-    "recommendations": ("recommendation_id",),
-    "indicators": ("region_iso", "year", "indicator_code"),
-    "region_population": ("iso_code", "as_of"),
-    "decks": ("deck_id",),
-    "polls": ("poll_id",),
-    "votes": ("poll_id", "voter_token"),
-}
 
 
 _STORES: dict[tuple[str, bool], Store] = {}

@@ -23,8 +23,10 @@ from typing import Any
 import plotly.io as pio
 import streamlit as st
 
+from creative_dash.settings import ROOT
+
 COMPONENT_NAME = "creative_dash_plotly"
-STATIC = Path(__file__).resolve().parents[1] / "static"
+STATIC = ROOT / "static"
 BUNDLE_FILE = STATIC / "plotly" / "plotly-creative.min.js"
 MODULE_FILE = STATIC / "plotly" / "chart.js"  # the component's code in the browser
 # Locales the browser has: "ru" in the bundle, "kk" registered by chart.js; others show English.

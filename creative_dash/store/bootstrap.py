@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from creative_dash import demo
-from creative_dash.reference import load_reference
-from creative_dash.store import Store
+from creative_dash.store import Store, demo
+from creative_dash.store.reference import load_reference
 
 
 def ensure_store(

@@ -696,7 +696,7 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
             "INSERT INTO dataset_loads VALUES ('demo', $at, $src, TRUE, $n, $marker)",
             {
                 "at": datetime.now(),
-                "src": f"creative_dash.demo (seed {SEED}, scale {scale})",
+                "src": f"creative_dash.store.demo (seed {SEED}, scale {scale})",
                 "n": sum(counts.values()),
                 "marker": marker,
             },

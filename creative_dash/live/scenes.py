@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from creative_dash import region_stats
+from creative_dash import metrics
 from creative_dash.charts import hubs as hub_charts
 from creative_dash.charts import initiatives as initiative_charts
 from creative_dash.charts import maps
@@ -251,14 +251,14 @@ def _overview_years(period: str) -> tuple[int, int] | None:
 
 
 def _map_metric_options(run: Runner, t: Translator) -> dict[str, str]:
-    return {m.code: m.label(t) for m in region_stats.METRICS}
+    return {m.code: m.label(t) for m in metrics.METRICS}
 
 
 MAP_METRIC = Param("metric", "live.param.metric", _map_metric_options)
 
 
 def _national_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
-    metric = region_stats.METRIC_BY_CODE[params["metric"]]
+    metric = metrics.METRIC_BY_CODE[params["metric"]]
     df = run("region_metrics", years=_overview_years(params["period"]))
     title = t(
         "overview.map_chart_title",

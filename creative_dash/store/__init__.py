@@ -1,0 +1,31 @@
+"""The store layer: the DuckDB database (an embedded file or a PostgreSQL attached through
+DuckDB's postgres extension) and everything that writes it wholesale.
+
+- ``core``: the connection, a cursor per query, migrations, transactions and audit rows;
+- ``schema/``: the migrations, applied in order;
+- ``reference``: the real facts in ``data/reference/`` and their loading;
+- ``demo``: the deterministic demo data;
+- ``bootstrap``: bringing a store to the current schema with its reference (and demo) data.
+"""
+
+from creative_dash.store.core import (
+    SCHEMA_VERSION,
+    Params,
+    Store,
+    StoreError,
+    StoreLocked,
+    audit,
+    close_all,
+    open_store,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Params",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "audit",
+    "close_all",
+    "open_store",
+]

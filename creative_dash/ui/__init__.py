@@ -1,0 +1,124 @@
+"""The UI layer: the only code that touches Streamlit besides the pages.
+
+Modules, one concern each:
+- ``pages_patch``: the one patch of Streamlit (deep links on a fresh server);
+- ``cache``: the store, query results and built figures (the only caches);
+- ``lang``: the reader's language;
+- ``urlstate``: widgets bound to the URL;
+- ``sidebar``: the shared sidebar and the selection it holds;
+- ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
+- ``navigate``: moving between pages;
+- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads.
+
+Pages import this package and call its names (``ui.q``, ``ui.chart``...).
+"""
+
+from creative_dash.ui.pages_patch import leave_pages_directory_mode
+
+leave_pages_directory_mode()
+
+from creative_dash.ui.cache import (  # noqa: E402
+    Query,
+    clear_caches,
+    figure,
+    figure_key,
+    q,
+    store,
+)
+from creative_dash.ui.lang import LANG_KEY, current_lang, tr  # noqa: E402
+from creative_dash.ui.layout import (  # noqa: E402
+    draw_later,
+    forget_later,
+    later,
+    lazy_tabs,
+    print_view,
+    print_view_link,
+    url_tabs,
+)
+from creative_dash.ui.navigate import page, switch_page  # noqa: E402
+from creative_dash.ui.render import (  # noqa: E402
+    chart,
+    clicked,
+    download_buttons,
+    metric_cards,
+    plotly,
+)
+from creative_dash.ui.sidebar import (  # noqa: E402
+    REGION_KEY,
+    YEARS_KEY,
+    has_demo,
+    region_names,
+    selected_region,
+    selected_years,
+    sidebar,
+)
+from creative_dash.ui.urlstate import (  # noqa: E402
+    TEXT_MAX_CHARS,
+    AnyOf,
+    OneOf,
+    choice_parser,
+    forget_rejected_url_value,
+    multi_parser,
+    rejected_url_value,
+    seed_from_url,
+    url_multiselect,
+    url_multiselect_value,
+    url_number_input,
+    url_selectbox,
+    url_text_input,
+    url_text_input_value,
+    write_url,
+    year_range_parser,
+)
+
+Q = Query.of
+
+__all__ = [
+    "LANG_KEY",
+    "REGION_KEY",
+    "TEXT_MAX_CHARS",
+    "YEARS_KEY",
+    "AnyOf",
+    "OneOf",
+    "Q",
+    "Query",
+    "chart",
+    "choice_parser",
+    "clear_caches",
+    "clicked",
+    "current_lang",
+    "download_buttons",
+    "draw_later",
+    "figure",
+    "figure_key",
+    "forget_later",
+    "forget_rejected_url_value",
+    "has_demo",
+    "later",
+    "lazy_tabs",
+    "metric_cards",
+    "multi_parser",
+    "page",
+    "plotly",
+    "print_view",
+    "print_view_link",
+    "q",
+    "region_names",
+    "rejected_url_value",
+    "seed_from_url",
+    "selected_region",
+    "selected_years",
+    "sidebar",
+    "store",
+    "switch_page",
+    "tr",
+    "url_multiselect",
+    "url_multiselect_value",
+    "url_number_input",
+    "url_selectbox",
+    "url_tabs",
+    "url_text_input",
+    "url_text_input_value",
+    "write_url",
+    "year_range_parser",
+]

@@ -1,0 +1,225 @@
+"""The caches of the app: the store, query results and built figures.
+
+- The store: ``st.cache_resource`` (one :class:`Store` per location and process).
+- Query results, shared by every session, keyed by (query name, bound parameters, store
+  location, data version): a cache never serves another filter's rows, and every write (which
+  bumps the data version) refreshes what pages show. Hand-made rather than ``st.cache_data``,
+  which pickles the frame and unpickles a copy on every hit (measured: a fifth of a page's
+  script time); here the frame itself is kept and each caller gets a shallow copy, which pandas'
+  copy-on-write keeps apart from the cached one.
+- Built figures, shared by every session, keyed by (builder, its arguments): a :class:`Query`
+  argument by its query key (name, parameters, location, data version), a Translator by its
+  language, a frame computed by a page by its content hash, plain values by value. A Plotly
+  figure takes 10-30 ms to build and its JSON text as long again; ``st.cache_data`` would pickle
+  it too. An argument that cannot be keyed cheaply (a large GeoJSON, an object hashed by
+  identity) makes the figure be built every time instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from creative_dash import queries, settings
+from creative_dash.i18n import Translator
+from creative_dash.store import Store, open_store
+from creative_dash.store.bootstrap import ensure_store
+from creative_dash.ui import plotly_view
+
+log = logging.getLogger("creative_dash")
+
+RESULT_CACHE_SIZE = 512
+FIGURE_CACHE_SIZE = 256
+FREEZE_BUDGET = 5000  # values a figure key may hold; a larger argument (a GeoJSON) is not cached
+
+
+# -- the store ------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _store(location: str, demo_on_start: bool) -> Store:
+    store = open_store(location)
+    ensure_store(
+        store,
+        with_demo=demo_on_start and not _has_rows(store),
+        say=lambda m: log.info("store: %s", m),
+    )
+    return store
+
+
+def _has_rows(store: Store) -> bool:
+    if store.schema_version() == 0:
+        return False
+    return bool(store.scalar("SELECT count(*) FROM initiatives"))
+
+
+def store() -> Store:
+    return _store(settings.db_location(), settings.get("CREATIVE_DASH_DEMO_ON_START") == "1")
+
+
+# -- query results --------------------------------------------------------------------------------
+_RESULTS: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(value))
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+@dataclass(frozen=True)
+class Query:
+    """A named query (``creative_dash.queries``) with its bound parameters.
+
+    Pass it to :func:`creative_dash.ui.chart` in place of its frame: the figure is then cached
+    under the query's key, and the query runs only when the figure is not cached."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, name: str, **params: Any) -> Query:
+        return cls(name, tuple(sorted((k, _hashable(v)) for k, v in params.items())))
+
+    def key(self, s: Store | None = None) -> tuple[Any, ...]:
+        s = s or store()
+        return (self.name, s.location, s.data_version(), self.params)
+
+    def frame(self) -> pd.DataFrame:
+        s = store()
+        key = self.key(s)
+        with _RESULTS_LOCK:
+            df = _RESULTS.get(key)
+            if df is not None:
+                _RESULTS.move_to_end(key)
+        if df is None:
+            df = queries.run(s, self.name, **dict(self.params))
+            with _RESULTS_LOCK:
+                _RESULTS[key] = df
+                while len(_RESULTS) > RESULT_CACHE_SIZE:
+                    _RESULTS.popitem(last=False)
+        return df.copy(deep=False)
+
+
+def q(name: str, **params: Any) -> pd.DataFrame:
+    """The named query's frame, through the cache (see the module docstring)."""
+    return Query.of(name, **params).frame()
+
+
+# -- built figures --------------------------------------------------------------------------------
+_FIGURES: OrderedDict[Any, tuple[go.Figure, str]] = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+
+
+class Uncacheable(Exception):
+    """An argument that cannot be keyed cheaply: its figure is built every time."""
+
+
+def figure_key(build: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What a builder's figure depends on: the builder, and its arguments made hashable.
+
+    Raises :class:`Uncacheable` for an argument that cannot be keyed cheaply."""
+    budget = [FREEZE_BUDGET]
+    s: list[Store] = []
+
+    def freeze(value: Any) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise Uncacheable
+        if value is None or isinstance(value, str | int | float | bool | dt.date):
+            return value
+        if isinstance(value, Translator):
+            return ("Translator", value.lang)
+        if isinstance(value, Query):
+            if not s:
+                s.append(store())
+            return ("query", value.key(s[0]))
+        if isinstance(value, pd.DataFrame | pd.Series):
+            budget[0] -= len(value) // 100
+            if budget[0] < 0:
+                raise Uncacheable
+            hashed = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            dtypes = tuple((str(c), str(d)) for c, d in frame.dtypes.items())
+            index = tuple(map(str, frame.index.names))
+            return ("frame", dtypes, index, hashlib.blake2b(hashed, digest_size=16).hexdigest())
+        if isinstance(value, Mapping):
+            return ("map", tuple(sorted((str(k), freeze(v)) for k, v in value.items())))
+        if isinstance(value, list | tuple):
+            return ("seq", tuple(freeze(v) for v in value))
+        if isinstance(value, set | frozenset):
+            return ("set", tuple(sorted(freeze(v) for v in value)))
+        try:
+            hash(value)
+        except TypeError:
+            raise Uncacheable from None
+        if type(value).__hash__ is object.__hash__:
+            raise Uncacheable  # identity hash: two equal values would not share a figure
+        return (type(value).__qualname__, value)
+
+    return (
+        build.__module__,
+        build.__qualname__,
+        freeze(args),
+        freeze(tuple(sorted(kwargs.items()))),
+    )
+
+
+def _resolved(value: Any) -> Any:
+    return value.frame() if isinstance(value, Query) else value
+
+
+def built(
+    build: Callable[..., go.Figure], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[go.Figure, str]:
+    """(figure, its JSON text): ``build`` called with every :class:`Query` argument replaced by
+    its frame, or what it returned before for equal arguments."""
+
+    def make() -> tuple[go.Figure, str]:
+        fig = build(*map(_resolved, args), **{k: _resolved(v) for k, v in kwargs.items()})
+        return fig, plotly_view.to_spec(fig)
+
+    try:
+        key = figure_key(build, args, kwargs)
+    except Uncacheable:
+        return make()
+    with _FIGURES_LOCK:
+        entry = _FIGURES.get(key)
+        if entry is not None:
+            _FIGURES.move_to_end(key)
+            return entry
+    entry = make()
+    with _FIGURES_LOCK:
+        _FIGURES[key] = entry
+        while len(_FIGURES) > FIGURE_CACHE_SIZE:
+            _FIGURES.popitem(last=False)
+    return entry
+
+
+def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """``build(*args, **kwargs)``, or the figure it returned before for equal arguments.
+
+    The figure is shared: nothing may change it after it is built (its JSON text is kept with
+    it and is what the browser gets)."""
+    return built(build, args, kwargs)[0]
+
+
+def clear_caches() -> None:
+    """Forget every cached query result and figure (tests; a store replaced under the app)."""
+    with _RESULTS_LOCK:
+        _RESULTS.clear()
+    with _FIGURES_LOCK:
+        _FIGURES.clear()

@@ -1,0 +1,75 @@
+"""The shared sidebar (language, region, years) and the selection it holds for every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from creative_dash.i18n import LANG_NAMES, LANGS, Translator
+from creative_dash.ui.cache import q
+from creative_dash.ui.lang import LANG_KEY, initial_lang
+from creative_dash.ui.urlstate import (
+    choice_parser,
+    seed_from_url,
+    url_selectbox,
+    write_url,
+    year_range_parser,
+)
+
+REGION_KEY = "region"
+YEARS_KEY = "years"
+
+
+def sidebar(t: Translator | None = None) -> tuple[str, str | None, tuple[int, int]]:
+    """Language, region and year range: in the sidebar, in session state and in the URL.
+
+    Returns (lang, region ISO code or None, (first year, last year))."""
+    seed_from_url(LANG_KEY, choice_parser(LANGS), initial_lang())
+    lang = st.sidebar.selectbox(
+        Translator(st.session_state[LANG_KEY])("sidebar.language"),
+        LANGS,
+        key=LANG_KEY,
+        format_func=LANG_NAMES.__getitem__,
+    )
+    st.query_params[LANG_KEY] = lang
+    t = Translator(lang)
+
+    regions = q("regions")
+    codes = [""] + regions["iso_code"].tolist()
+    names = dict(zip(regions["iso_code"], regions[t.name_col()]))
+    region = url_selectbox(
+        t("sidebar.region"),
+        codes,
+        REGION_KEY,
+        default="",
+        format_func=lambda c: (
+            names.get(c, t("sidebar.all_regions")) if c else t("sidebar.all_regions")
+        ),
+        container=st.sidebar,
+    )
+    bounds = q("year_bounds").iloc[0]
+    lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
+    seed_from_url(YEARS_KEY, year_range_parser(lo, hi), (lo, hi))
+    years = st.sidebar.slider(t("sidebar.years"), lo, hi, key=YEARS_KEY)
+    write_url(YEARS_KEY, tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
+    return lang, (region or None), (int(years[0]), int(years[1]))
+
+
+def region_names(t: Translator) -> dict[str, str]:
+    regions = q("regions")
+    return dict(zip(regions["iso_code"], regions[t.name_col()]))
+
+
+def selected_region() -> str | None:
+    return st.session_state.get(REGION_KEY) or None
+
+
+def selected_years() -> tuple[int, int]:
+    value = st.session_state.get(YEARS_KEY)
+    if value is None:
+        bounds = q("year_bounds").iloc[0]
+        return int(bounds["min_year"]), int(bounds["max_year"])
+    return int(value[0]), int(value[1])
+
+
+def has_demo() -> bool:
+    return bool(q("store_facts").iloc[0]["has_demo"])

@@ -1,0 +1,233 @@
+"""Widgets bound to the URL: the one way a widget's value lives in the address bar.
+
+A widget's value is seeded from ``?key=`` when its key has no value yet (a shared link), and
+written back to the URL while it differs from its default. A value the link gave that the widget
+cannot accept is kept (``rejected_url_value``) so the page can say what it ignored.
+:class:`AnyOf` and :class:`OneOf` read a widget's value before the widget is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from creative_dash.i18n import Translator
+
+REJECTED_KEY = "_rejected_url_values"
+
+
+def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> None:
+    """Give a widget key its starting value: from the URL if it parses, else ``default``.
+
+    Only when the key has no value yet, so a user's choice is never overwritten."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get_all(key)
+    value = None
+    if raw:
+        try:
+            value = parse(raw)
+        except (ValueError, TypeError, KeyError):
+            value = None
+            # kept so a page can say what was wrong with the link (see rejected_url_value)
+            st.session_state.setdefault(REJECTED_KEY, {})[key] = raw[0]
+    st.session_state[key] = default if value is None else value
+
+
+def write_url(
+    key: str, value: Any, default: Any, serialize: Callable[[Any], Sequence[str] | str]
+) -> None:
+    """Put the widget's value in the URL (removed while it equals the default)."""
+    if value == default or value is None or value == []:
+        if key in st.query_params:
+            del st.query_params[key]
+        return
+    text = serialize(value)
+    current = st.query_params.get_all(key)
+    wanted = [text] if isinstance(text, str) else list(text)
+    if current != wanted:
+        st.query_params[key] = wanted if len(wanted) != 1 else wanted[0]
+
+
+def choice_parser(options: Sequence[str]) -> Callable[[list[str]], str]:
+    def parse(raw: list[str]) -> str:
+        if raw[0] not in options:
+            raise ValueError(raw[0])
+        return raw[0]
+
+    return parse
+
+
+def multi_parser(options: Sequence[str]) -> Callable[[list[str]], list[str]]:
+    def parse(raw: list[str]) -> list[str]:
+        values = [v for part in raw for v in part.split(",") if v]
+        if not values or any(v not in options for v in values):
+            raise ValueError(raw)
+        return values
+
+    return parse
+
+
+def url_selectbox(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    *,
+    default: str,
+    format_func: Callable[[str], str] = str,
+    container: Any = st,
+    **kw: Any,
+) -> str:
+    """A selectbox whose value lives in the URL as ``?key=<option code>``."""
+    seed_from_url(key, choice_parser(options), default)
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+    value = container.selectbox(label, options, key=key, format_func=format_func, **kw)
+    write_url(key, value, default, str)
+    return value
+
+
+def url_multiselect(
+    label: str,
+    options: Sequence[str],
+    key: str,
+    *,
+    format_func: Callable[[str], str] = str,
+    container: Any = st,
+    **kw: Any,
+) -> list[str]:
+    """A multiselect whose value lives in the URL as ``?key=a,b``; empty means all."""
+    seed_from_url(key, multi_parser(options), [])
+    st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    value = container.multiselect(label, options, key=key, format_func=format_func, **kw)
+    write_url(key, value, [], lambda v: ",".join(v))
+    return list(value)
+
+
+def url_multiselect_value(key: str, options: Sequence[str]) -> list[str]:
+    """The value of a ``url_multiselect`` that this run draws later, or not at all (its section
+    is closed): what the session holds, else what the URL says (the widget keeps the two in
+    step)."""
+    if key in st.session_state:
+        return [v for v in st.session_state[key] if v in options]
+    raw = st.query_params.get_all(key)
+    try:
+        return multi_parser(options)(raw) if raw else []
+    except ValueError:
+        return []
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A page's "any of" filter: a ``url_multiselect`` (empty means every option) whose value is
+    read before its widget is drawn, so what it filters can be sent first."""
+
+    key: str  # widget key and URL parameter
+    label: str  # catalogue key
+    options: Sequence[str]
+    name: Callable[[str], str | None]  # an option's name (None: the code itself)
+
+    def value(self) -> list[str]:
+        return url_multiselect_value(self.key, self.options)
+
+    def draw(self, t: Translator, container: Any, placeholder: str) -> None:
+        url_multiselect(
+            t(self.label),
+            self.options,
+            self.key,
+            format_func=lambda c: self.name(c) or c,
+            container=container,
+            placeholder=placeholder,
+        )
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A ``url_selectbox`` whose value is read before its widget is drawn (see ``AnyOf``): the
+    key, options and default are given once, for both."""
+
+    key: str  # widget key and URL parameter
+    options: Sequence[str]
+    default: str
+
+    def value(self) -> str:
+        seed_from_url(self.key, choice_parser(self.options), self.default)
+        value = st.session_state[self.key]
+        return value if value in self.options else self.default
+
+    def draw(self, label: str, format_func: Callable[[str], str], container: Any = st) -> None:
+        url_selectbox(
+            label,
+            self.options,
+            self.key,
+            default=self.default,
+            format_func=format_func,
+            container=container,
+        )
+
+
+def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]]:
+    def parse(raw: list[str]) -> tuple[int, int]:
+        a, b = (int(x) for x in raw[0].split("-"))
+        if not lo <= a <= b <= hi:
+            raise ValueError(raw[0])
+        return (a, b)
+
+    return parse
+
+
+TEXT_MAX_CHARS = 200  # a search box's longest text, in the box and from the URL
+
+
+def url_text_input(
+    label: str, key: str, *, max_chars: int = TEXT_MAX_CHARS, container: Any = st, **kw: Any
+) -> str:
+    """A text input whose value lives in the URL as ``?key=<text>`` (removed while empty)."""
+    seed_from_url(key, lambda raw: raw[0][:max_chars], "")
+    value = container.text_input(label, key=key, max_chars=max_chars, **kw)
+    write_url(key, value, "", str)
+    return str(value)
+
+
+def url_text_input_value(key: str, *, max_chars: int = TEXT_MAX_CHARS) -> str:
+    """The value a ``url_text_input`` drawn later in this run will show: read before the widget
+    is drawn, so what depends on it can be sent first."""
+    seed_from_url(key, lambda raw: raw[0][:max_chars], "")
+    return str(st.session_state[key] or "")
+
+
+def url_number_input(
+    label: str,
+    key: str,
+    *,
+    min_value: int,
+    max_value: int,
+    default: int,
+    container: Any = st,
+    **kw: Any,
+) -> int:
+    """An integer input whose value lives in the URL as ``?key=<n>``, clamped to the range."""
+
+    def parse(raw: list[str]) -> int:
+        return int(raw[0])
+
+    seed_from_url(key, parse, default)
+    st.session_state[key] = min(max(int(st.session_state[key]), min_value), max_value)
+    value = container.number_input(
+        label, min_value=min_value, max_value=max_value, step=1, key=key, **kw
+    )
+    write_url(key, int(value), default, str)
+    return int(value)
+
+
+def rejected_url_value(key: str) -> str | None:
+    """The value a link gave for ``key`` that the widget could not accept (e.g. an unknown
+    region code), or None."""
+    return st.session_state.get(REJECTED_KEY, {}).get(key)
+
+
+def forget_rejected_url_value(key: str) -> None:
+    st.session_state.get(REJECTED_KEY, {}).pop(key, None)
