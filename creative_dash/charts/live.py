@@ -14,6 +14,7 @@ from creative_dash.i18n import Translator
 
 # Presenter type sizes (px): a 1080p projector seen from ~15 m.
 
+
 class PollShown(Protocol):
     """What the results chart reads of a poll (``creative_dash.live.model.Poll`` has it): the
     chart layer stays below the live package, which builds its scenes from these charts."""

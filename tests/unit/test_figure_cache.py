@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 from creative_dash import ui
-from creative_dash.ui import cache
 from creative_dash.i18n import Translator
+from creative_dash.ui import cache
 
 calls: list[tuple] = []
 

@@ -14,9 +14,8 @@ from collections import Counter
 import pytest
 
 from creative_dash import live, queries
-from creative_dash.live import writes
 from creative_dash import store as store_mod
-from creative_dash.live import LiveError
+from creative_dash.live import LiveError, writes
 
 VOTERS = 100
 
