@@ -39,6 +39,7 @@ test: $(VENV)/.dev-deps system-deps
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check creative_dash pages app.py tests scripts bench
 	$(BIN)/ruff format --check creative_dash pages app.py tests scripts bench
+	$(BIN)/lint-imports --no-logo  # the layer contract (.importlinter)
 
 check: lint test
 
@@ -49,4 +50,4 @@ boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .import_linter_cache test-artifacts

@@ -7,12 +7,12 @@ from functools import partial
 import streamlit as st
 
 from creative_dash import ui
-from creative_dash.charts.hubs import hub_map
+from creative_dash.charts.hubs import SIZE_MEASURES, hub_map
 from creative_dash.charts.maps import geojson_source
 from creative_dash.export import to_csv_bytes, to_xlsx_bytes
-from creative_dash.queries.hubs import HUB_STATUSES, HUB_TYPES, SIZE_MEASURES
 from creative_dash.views.hubs import hub_totals, hubs_table, without_coordinates
 from creative_dash.views.initiatives import page_count, rows_caption
+from creative_dash.vocab import HUB_STATUSES, HUB_TYPES
 
 TABLE_PAGE_SIZE = 40
 

@@ -13,8 +13,8 @@ from creative_dash import ui
 from creative_dash.charts import maps
 from creative_dash.charts import overview as charts
 from creative_dash.metrics import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
-from creative_dash.queries.overview import FUNDING_ORDER, STATUS_ORDER
 from creative_dash.views.overview import card_rows, kpi_cards, period_text, population_caption
+from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES
 
 OPEN_KEY = "_ov_open_region"  # set by the map or the picker callbacks, read below
 
@@ -56,9 +56,11 @@ with st.container(key="ov_main"):
     any_of = (
         ui.AnyOf("ov_sectors", "overview.filter_sectors", list(sector_names), sector_names.get),
         ui.AnyOf(
-            "ov_funding", "overview.filter_funding", FUNDING_ORDER, partial(t.enum, "funding")
+            "ov_funding", "overview.filter_funding", FUNDING_SOURCES, partial(t.enum, "funding")
         ),
-        ui.AnyOf("ov_status", "overview.filter_status", STATUS_ORDER, partial(t.enum, "status")),
+        ui.AnyOf(
+            "ov_status", "overview.filter_status", INITIATIVE_STATUSES, partial(t.enum, "status")
+        ),
     )
     # The filters' and the metric's values are read first; their widgets, the map's heading and
     # the KPI cards keep their places above the map and are sent after it: the browser renders

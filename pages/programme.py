@@ -20,7 +20,6 @@ from creative_dash.charts.programme import (
     satisfaction_mean,
 )
 from creative_dash.export import to_csv_bytes, to_xlsx_bytes
-from creative_dash.queries.programme import REC_CATEGORIES, REC_STATUSES
 from creative_dash.views.programme import (
     initiative_totals,
     initiatives_table,
@@ -30,6 +29,7 @@ from creative_dash.views.programme import (
     recommendations_table,
     sessions_table,
 )
+from creative_dash.vocab import REC_CATEGORIES, REC_STATUSES
 
 TOP_N = 10
 

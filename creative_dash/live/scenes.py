@@ -35,7 +35,7 @@ from creative_dash.charts.live import (
     region_ranking_figure,
 )
 from creative_dash.i18n import Translator
-from creative_dash.live import LiveError, Poll, SceneRef
+from creative_dash.live.model import LiveError, Poll, SceneRef
 from creative_dash.queries.live import RANKING_METRICS
 
 Runner = Callable[..., pd.DataFrame]

@@ -5,35 +5,12 @@ Functions register themselves with :func:`query` so the UI can call them by name
 by (name, store location, data version, every argument).
 """
 
-from __future__ import annotations
+from creative_dash.queries.registry import REGISTRY, QueryFn, query, run
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import pandas as pd
-
-from creative_dash.store import Store
-
-QueryFn = Callable[..., pd.DataFrame]
-F = TypeVar("F", bound=QueryFn)
-
-REGISTRY: dict[str, QueryFn] = {}
-
-
-def query(fn: F) -> F:
-    """Register a query under its function name."""
-    if fn.__name__ in REGISTRY:
-        raise ValueError(f"query {fn.__name__} registered twice")
-    REGISTRY[fn.__name__] = fn
-    return fn
-
-
-def run(store: Store, name: str, **params: Any) -> pd.DataFrame:
-    return REGISTRY[name](store, **params)
-
+__all__ = ["REGISTRY", "QueryFn", "query", "run"]
 
 # Importing the modules registers their queries.
-from creative_dash.queries import (  # noqa: E402,F401
+from creative_dash.queries import (  # noqa: F401
     common,
     hubs,
     initiatives,

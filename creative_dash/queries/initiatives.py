@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from creative_dash import vocab
-from creative_dash.queries import query
+from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
 FILTER_KEYS = (

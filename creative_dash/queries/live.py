@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from creative_dash.queries import query
+from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
 # Ranking metrics: the SQL of each is chosen from this allow-list, never built from input.

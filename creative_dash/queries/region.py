@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from creative_dash.queries import query
 from creative_dash.queries.overview import Years, _years
+from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
 
