@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from playwright.sync_api import ConsoleMessage, Page
 
 from creative_dash.i18n import catalog
-from creative_dash.navigation import DEFAULT_PAGE
+from creative_dash.navigation import DEFAULT_PAGE, PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -89,7 +89,10 @@ TWO_FRAMES_JS = "() => new Promise((r) => requestAnimationFrame(() => requestAni
 
 def page_path(key: str) -> str:
     """URL path of a page: the default page lives at the root (its own /<key> would be
-    Streamlit's "page not found" dialog)."""
+    Streamlit's "page not found" dialog). A page that is not in navigation.PAGES (renamed,
+    removed) fails the test that opens it."""
+    keys = [spec.key for spec in PAGES]
+    assert key in keys, f"no page {key!r} in navigation.PAGES ({keys})"
     return "" if key == DEFAULT_PAGE else key
 
 

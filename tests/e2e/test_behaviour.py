@@ -1,20 +1,15 @@
 """What AppTest cannot show: the overview map as the browser draws it, a click on the map, a
-region opened by its URL, a filter changing the map. Each test runs only once its page is in
-navigation.PAGES. Elements are found by their keys: ``ov_map`` (the overview map), ``years``
-(the sidebar's year range)."""
+region opened by its URL, a filter changing the map. Elements are found by their keys: ``ov_map``
+(the overview map), ``years`` (the sidebar's year range)."""
 
 from __future__ import annotations
 
 import pytest
 
 from creative_dash.i18n import t
-from creative_dash.navigation import PAGES
 from tests.e2e.browser import AppTab, page_path
 
-KEYS = {spec.key for spec in PAGES}
 pytestmark = pytest.mark.e2e
-needs_overview = pytest.mark.skipif("overview" not in KEYS, reason="no overview page yet")
-needs_region = pytest.mark.skipif("region" not in KEYS, reason="no region page yet")
 
 ASTANA, SHYMKENT = "KZ-71", "KZ-79"
 OV_MAP = ".st-key-ov_map .js-plotly-plot"
@@ -63,7 +58,6 @@ def open_overview(tab: AppTab, lang: str) -> None:
     tab.wait_for_plots()
 
 
-@needs_overview
 def test_overview_map_has_the_20_regions(tab: AppTab) -> None:
     open_overview(tab, "en")
     traces = tab.page.evaluate(MAP_TRACES_JS)
@@ -76,8 +70,6 @@ def test_overview_map_has_the_20_regions(tab: AppTab) -> None:
     tab.assert_healthy("en")
 
 
-@needs_overview
-@needs_region
 def test_clicking_astana_opens_its_dashboard(tab: AppTab) -> None:
     open_overview(tab, "en")
     tab.page.locator(".st-key-ov_map").scroll_into_view_if_needed()
@@ -103,7 +95,6 @@ def test_clicking_astana_opens_its_dashboard(tab: AppTab) -> None:
     tab.assert_healthy("en")
 
 
-@needs_region
 def test_region_from_url_in_kazakh(tab: AppTab) -> None:
     tab.open(page_path("region"), region=SHYMKENT, lang="kk")
     assert tab.query().get("region") == [SHYMKENT]
@@ -114,7 +105,6 @@ def test_region_from_url_in_kazakh(tab: AppTab) -> None:
     tab.assert_healthy("kk")
 
 
-@needs_overview
 def test_a_filter_changes_the_map(tab: AppTab) -> None:
     """The sidebar's year range is a filter of every page: narrowing it by one year (keyboard on
     the slider's first thumb, as a user can) must change the map's values."""
@@ -155,7 +145,6 @@ def test_a_filter_changes_the_map(tab: AppTab) -> None:
     tab.assert_healthy("en")
 
 
-@needs_overview
 def test_a_mix_tab_is_drawn_when_opened_and_kept_in_the_url(tab: AppTab) -> None:
     """The mixes are lazy tabs: a click runs the page again with that tab open, draws its chart
     and puts it in the URL, so a shared link opens the same tab."""
@@ -171,7 +160,6 @@ def test_a_mix_tab_is_drawn_when_opened_and_kept_in_the_url(tab: AppTab) -> None
     tab.assert_healthy("ru")
 
 
-@needs_overview
 def test_a_chart_goes_full_screen_and_back(tab: AppTab) -> None:
     """Presenters show one chart on the whole screen: the toolbar's button (in the UI language)
     makes the chart the full-screen element at the screen's height, and back."""
@@ -204,7 +192,6 @@ def test_a_chart_goes_full_screen_and_back(tab: AppTab) -> None:
     tab.assert_healthy("kk")
 
 
-@needs_overview
 def test_a_chart_that_cannot_load_plotly_says_so_in_the_ui_language(tab: AppTab) -> None:
     """If the served Plotly bundle cannot be loaded (a proxy blocking /app/static, say), each
     chart's place says so in the user's language instead of staying blank."""
@@ -220,7 +207,6 @@ def test_a_chart_that_cannot_load_plotly_says_so_in_the_ui_language(tab: AppTab)
     assert tab.page.locator(".js-plotly-plot").count() == 0
 
 
-@needs_overview
 def test_a_chart_follows_its_containers_width(tab: AppTab) -> None:
     """The chart component redraws at the new width when the page gets narrower (a window
     resized, the sidebar opened): it watches its container, not only the window."""

@@ -10,15 +10,9 @@ import pandas as pd
 import pytest
 
 from creative_dash.i18n import t
-from creative_dash.navigation import PAGES
 from tests.e2e.browser import AppTab, page_path
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        "initiatives" not in {s.key for s in PAGES}, reason="no initiatives page yet"
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 
 def test_chart_saves_as_png_from_its_toolbar(tab: AppTab) -> None:

@@ -12,17 +12,11 @@ import pytest
 
 from creative_dash import store as store_mod
 from creative_dash.i18n import t
-from creative_dash.navigation import PAGES
 from tests.app.test_live import make_deck, make_poll
-from tests.e2e.browser import AppTab
+from tests.e2e.browser import AppTab, page_path
 from tests.e2e.conftest import running_app
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not {"live", "vote"} <= {spec.key for spec in PAGES}, reason="no live pages yet"
-    ),
-]
+pytestmark = pytest.mark.e2e
 CHART = ".st-key-live_chart_0 .js-plotly-plot"
 
 
@@ -44,7 +38,7 @@ def test_a_vote_reaches_the_presenters_chart_in_place(browser_context: Any, live
     presenter = AppTab(browser_context.new_page(), url)
     voter = AppTab(browser_context.new_page(), url)
     try:
-        presenter.open("live", deck=deck, lang="ru")
+        presenter.open(page_path("live"), deck=deck, lang="ru")
         presenter.page.locator(CHART).wait_for()
         presenter.wait_for_plots()
         presenter.page.evaluate(
@@ -54,7 +48,7 @@ def test_a_vote_reaches_the_presenters_chart_in_place(browser_context: Any, live
         )
         assert presenter.page.evaluate("window.__x") == "[0,0,0]"
 
-        voter.open("vote", poll=pid, lang="ru")
+        voter.open(page_path("vote"), poll=pid, lang="ru")
         voter.page.get_by_role("button", name="Налоги").click()
         voter.wait_idle()
 
