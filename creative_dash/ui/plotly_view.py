@@ -10,13 +10,19 @@ Streamlit's own).
 The figure travels as UTF-8 JSON bytes (``payload``); a click on a point comes back as the
 trigger ``select``:
 ``{"points": [{"curve_number", "point_number", "location", "customdata", "x", "y"}]}``.
+
+For screen readers the chart is an image (``role="img"``) named by its title (``name``, plain
+text); a real button, reached with Tab, puts it on the whole screen and back (``labels``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+import re
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +73,55 @@ def to_spec(fig: Any) -> str:
     return pio.to_json(fig, validate=False)
 
 
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(markup: str | None) -> str:
+    """Plotly label markup as the text it shows: a line break (``<br>``) a space, other tags
+    (``<b>``) dropped, the entities the builders escape user text with (``&amp;``, ``&lt;``)
+    read back, spaces collapsed."""
+    text = _TAG.sub("", _BREAK.sub(" ", markup or ""))
+    return " ".join(html.unescape(text).split())
+
+
+def accessible_name(fig: Any) -> str:
+    """The chart's name for screen readers: its title as plain text (``plain_text``); empty
+    when the figure has no title."""
+    title = getattr(getattr(getattr(fig, "layout", None), "title", None), "text", None)
+    return plain_text(None if title is None else str(title))
+
+
+@cache
+def bundle_trace_types() -> frozenset[str]:
+    """The trace types the partial Plotly bundle draws (each trace module registers itself as
+    ``moduleType:"trace",name:"<type>"``); a trace of another type is not drawn at all."""
+    text = BUNDLE_FILE.read_text(encoding="utf-8")
+    return frozenset(re.findall(r'moduleType:"trace",name:"(\w+)"', text))
+
+
 def config(lang: str) -> dict[str, Any]:
     """The Plotly config that depends on the page: Plotly's locale. chart.js adds the rest
     (PNG export, the full-screen button, the offline world map URL ``geo.STATIC_TOPOJSON_URL``)."""
     return {"locale": lang} if lang in LOCALES else {}
 
 
-def payload(spec: str, *, lang: str, labels: Mapping[str, str], select: bool = False) -> bytes:
-    """What the browser gets: one UTF-8 JSON object ``{"config", "bundle", "labels", "select",
-    "spec"}`` whose ``spec`` is the figure itself, not a string in a string.
+def payload(
+    spec: str, *, lang: str, labels: Mapping[str, str], name: str = "", select: bool = False
+) -> bytes:
+    """What the browser gets: one UTF-8 JSON object ``{"config", "bundle", "labels", "name",
+    "select", "spec"}`` whose ``spec`` is the figure itself, not a string in a string. ``name``:
+    the chart's accessible name (``accessible_name``), set as its ``aria-label``.
 
     Sent as bytes: as a dict, Streamlit would ``json.dumps`` it with ASCII escapes (every
     Cyrillic letter six bytes instead of two) and the figure text with every quote escaped."""
-    meta = {"config": config(lang), "bundle": BUNDLE_URL, "labels": dict(labels), "select": select}
+    meta = {
+        "config": config(lang),
+        "bundle": BUNDLE_URL,
+        "labels": dict(labels),
+        "name": name,
+        "select": select,
+    }
     head = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
     return (head[:-1] + ',"spec":' + spec + "}").encode("utf-8")
 
@@ -95,11 +137,12 @@ def show(
     key: str,
     lang: str,
     labels: Mapping[str, str],
+    name: str,
     on_select: Callable[[], None] | None = None,
 ) -> Any:
-    """Draw ``spec`` (``to_spec``) under ``key``; ``on_select`` runs when a point is clicked
-    (read the click with ``clicked``)."""
-    data = payload(spec, lang=lang, labels=labels, select=on_select is not None)
+    """Draw ``spec`` (``to_spec``) under ``key``, named ``name`` for screen readers;
+    ``on_select`` runs when a point is clicked (read the click with ``clicked``)."""
+    data = payload(spec, lang=lang, labels=labels, name=name, select=on_select is not None)
     callbacks = {"on_select_change": on_select} if on_select is not None else {}
     return _component(key=key, data=data, width="stretch", height="content", **callbacks)
 

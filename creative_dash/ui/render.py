@@ -23,24 +23,28 @@ def chart(
     ``key``. Pass a :class:`~creative_dash.ui.cache.Query` in place of a query's frame: the
     query then runs only when the figure is not cached. ``on_select``: a callback for a click
     on a point (read it with ``clicked(key)``)."""
-    _fig, spec = built(build, args, kwargs)
-    return _show(spec, key, on_select)
+    fig, spec = built(build, args, kwargs)
+    return _show(fig, spec, key, on_select)
 
 
 def plotly(fig: Any, key: str, on_select: Callable[[], None] | None = None) -> Any:
     """Draw a figure built by the page under a stable key, with an offline, PNG-capable,
     full-screen-capable toolbar, updated in place on the next rerun (``plotly_view``)."""
-    return _show(plotly_view.to_spec(fig), key, on_select)
+    return _show(fig, plotly_view.to_spec(fig), key, on_select)
 
 
-def _show(spec: str, key: str, on_select: Callable[[], None] | None) -> Any:
+def _show(fig: Any, spec: str, key: str, on_select: Callable[[], None] | None) -> Any:
     t = tr()
     labels = {
         "fullscreen": t("chart.fullscreen"),
         "exit_fullscreen": t("chart.exit_fullscreen"),
         "failed": t("chart.failed"),
     }
-    return plotly_view.show(spec, key=key, lang=t.lang, labels=labels, on_select=on_select)
+    # a chart without a title still has a name for screen readers
+    name = plotly_view.accessible_name(fig) or t("chart.untitled")
+    return plotly_view.show(
+        spec, key=key, lang=t.lang, labels=labels, name=name, on_select=on_select
+    )
 
 
 def clicked(key: str) -> dict[str, Any]:

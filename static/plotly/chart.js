@@ -1,6 +1,6 @@
 // A Plotly chart that stays on the page across Streamlit reruns: the browser side of
-// creative_dash/plotly_view.py, whose component imports this module once per tab (served by the
-// app, so it is not sent with every chart of every rerun).
+// creative_dash/ui/plotly_view.py, whose component imports this module once per tab (served by
+// the app, so it is not sent with every chart of every rerun).
 //
 // st.plotly_chart re-creates a chart whenever its figure changes (its React key hashes the
 // spec), so every filter change paid a full Plotly.newPlot plus a React remount. This
@@ -8,12 +8,21 @@
 // redraws what changed. Plotly itself is a partial bundle served by the app
 // (static/plotly/, built by scripts/plotly_bundle/), loaded once per browser tab.
 //
-// data: UTF-8 JSON bytes from creative_dash/plotly_view.py (payload), an object with
+// data: UTF-8 JSON bytes from creative_dash/ui/plotly_view.py (payload), an object with
 //   spec    the figure
 //   config  Plotly config that depends on the page (its locale)
 //   bundle  URL of the Plotly bundle
 //   labels  {fullscreen, exit_fullscreen, failed}: the toolbar's words in the UI language
+//   name    the chart's accessible name (its title as plain text, in the UI language)
 //   select  true when a click on a point is sent to Python (trigger "select")
+//
+// In the page: <div class="cd-plotly-frame"> (what goes full screen) holds a <button> (full
+// screen and back: the first thing Tab reaches in the chart, pressed with Enter or Space, shown
+// while it has the keyboard focus) and <div class="cd-plotly">, where Plotly draws. A screen
+// reader reads the drawing as one image named by the chart's title: Plotly's main <svg> gets
+// role="img" and aria-label=name, its second <svg> (title, legend, hover labels) is hidden from
+// it. Not the whole div: it also holds Plotly's toolbar, whose buttons must stay reachable
+// (an image's content is not).
 
 const EXPAND = {
   width: 600,
@@ -30,9 +39,21 @@ const DEFAULT_HEIGHT = 450;
 // (creative_dash.geo.STATIC_TOPOJSON_URL)
 const TOPOJSON_URL = "app/static/topojson/";
 const CSS = `
+.cd-plotly-frame { position: relative; width: 100%; }
+.cd-plotly-frame:fullscreen { background: #FFFFFF; padding: 1rem; box-sizing: border-box; }
 .cd-plotly { width: 100%; }
-.cd-plotly:fullscreen { background: #FFFFFF; padding: 1rem; box-sizing: border-box; }
-@media print { .cd-plotly .modebar-container { display: none !important; } }
+.cd-plotly-fs {
+  position: absolute; top: 0.25rem; left: 0.25rem; z-index: 1002;
+  font: inherit; font-size: 0.875rem; line-height: 1.4; padding: 0.25rem 0.75rem;
+  color: #1A1A1A; background: #FFFFFF; border: 1px solid #1A1A1A; border-radius: 0.25rem;
+  cursor: pointer;
+}
+.cd-plotly-fs:focus-visible { outline: 3px solid #1565C0; outline-offset: 2px; }
+.cd-plotly-fs:not(:focus-visible) {
+  clip-path: inset(50%); width: 1px; height: 1px; padding: 0; border: 0; margin: -1px;
+  overflow: hidden; white-space: nowrap;
+}
+@media print { .cd-plotly .modebar-container, .cd-plotly-fs { display: none !important; } }
 `;
 
 // plotly.js has no Kazakh locale: the toolbar, its messages and date names in Kazakh. The keys
@@ -106,13 +127,37 @@ function loadPlotly(url) {
   return window.__creativeDashPlotly;
 }
 
+// The chart goes full screen with its frame, so that the keyboard's button comes along.
 function isFullscreen(host) {
-  return document.fullscreenElement === host;
+  return document.fullscreenElement === host.parentElement;
 }
 
 function toggleFullscreen(host) {
   if (isFullscreen(host)) document.exitFullscreen();
-  else if (host.requestFullscreen) host.requestFullscreen();
+  else if (host.parentElement.requestFullscreen) host.parentElement.requestFullscreen();
+}
+
+// The button's words in the page's language (it may change while the chart stays).
+function label(host, want) {
+  const labels = want.labels || {};
+  const full = isFullscreen(host);
+  const text = full ? labels.exit_fullscreen : labels.fullscreen;
+  host.__cdButton.textContent = text || (full ? "Exit full screen" : "Full screen");
+}
+
+// The drawing as one image named by the title. After every draw: Plotly.newPlot (also when
+// Plotly.react falls back to it, e.g. on a new config) makes new <svg> elements.
+function nameChart(host, name) {
+  host.querySelectorAll(":scope > .plot-container > .svg-container > svg.main-svg").forEach(
+    (svg, i) => {
+      if (i === 0) {
+        svg.setAttribute("role", "img");
+        svg.setAttribute("aria-label", name || "");
+      } else {
+        svg.setAttribute("aria-hidden", "true");
+      }
+    },
+  );
 }
 
 // The Plotly config for this host. Plotly.react compares configs by value except functions,
@@ -170,6 +215,7 @@ async function draw(Plotly, host, want) {
   host.style.minHeight = "";
   if (host.__cdDrawn) await Plotly.react(host, fig.data || [], layout, config);
   else await Plotly.newPlot(host, fig.data || [], layout, config);
+  nameChart(host, want.name);
   host.__cdDrawn = true;
   // newPlot (also when react falls back to it) drops listeners: bind after every draw.
   host.removeAllListeners("plotly_click");
@@ -211,9 +257,17 @@ function mount(parentElement) {
     style.textContent = CSS;
     document.head.appendChild(style);
   }
+  const outer = document.createElement("div");
+  outer.className = "cd-plotly-frame";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "cd-plotly-fs";
   const host = document.createElement("div");
   host.className = "cd-plotly";
-  parentElement.appendChild(host);
+  host.__cdButton = button;
+  button.addEventListener("click", () => toggleFullscreen(host));
+  outer.append(button, host);
+  parentElement.appendChild(outer);
   let width = 0;
   let frame = 0;
   // The sidebar opening or closing changes the width without a window resize.
@@ -232,12 +286,15 @@ function mount(parentElement) {
   });
   host.__cdResize.observe(parentElement);
   host.__cdOnFullscreen = () => {
+    if (host.__cdHave) label(host, host.__cdHave);
     if (!host.__cdDrawn || !window.Plotly) return;
     const config = configFor(host, host.__cdHave);
     const height = isFullscreen(host) ? window.innerHeight : host.__cdHeight;
-    window.Plotly.react(host, host.data, { ...host.layout, height }, config);
+    window.Plotly.react(host, host.data, { ...host.layout, height }, config).then(() =>
+      nameChart(host, host.__cdHave.name),
+    );
   };
-  host.addEventListener("fullscreenchange", host.__cdOnFullscreen);
+  outer.addEventListener("fullscreenchange", host.__cdOnFullscreen);
   return host;
 }
 
@@ -248,10 +305,11 @@ export function render(component) {
   const text = decoder.decode(component.data);
   const data = JSON.parse(text);
   data.text = text;
-  let host = parentElement.querySelector(":scope > .cd-plotly");
+  let host = parentElement.querySelector(":scope > .cd-plotly-frame > .cd-plotly");
   if (!host) host = mount(parentElement);
   host.__cdSetTrigger = setTriggerValue;
   host.__cdWant = data;
+  label(host, data);
   if (!host.__cdDrawn) {
     // keep the chart's place while Plotly loads, so the page does not jump
     host.style.minHeight = `${(data.spec.layout || {}).height || DEFAULT_HEIGHT}px`;
@@ -259,8 +317,8 @@ export function render(component) {
   settle(host);
   return () => {
     host.__cdResize.disconnect();
-    host.removeEventListener("fullscreenchange", host.__cdOnFullscreen);
+    host.parentElement.removeEventListener("fullscreenchange", host.__cdOnFullscreen);
     if (window.Plotly) window.Plotly.purge(host);
-    host.remove();
+    host.parentElement.remove();
   };
 }

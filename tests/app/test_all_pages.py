@@ -119,7 +119,8 @@ THEME_STAND_IN = re.compile(r"#0000[0-4][0-9]\b")
 
 def check_chart_sent(chart, lang: str) -> None:
     """What a chart sends the browser: the app's template (no Streamlit stand-in colours), the
-    served Plotly bundle, the toolbar's words and Plotly's locale for the page's language."""
+    served Plotly bundle, the toolbar's words and Plotly's locale for the page's language, its
+    name for screen readers, trace types the bundle draws."""
     assert chart.key, "every chart has a key (it is what keeps the chart across reruns)"
     assert not THEME_STAND_IN.search(chart.spec), f"{chart.key} has Streamlit's template colours"
     layout = chart.figure["layout"]
@@ -133,6 +134,12 @@ def check_chart_sent(chart, lang: str) -> None:
     # Plotly's toolbar in the page's language: "ru" from plotly.js, "kk" from static/plotly/chart.js
     assert sent["config"].get("locale") == (None if lang == "en" else lang)
     assert sent["select"] is (chart.key == "ov_map")  # only a click on the national map opens
+    # named for screen readers by its title as shown, in the page's language
+    name = plotly_view.plain_text(_title(layout.get("title")))
+    assert sent["name"] == (name or t(lang, "chart.untitled")), chart.key
+    # every trace is of a type the partial Plotly bundle draws (another is silently not drawn)
+    types = {tr.get("type", "scatter") for tr in chart.figure["data"]}
+    assert types <= plotly_view.bundle_trace_types(), (chart.key, types)
 
 
 def test_every_page_is_covered() -> None:

@@ -7,10 +7,12 @@ import json
 import re
 
 import plotly.graph_objects as go
+import pytest
 
 from creative_dash import geo
-from creative_dash.i18n import t
-from creative_dash.ui import plotly_view
+from creative_dash.charts.base import esc
+from creative_dash.i18n import Translator, t
+from creative_dash.ui import plotly_view, render
 
 LABELS = {"fullscreen": "Толық экран", "exit_fullscreen": "Шығу", "failed": "Қате"}
 
@@ -18,10 +20,11 @@ LABELS = {"fullscreen": "Толық экран", "exit_fullscreen": "Шығу", 
 def test_the_payload_is_utf8_json_with_the_figure_inline() -> None:
     fig = go.Figure(go.Bar(x=["Ұлытау облысы", "Астана"], y=[1, 2], name="Қазақ"))
     spec = plotly_view.to_spec(fig)
-    data = plotly_view.payload(spec, lang="kk", labels=LABELS, select=True)
+    data = plotly_view.payload(spec, lang="kk", labels=LABELS, name="Қазақ", select=True)
     sent = plotly_view.decode(data)
     assert sent["spec"] == json.loads(spec)  # the figure itself, not a string in a string
     assert sent["labels"] == LABELS
+    assert sent["name"] == "Қазақ"
     assert sent["select"] is True
     assert sent["config"]["locale"] == "kk"
     assert sent["bundle"] == plotly_view.BUNDLE_URL
@@ -78,7 +81,7 @@ def test_the_kazakh_toolbar_translates_plotly_texts() -> None:
 
 def test_the_toolbar_words_exist_in_every_language() -> None:
     for lang in ("kk", "ru", "en"):
-        for key in ("chart.fullscreen", "chart.exit_fullscreen", "chart.failed"):
+        for key in ("chart.fullscreen", "chart.exit_fullscreen", "chart.failed", "chart.untitled"):
             assert t(lang, key) != key
 
 
@@ -92,3 +95,41 @@ def test_a_click_is_read_from_the_components_state(monkeypatch) -> None:
     state["ov_map"] = {"select": None}  # a rerun without a click
     assert plotly_view.clicked("ov_map") == {"points": []}
     assert plotly_view.clicked("never_drawn") == {"points": []}
+
+
+def test_the_charts_name_is_its_title_as_the_reader_sees_it() -> None:
+    """A screen reader names the chart by its title: Plotly's markup dropped (a line break a
+    space), escaped user text read back as the text the title shows."""
+    fig = go.Figure(layout={"title": {"text": "<b>Ұлытау</b> &amp; «Арт»,<br>2020–2024"}})
+    assert plotly_view.accessible_name(fig) == "Ұлытау & «Арт», 2020–2024"
+    # user text escaped by the builders (charts.base.esc) comes back as that text, not markup
+    typed = '<img src=x onerror="alert(1)"> Алматы'
+    fig = go.Figure(layout={"title": {"text": esc(typed)}})
+    assert plotly_view.accessible_name(fig) == typed
+    sent = plotly_view.decode(plotly_view.payload("{}", lang="kk", labels={}, name=typed))
+    assert sent["name"] == typed  # a JSON string; chart.js sets it with setAttribute
+    assert plotly_view.accessible_name(go.Figure()) == ""
+    assert plotly_view.plain_text("a<BR/>b<br >c") == "a b c"
+
+
+def test_the_browser_sets_the_name_and_the_buttons_text_as_text() -> None:
+    """chart.js never parses the name or the labels as HTML: an attribute and textContent."""
+    module = plotly_view.MODULE_FILE.read_text(encoding="utf-8")
+    assert "innerHTML" not in module and "insertAdjacentHTML" not in module
+    assert 'svg.setAttribute("aria-label", name || "")' in module
+    assert 'svg.setAttribute("role", "img")' in module
+    assert 'button.type = "button"' in module and ".textContent = text" in module
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_chart_without_a_title_is_named_in_the_users_language(
+    monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    shown = {}
+    monkeypatch.setattr(render, "tr", lambda: Translator(lang))
+    monkeypatch.setattr(plotly_view, "show", lambda spec, **kw: shown.update(kw))
+    render.plotly(go.Figure(go.Bar(x=[1], y=[2])), "k")
+    assert shown["name"] == t(lang, "chart.untitled") != "chart.untitled"
+    assert shown["labels"]["fullscreen"] == t(lang, "chart.fullscreen")
+    render.plotly(go.Figure(layout={"title": {"text": "Ақмола &amp; Астана"}}), "k")
+    assert shown["name"] == "Ақмола & Астана"
