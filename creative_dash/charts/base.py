@@ -36,7 +36,6 @@ SEQUENTIAL = [
     [0.75, "#1D87AE"],
     [1.0, "#0B4F6C"],
 ]
-DIVERGING = [[0.0, "#B4464B"], [0.5, "#F5F5F5"], [1.0, "#00769C"]]
 # The 17 official UN SDG colours.
 SDG_COLORS = {
     1: "#E5243B",

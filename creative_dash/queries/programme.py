@@ -25,7 +25,6 @@ REC_CATEGORIES = vocab.REC_CATEGORIES
 # A follow-up is overdue when its date has passed and the recommendation is still open.
 CLOSED_REC_STATUSES = vocab.CLOSED_REC_STATUSES
 INITIATIVE_STATUSES = vocab.INITIATIVE_STATUSES
-SATISFACTION_SCORES: tuple[int, ...] = (1, 2, 3, 4, 5)
 TOP_LIMIT_MAX = 50
 
 

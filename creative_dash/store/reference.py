@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 
@@ -160,7 +159,3 @@ def load_reference(store: Store) -> list[str]:
         if replace_table(store, table, build(), dataset=name, source=source, is_demo=False):  # type: ignore[operator]
             loaded.append(name)
     return loaded
-
-
-def reference_file(name: str) -> Path:
-    return REFERENCE_DIR / name

@@ -16,23 +16,6 @@ from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.i18n import Translator
 from creative_dash.store.demo import DEMO_ACTOR
 
-# Columns of the on-screen table, in order (keys of the messages initiatives.col_<key>).
-TABLE_COLUMNS = (
-    "id",
-    "title",
-    "region",
-    "sector",
-    "status",
-    "start",
-    "end",
-    "planned",
-    "spent",
-    "execution",
-    "funding",
-    "jobs",
-    "sdgs",
-    "origin",
-)
 YES = "✓"
 
 

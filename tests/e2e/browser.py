@@ -41,7 +41,7 @@ PLOTS_STATE_JS = """
   const match = holder && holder.className.match(/st-key-([\\w-]+)/);
   const res = {key: match ? match[1] : null, visible: gd.getClientRects().length > 0,
                state: 'ok', maps: 0, features: 0};
-  // the app's chart component (creative_dash/plotly_view.js): still loading Plotly, or a newer
+  // the app's chart component (static/plotly/chart.js): still loading Plotly, or a newer
   // figure from the last rerun not drawn yet
   if (gd.__cdBusy || gd.__cdWant !== gd.__cdHave) { res.state = 'drawing'; return res; }
   const full = gd._fullLayout;

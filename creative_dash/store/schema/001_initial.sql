@@ -204,7 +204,8 @@ CREATE TABLE indicators (
     PRIMARY KEY (region_iso, year, indicator_code)
 );
 
--- Append-only: every write through Store.write_rows / Store.update_row leaves a row here.
+-- Append-only: a write calls creative_dash.store.audit() in its transaction, which leaves a row
+-- here (polls and decks: live/writes.py). Bulk loads (reference, demo) are in dataset_loads.
 CREATE TABLE audit_log (
     audit_id    VARCHAR PRIMARY KEY,
     logged_at   TIMESTAMP NOT NULL,
