@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 import streamlit as st
@@ -105,10 +106,8 @@ def go(step: int) -> None:
     either end of the deck changes nothing."""
     current = st.session_state.get(SHOW_KEY)
     if isinstance(current, Show):
-        try:
+        with suppress(Refused):
             _shown(current.go(step, time.monotonic()))
-        except Refused:
-            pass
 
 
 def exit_show(deck_id: str) -> None:

@@ -250,7 +250,7 @@ def test_the_poll_form_pairs_option_lines_only_for_choice_polls():
     assert PollForm("region", {"en": "Q?"}, {}).options() == []
 
 
-# -- the ballot --------------------------------------------------------------------------------------
+# -- the ballot ----------------------------------------------------------------------------------
 def test_the_voter_token_is_the_first_valid_candidate():
     session, cookie, url = "s" * 22, "c" * 22, "u" * 22
     assert pick_voter_token([session, cookie, url]) == session
