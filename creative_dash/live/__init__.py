@@ -3,7 +3,9 @@
 - ``model``: polls, decks and their checks (no store, no Streamlit);
 - ``writes``: storing them (polls, votes, decks), retried on write conflicts;
 - ``scenes``: the registry of slides a deck can show, each a figure from named queries;
-- ``presenter``: the presenter page's state (deck editor, auto-advance), no Streamlit.
+- ``presenter``: the presenter page's state (the deck draft, the slide shown and auto-advance,
+  the poll admin's choices), no Streamlit;
+- ``ballot``: the vote page's choices (voter token, answer order, messages), no Streamlit.
 
 The package re-exports the model and the writes, so callers say ``live.vote(...)``.
 """

@@ -21,6 +21,9 @@ from creative_dash.i18n import LANGS, Translator
 
 KINDS: tuple[str, ...] = ("choice", "rating", "region")
 STATUSES: tuple[str, ...] = ("draft", "open", "closed")
+# Allowed status changes (target: from): a closed poll can be reopened (votes kept), never set
+# back to draft. The writes enforce it; the presenter's poll admin offers what it allows.
+POLL_TRANSITIONS: dict[str, tuple[str, ...]] = {"open": ("draft", "closed"), "closed": ("open",)}
 RATING_VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
 MAX_QUESTION = 300
 MAX_OPTION = 100
@@ -36,6 +39,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 __all__ = [
     "KINDS",
     "STATUSES",
+    "POLL_TRANSITIONS",
     "RATING_VALUES",
     "MIN_OPTIONS",
     "MAX_OPTIONS",

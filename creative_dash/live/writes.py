@@ -32,6 +32,7 @@ from creative_dash.live.model import (
     MAX_QUESTION,
     MAX_SCENES,
     MIN_OPTIONS,
+    POLL_TRANSITIONS,
     RATING_VALUES,
     Deck,
     LiveError,
@@ -158,13 +159,9 @@ def get_poll(store: Store, poll_id: str) -> Poll | None:
     return None if df.empty else Poll.from_row(df.iloc[0].to_dict())
 
 
-# Allowed status changes: a closed poll can be reopened (votes kept), never set back to draft.
-_TRANSITIONS = {"open": ("draft", "closed"), "closed": ("open",)}
-
-
 def set_poll_status(store: Store, poll_id: str, status: str, *, actor: str) -> None:
     """Open or close a poll."""
-    if status not in _TRANSITIONS:
+    if status not in POLL_TRANSITIONS:
         raise LiveError("bad_transition")
 
     def write() -> None:
@@ -174,7 +171,7 @@ def set_poll_status(store: Store, poll_id: str, status: str, *, actor: str) -> N
             ).fetchone()
             if row is None:
                 raise LiveError("poll_not_found")
-            if row[0] not in _TRANSITIONS[status]:
+            if row[0] not in POLL_TRANSITIONS[status]:
                 raise LiveError("bad_transition")
             stamp = "opened_at" if status == "open" else "closed_at"
             # The column name comes from the two literals above, never from input.

@@ -8,7 +8,10 @@ Modules, one concern each:
 - ``sidebar``: the shared sidebar and the selection it holds;
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
-- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads.
+- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads;
+- ``style``: page stylesheets from ``static/css/``;
+- ``live``: the live pages' state in the session and the URL, their callbacks and components
+  (imported by those pages as ``from creative_dash.ui import live``, not re-exported here).
 
 Pages import this package and call its names (``ui.q``, ``ui.chart``...).
 """
@@ -52,10 +55,12 @@ from creative_dash.ui.sidebar import (  # noqa: E402
     selected_years,
     sidebar,
 )
+from creative_dash.ui.style import stylesheet  # noqa: E402
 from creative_dash.ui.urlstate import (  # noqa: E402
     TEXT_MAX_CHARS,
     AnyOf,
     OneOf,
+    UrlValue,
     choice_parser,
     forget_rejected_url_value,
     multi_parser,
@@ -82,6 +87,7 @@ __all__ = [
     "OneOf",
     "Q",
     "Query",
+    "UrlValue",
     "chart",
     "choice_parser",
     "clear_caches",
@@ -110,6 +116,7 @@ __all__ = [
     "selected_years",
     "sidebar",
     "store",
+    "stylesheet",
     "switch_page",
     "tr",
     "url_multiselect",

@@ -3,20 +3,22 @@
 A widget's value is seeded from ``?key=`` when its key has no value yet (a shared link), and
 written back to the URL while it differs from its default. A value the link gave that the widget
 cannot accept is kept (``rejected_url_value``) so the page can say what it ignored.
-:class:`AnyOf` and :class:`OneOf` read a widget's value before the widget is drawn.
+:class:`AnyOf` and :class:`OneOf` read a widget's value before the widget is drawn;
+:class:`UrlValue` is a value kept in the URL that no widget shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
 from creative_dash.i18n import Translator
 
 REJECTED_KEY = "_rejected_url_values"
+T = TypeVar("T")
 
 
 def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> None:
@@ -231,3 +233,39 @@ def rejected_url_value(key: str) -> str | None:
 
 def forget_rejected_url_value(key: str) -> None:
     st.session_state.get(REJECTED_KEY, {}).pop(key, None)
+
+
+@dataclass(frozen=True)
+class UrlValue(Generic[T]):
+    """A value that lives in the URL as ``?key=`` with no widget of its own (the deck being
+    presented, the slide shown, a device's voter token): read and written only through here.
+
+    ``parse`` turns the URL's text into a value, returning None (or raising ValueError) for text
+    it does not accept; ``default`` is never written (the parameter is removed instead)."""
+
+    key: str
+    parse: Callable[[str], T | None]
+    default: T | None = None
+    serialize: Callable[[T], str] = str
+
+    def given(self) -> bool:
+        """Whether the URL carries the parameter at all, accepted or not."""
+        return bool(st.query_params.get(self.key))
+
+    def get(self) -> T | None:
+        """The URL's value, parsed; ``default`` when absent or not accepted."""
+        raw = st.query_params.get(self.key)
+        if not raw:
+            return self.default
+        try:
+            value = self.parse(raw)
+        except (ValueError, TypeError):
+            value = None
+        return self.default if value is None else value
+
+    def set(self, value: T | None) -> None:
+        """Put ``value`` in the URL (None or the default: remove the parameter)."""
+        write_url(self.key, value, self.default, self.serialize)
+
+    def clear(self) -> None:
+        self.set(None)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
 from creative_dash import live
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
+from creative_dash.live.presenter import Draft
 from tests.app.apptest import charts, open_page, page_text
 
 XSS = "<script>alert(1)</script>"
@@ -184,6 +186,103 @@ def test_shared_link_opens_at_the_given_scene_and_unknown_decks_say_so(demo_stor
     assert any(m.value == "3 / 3" for m in at.markdown)
     at = open_page("live", "kk", deck="nosuch1")
     assert t("kk", "live.error.deck_not_found") in [e.value for e in at.error]
+
+
+def counter(at) -> str:
+    return next(m.value for m in at.markdown if re.fullmatch(r"\d+ / \d+", m.value))
+
+
+def url(at, key: str):
+    value = at.query_params.get(key)
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def test_auto_advance_moves_on_once_the_slide_was_shown_long_enough(demo_store):
+    deck = make_deck(demo_store, make_poll(demo_store))
+    at = open_page("live", "en", deck=deck)
+    at.number_input(key="live_auto_s").set_value(600)
+    at.toggle(key="live_auto").set_value(True).run()
+    assert counter(at) == "1 / 3"  # switched on: not due for 600 s
+    shown = at.session_state["live_show"]
+    at.session_state["live_show"] = replace(shown, since=shown.since - 600)  # shown 600 s ago
+    at.run()
+    assert_clean(at, "en")
+    assert counter(at) == "2 / 3" and url(at, "scene") == "2"
+    assert chart_spec(at)["layout"]["title"]["text"].startswith("Regions ranked")
+    at.toggle(key="live_auto").set_value(False)
+    at.session_state["live_show"] = replace(shown, index=1, since=shown.since - 6000)
+    at.run()
+    assert counter(at) == "2 / 3"  # off: stays, however long
+
+
+def test_a_clicker_at_either_end_of_the_deck_changes_nothing(demo_store):
+    deck = make_deck(demo_store, make_poll(demo_store))
+    at = open_page("live", "en", deck=deck, scene="3")
+    at.button(key="live_next_clicker").click().run()
+    assert_clean(at, "en")
+    assert counter(at) == "3 / 3" and url(at, "scene") == "3"
+    at.button(key="live_prev_clicker").click().run()
+    assert counter(at) == "2 / 3" and url(at, "scene") == "2"
+    at.button(key="live_prev").click().run()
+    at.button(key="live_prev_clicker").click().run()
+    assert counter(at) == "1 / 3" and not at.error
+
+
+def test_exit_returns_to_the_editor_with_the_deck_shown(demo_store):
+    deck = make_deck(demo_store, make_poll(demo_store))
+    at = open_page("live", "en", deck=deck, scene="2")
+    at.button(key="live_exit").click().run()
+    assert_clean(at, "en")
+    assert "deck" not in at.query_params and "scene" not in at.query_params
+    assert at.selectbox(key="live_deck_pick").value == deck
+    assert at.text_input(key="live_title").value == "Day 2"
+    assert at.subheader[0].value == t("en", "live.deck.scenes", n=3)
+    at.button(key="live_present").click().run()  # presenting again starts at the first slide
+    assert counter(at) == "1 / 3" and url(at, "scene") == "1"
+
+
+def test_slides_are_reordered_and_removed_in_the_editor(demo_store):
+    pid = make_poll(demo_store)
+    deck = make_deck(demo_store, pid)
+    at = open_page("live", "en")
+    at.selectbox(key="live_deck_pick").select(deck).run()
+    assert at.button(key="live_up_0").disabled and at.button(key="live_down_2").disabled
+    at.button(key="live_down_0").click().run()  # poll, ranking, per_year -> ranking, poll, ...
+    at.button(key="live_up_2").click().run()  # -> ranking, per_year, poll
+    at.button(key="live_remove_0").click().run()  # -> per_year, poll
+    at.button(key="live_save").click().run()
+    assert_clean(at, "en")
+    stored = json.loads(demo_store.query("SELECT scenes_json FROM decks")["scenes_json"][0])
+    assert stored == [
+        {"scene": "per_year", "params": {"region": "all"}},
+        {"scene": "poll", "params": {"poll": pid}},
+    ]
+    assert demo_store.scalar("SELECT count(*) FROM decks") == 1  # saved over the picked deck
+
+
+def test_a_full_deck_refuses_another_slide_and_says_why(demo_store):
+    at = open_page("live", "en")
+    full = Draft(scenes=(SceneRef("per_year", {"region": "all"}),) * live.MAX_SCENES)
+    at.session_state["live_draft"] = full
+    at.selectbox(key="live_add_scene").select("ranking").run()
+    at.button(key="live_add_button").click().run()
+    assert_clean(at, "en")
+    assert t("en", "live.error.deck_too_long", limit=live.MAX_SCENES) in [e.value for e in at.error]
+    assert at.session_state["live_draft"] == full
+
+
+def test_a_poll_is_closed_and_reopened_from_the_editor(demo_store):
+    pid = make_poll(demo_store)
+    live.vote(demo_store, pid, "voter-token-0000000001", "1")
+    at = open_page("live", "en")
+    assert f"live_open_{pid}" not in [b.key for b in at.button]
+    at.button(key=f"live_close_{pid}").click().run()
+    assert live.get_poll(demo_store, pid).status == "closed"
+    at.button(key=f"live_open_{pid}").click().run()
+    assert_clean(at, "en")
+    assert live.get_poll(demo_store, pid).status == "open"
+    assert demo_store.scalar("SELECT count(*) FROM votes") == 1  # reopening keeps the votes
+    assert f"live_close_{pid}" in [b.key for b in at.button]
 
 
 # -- the vote page ----------------------------------------------------------------------------------------

@@ -47,8 +47,17 @@ def test_a_vote_reaches_the_presenters_chart_in_place(browser_context: Any, live
                  window.__x = JSON.stringify(Array.from(gd.data[0].x)); }}"""
         )
         assert presenter.page.evaluate("window.__x") == "[0,0,0]"
+        # static/css/presenter.css: the slide has the screen, the clickers' buttons are hidden
+        for hidden in ('[data-testid="stSidebar"]', ".st-key-live_next_clicker"):
+            assert presenter.page.locator(hidden).is_hidden(), hidden
+        assert presenter.page.locator(".st-key-live_next").is_visible()
 
         voter.open(page_path("vote"), poll=pid, lang="ru")
+        # static/css/vote.css: the question in large type on a phone
+        size = voter.page.locator(".st-key-vote_question [data-testid='stText']").evaluate(
+            "(el) => parseFloat(getComputedStyle(el).fontSize)"
+        )
+        assert size >= 24
         voter.page.get_by_role("button", name="Налоги").click()
         voter.wait_idle()
 

@@ -1,0 +1,40 @@
+"""The audience's ballot, with no Streamlit and no store: which device token to vote with, the
+order of the answers and which messages the vote page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from creative_dash.live.model import new_voter_token, valid_token
+
+__all__ = ["LATE_ERRORS", "answer_order", "ballot_messages", "pick_voter_token"]
+
+# Votes refused because the poll was not open: stale once the presenter (re)opens it.
+LATE_ERRORS = ("poll_closed", "poll_not_open")
+
+
+def pick_voter_token(candidates: Iterable[str | None]) -> str:
+    """The first candidate shaped like our tokens (session, cookie, URL: in that order), else a
+    new one. Anything else a cookie or link carries is ignored."""
+    return next((c for c in candidates if valid_token(c)), None) or new_voter_token()
+
+
+def answer_order(kind: str, labels: Mapping[str, str]) -> dict[str, str]:
+    """Answers in the order the buttons show them: the 20 regions alphabetically in the voter's
+    language, choices and ratings as the poll lists them."""
+    if kind == "region":
+        return dict(sorted(labels.items(), key=lambda kv: kv[1].casefold()))
+    return dict(labels)
+
+
+def ballot_messages(status: str, error: str | None) -> tuple[str | None, str | None]:
+    """(error key, info message key) of the vote page for a poll in ``status`` after the device's
+    last vote failed with ``error`` (None: it did not)."""
+    if error in LATE_ERRORS and status == "open":
+        error = None  # the presenter (re)opened the poll since
+    info = None
+    if status == "draft":
+        info = "live.vote.not_open"
+    elif status == "closed" and error != "poll_closed":
+        info = "live.vote.closed"
+    return error, info
