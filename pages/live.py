@@ -10,10 +10,11 @@ import time
 import streamlit as st
 
 from creative_dash import live, settings, ui
+from creative_dash.access import AccessDenied
 from creative_dash.i18n import LANGS
 from creative_dash.live import LiveError, Poll, SceneRef, scenes
 
-ACTOR = "presenter"  # no sign-in exists yet: writes are attributed to the role
+# Writes name the signed-in user (ui.user_id()); the store decides whether that user may write.
 t = ui.tr()
 
 
@@ -305,10 +306,10 @@ def deck_editor() -> None:
                 ui.store(),
                 title=st.session_state.get("live_title", ""),
                 scenes=[SceneRef.from_json(d) for d in draft],
-                actor=ACTOR,
+                actor=ui.user_id(),
                 deck_id=st.session_state.get("live_draft_id"),
             )
-        except LiveError as exc:
+        except (LiveError, AccessDenied) as exc:
             st.error(exc.message(t))
         else:
             st.session_state["live_draft_id"] = deck_id
@@ -363,11 +364,11 @@ def poll_editor() -> None:
                 poll_id = live.create_poll(
                     ui.store(),
                     kind=kind,
-                    actor=ACTOR,
+                    actor=ui.user_id(),
                     question={lang: st.session_state.get(f"live_q_{lang}") for lang in LANGS},
                     options=options if kind == "choice" else (),
                 )
-            except LiveError as exc:
+            except (LiveError, AccessDenied) as exc:
                 st.error(exc.message(t))
             else:
                 st.success(t("live.poll.created"))
@@ -432,9 +433,11 @@ def poll_editor() -> None:
 
 def _set_status(poll_id: str, status: str) -> None:
     try:
-        live.set_poll_status(ui.store(), poll_id, status, actor=ACTOR)
+        live.set_poll_status(ui.store(), poll_id, status, actor=ui.user_id())
     except LiveError as exc:
-        st.session_state["live_poll_error"] = exc.key
+        st.session_state["live_poll_error"] = f"live.error.{exc.key}"
+    except AccessDenied as exc:
+        st.session_state["live_poll_error"] = exc.message_key
     st.session_state["live_poll_focus"] = poll_id
 
 
@@ -453,7 +456,7 @@ else:
     st.caption(t("live.intro"))
     error_key = st.session_state.pop("live_poll_error", None)
     if error_key:
-        st.error(t(f"live.error.{error_key}"))
+        st.error(t(error_key))
     deck_tab, poll_tab = st.tabs([t("live.tab_deck"), t("live.tab_polls")])
     with deck_tab:
         deck_editor()

@@ -1,8 +1,10 @@
 """Audience voting, on phones, without sign-in: ``/vote?poll=<id>``.
 
-One vote per device and poll: the device's random token is kept in a cookie (so opening the
-join link again in a new tab is the same voter) and in the URL as ``?voter=`` (so a reload keeps
-it where cookies are blocked). A vote can be changed until the poll closes.
+One vote per device and poll: the server issues the device a random token for the poll on its
+first visit (``live.issue_voter_token``; a vote with a token the server did not issue for that
+poll is refused), kept in a cookie per poll (so opening the join link again in a new tab is the
+same voter) and in the URL as ``?voter=`` (so a reload keeps it where cookies are blocked). A
+vote can be changed until the poll closes.
 """
 
 from __future__ import annotations
@@ -25,21 +27,30 @@ st.html("""<style>
 </style>""")
 
 
-def voter_token() -> str:
-    """This device's token: session, else cookie, else URL, else a new one; then kept in all
-    three. Anything not shaped like our tokens is ignored."""
+def voter_token(poll_id: str) -> str:
+    """This device's token for the poll: session, else cookie, else URL, else a new one the
+    server issues; then kept in all three. A token the server did not issue for this poll is
+    ignored. Empty when the poll does not exist."""
+    store = ui.store()
+    cookie = f"{COOKIE}_{poll_id}"  # poll ids are [a-z0-9]: a valid cookie name
     token = st.session_state.get("vote_token")
-    if not live.valid_token(token):
-        candidates = (st.context.cookies.get(COOKIE), st.query_params.get("voter"))
-        token = next((c for c in candidates if live.valid_token(c)), None) or live.new_voter_token()
+    if not live.token_issued(store, poll_id, token):
+        candidates = (st.context.cookies.get(cookie), st.query_params.get("voter"))
+        token = next((c for c in candidates if live.token_issued(store, poll_id, c)), None)
+        if token is None:
+            try:
+                token = live.issue_voter_token(store, poll_id)
+            except LiveError:
+                return ""  # no such poll: the ballot says so
         st.session_state["vote_token"] = token
+        st.session_state.pop("vote_cookie_set", None)
     if st.query_params.get("voter") != token:
         st.query_params["voter"] = token
-    if st.context.cookies.get(COOKIE) != token and not st.session_state.get("vote_cookie_set"):
+    if st.context.cookies.get(cookie) != token and not st.session_state.get("vote_cookie_set"):
         # Streamlit cannot set cookies from Python; this script only writes our own token,
         # which valid_token() restricted to [A-Za-z0-9_-].
         st.html(
-            f"<script>document.cookie = '{COOKIE}={token}; max-age=2592000; path=/; "
+            f"<script>document.cookie = '{cookie}={token}; max-age=2592000; path=/; "
             "SameSite=Lax';</script>",
             unsafe_allow_javascript=True,
         )
@@ -131,4 +142,4 @@ if not live.valid_id(poll_param):
     st.title(t("live.vote.title"))
     st.error(t("live.error.poll_not_found"))
 else:
-    st.fragment(ballot, run_every=3)(poll_param, voter_token())
+    st.fragment(ballot, run_every=3)(poll_param, voter_token(poll_param))

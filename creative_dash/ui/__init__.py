@@ -8,7 +8,8 @@ Modules, one concern each:
 - ``sidebar``: the shared sidebar and the selection it holds;
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
-- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads.
+- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads;
+- ``session``: the signed-in user's id (only that: rights are read from the store per write).
 
 Pages import this package and call its names (``ui.q``, ``ui.chart``...).
 """
@@ -43,6 +44,7 @@ from creative_dash.ui.render import (  # noqa: E402
     metric_cards,
     plotly,
 )
+from creative_dash.ui.session import USER_KEY, set_user_id, sign_out, user_id  # noqa: E402
 from creative_dash.ui.sidebar import (  # noqa: E402
     REGION_KEY,
     YEARS_KEY,
@@ -74,6 +76,7 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "USER_KEY",
     "LANG_KEY",
     "REGION_KEY",
     "TEXT_MAX_CHARS",
@@ -108,7 +111,9 @@ __all__ = [
     "seed_from_url",
     "selected_region",
     "selected_years",
+    "set_user_id",
     "sidebar",
+    "sign_out",
     "store",
     "switch_page",
     "tr",
@@ -119,6 +124,7 @@ __all__ = [
     "url_tabs",
     "url_text_input",
     "url_text_input_value",
+    "user_id",
     "write_url",
     "year_range_parser",
 ]
