@@ -16,9 +16,14 @@ import sys
 
 from creative_dash import settings
 from creative_dash.access import CLI, ROLES, AccessDenied
-from creative_dash.i18n import t
+from creative_dash.i18n import Translator
 from creative_dash.store import SCHEMA_VERSION, Store, StoreError, open_store, users
 from creative_dash.store.bootstrap import ensure_store
+
+PASSWORD_NOTE = (
+    "The password is read from standard input (one line), or prompted for twice at a terminal; "
+    "never from the command line."
+)
 
 
 class CommandError(Exception):
@@ -49,11 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     users = sub.add_parser(
         "users",
         help="local pilot accounts (acts as the system actor 'cli', with admin rights)",
-        description="Passwords are read from standard input, or prompted for at a terminal.",
+        description=PASSWORD_NOTE,
     )
     _db_option(users)
     act = users.add_subparsers(dest="action", required=True)
-    add = act.add_parser("add", help="create an account (password from stdin or a prompt)")
+    add = act.add_parser(
+        "add",
+        help="create an account (password from stdin or a prompt)",
+        description=PASSWORD_NOTE,
+    )
     add.add_argument("login")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--region", help="ISO 3166-2:KZ code, required for region_editor (KZ-10)")
@@ -65,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no local password: signs in only through the identity provider",
     )
-    reset = act.add_parser("reset", help="set a new password (stdin or a prompt)")
+    reset = act.add_parser(
+        "reset", help="set a new password (stdin or a prompt)", description=PASSWORD_NOTE
+    )
     reset.add_argument("login")
     for name, text in (("disable", "disable an account"), ("enable", "enable it again")):
         act.add_parser(name, help=text).add_argument("login")
@@ -167,9 +178,9 @@ def _users(args: argparse.Namespace) -> int:
             user = users.set_identity(store, CLI, args.login, **changes)
             print(f"mapped: {_describe(user)}")
     except users.UserError as exc:
-        raise CommandError(exc.message(lambda key, **kw: t("en", key, **kw))) from None
+        raise CommandError(exc.message(Translator("en"))) from None
     except AccessDenied as exc:  # pragma: no cover - the cli actor has admin rights
-        raise CommandError(t("en", exc.message_key)) from None
+        raise CommandError(exc.message(Translator("en"))) from None
     return 0
 
 

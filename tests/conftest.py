@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from creative_dash import store as store_mod
 from creative_dash.access import CLI
@@ -20,6 +21,16 @@ from creative_dash.store import users
 from creative_dash.store.bootstrap import ensure_store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its production cost (64 MiB, 3 passes) takes 0.1-0.7 s a hash on this machine:
+    tests hash with the same algorithm at the lowest cost, or the sign-in tests take minutes."""
+    saved = users._HASHER, users._DUMMY_HASH
+    users._HASHER, users._DUMMY_HASH = CHEAP_HASHER, None
+    yield
+    users._HASHER, users._DUMMY_HASH = saved
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +45,7 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "correct horse battery"  # every test account's password
 ACCOUNTS = (
     ("presenter", "presenter", None),
