@@ -47,7 +47,6 @@ import duckdb
 
 from creative_dash import access
 from creative_dash.access import (
-    ACTIONS,
     LOAD,
     REFUSED,
     RULES,
@@ -209,8 +208,9 @@ def write(store: Store, actor: ActorRef, table: str, *, key: Any, action: str) -
 
     Raises :class:`AccessDenied` (after rolling back and recording the refusal) when the actor
     may not; anything the caller raises inside rolls the write back and propagates."""
-    if table not in RULES or action not in ACTIONS or action == LOAD:
-        reason = access.decide(None, table, action) or "table"
+    if table not in RULES or action not in access.ROW_ACTIONS:
+        # not a row write of a writable table (loads go through load()): refused for anyone
+        reason = "audit_log" if table in access.APPEND_ONLY else "table"
         row_key = str(key)
         _record_refusal(store, actor, table, row_key, action, reason)
         raise AccessDenied(reason)
