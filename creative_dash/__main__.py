@@ -1,24 +1,48 @@
-"""Command line: ``python -m creative_dash init [--db PATH] [--demo] [--scale N]``."""
+"""Command line.
+
+- ``python -m creative_dash init [--db PATH] [--demo] [--scale N]``: create or migrate the store;
+- ``python -m creative_dash users add|reset|disable|enable|role|map|list ...``: local pilot
+  accounts. These commands act as the system actor ``cli`` with admin rights (whoever may run
+  commands on the server may change accounts); every change leaves an audit row naming ``cli``.
+  Passwords are read from standard input (one line) or, at a terminal, prompted for twice;
+  never from the command line, where other users of the machine could see them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from creative_dash import settings
-from creative_dash.store import StoreError, open_store
+from creative_dash.access import CLI, ROLES, AccessDenied
+from creative_dash.i18n import Translator
+from creative_dash.store import SCHEMA_VERSION, Store, StoreError, open_store, users
 from creative_dash.store.bootstrap import ensure_store
 
+PASSWORD_NOTE = (
+    "The password is read from standard input (one line), or prompted for twice at a terminal; "
+    "never from the command line."
+)
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m creative_dash")
-    sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="create or migrate the store and load reference data")
-    init.add_argument(
+
+class CommandError(Exception):
+    """An error the command reports in one line (exit status 1)."""
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--db",
         default=None,
         help=f"store location (default: $CREATIVE_DASH_DB or {settings.db_location()})",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m creative_dash")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="create or migrate the store and load reference data")
+    _db_option(init)
     init.add_argument("--demo", action="store_true", help="also load deterministic demo data")
     init.add_argument(
         "--scale",
@@ -26,19 +50,162 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="multiply the demo initiatives (1000 gives 1.5 million rows)",
     )
-    args = parser.parse_args(argv)
 
-    if args.command == "init":
-        if args.scale < 1:
-            parser.error("--scale must be 1 or more")
-        location = args.db or settings.db_location()
-        try:
+    users = sub.add_parser(
+        "users",
+        help="local pilot accounts (acts as the system actor 'cli', with admin rights)",
+        description=PASSWORD_NOTE,
+    )
+    _db_option(users)
+    act = users.add_subparsers(dest="action", required=True)
+    add = act.add_parser(
+        "add",
+        help="create an account (password from stdin or a prompt)",
+        description=PASSWORD_NOTE,
+    )
+    add.add_argument("login")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--region", help="ISO 3166-2:KZ code, required for region_editor (KZ-10)")
+    add.add_argument("--name", help="display name (default: the login)")
+    add.add_argument("--email", help="e-mail the identity provider reports, if any")
+    add.add_argument("--oidc-subject", help="the identity provider's subject, if known")
+    add.add_argument(
+        "--no-password",
+        action="store_true",
+        help="no local password: signs in only through the identity provider",
+    )
+    reset = act.add_parser(
+        "reset", help="set a new password (stdin or a prompt)", description=PASSWORD_NOTE
+    )
+    reset.add_argument("login")
+    for name, text in (("disable", "disable an account"), ("enable", "enable it again")):
+        act.add_parser(name, help=text).add_argument("login")
+    role = act.add_parser("role", help="change an account's role and region")
+    role.add_argument("login")
+    role.add_argument("--role", required=True, choices=ROLES)
+    role.add_argument("--region", help="ISO 3166-2:KZ code, required for region_editor")
+    ident = act.add_parser("map", help="map an identity provider's subject / e-mail")
+    ident.add_argument("login")
+    ident.add_argument("--oidc-subject", help="the provider's subject ('' clears)")
+    ident.add_argument("--email", help="the e-mail ('' clears)")
+    act.add_parser("list", help="list the accounts")
+    return parser
+
+
+def _read_password() -> str:
+    if sys.stdin is None:
+        raise CommandError("no password on standard input")
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise CommandError("the two passwords differ")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        raise CommandError("no password on standard input")
+    return line.rstrip("\r\n")
+
+
+def _users_store(location: str) -> Store:
+    store = open_store(location)
+    if store.schema_version() < SCHEMA_VERSION:
+        raise CommandError(
+            f"the store {location} is not initialised or older than this version: "
+            "run python -m creative_dash init first"
+        )
+    return store
+
+
+def _describe(user: users.User) -> str:
+    region = f" {user.region_iso}" if user.region_iso else ""
+    flags = [
+        "disabled" if user.disabled else "active",
+        "password" if user.has_password else "no password",
+    ]
+    if user.oidc_subject:
+        flags.append(f"subject {user.oidc_subject}")
+    if user.email:
+        flags.append(user.email)
+    return f"{user.login}\t{user.role}{region}\t{user.display_name}\t{user.user_id}\t{', '.join(flags)}"
+
+
+def _users(args: argparse.Namespace) -> int:
+    store = _users_store(args.db or settings.db_location())
+    try:
+        if args.action == "list":
+            rows = users.list_users(store)
+            print("login\trole region\tname\tuser id\tstate")
+            for user in rows:
+                print(_describe(user))
+            print(f"{len(rows)} account(s)")
+            return 0
+        if args.action == "add":
+            password = None if args.no_password else _read_password()
+            user = users.create_user(
+                store,
+                CLI,
+                login=args.login,
+                role=args.role,
+                region=args.region,
+                display_name=args.name,
+                password=password,
+                email=args.email,
+                oidc_subject=args.oidc_subject,
+            )
+            print(f"added: {_describe(user)}")
+        elif args.action == "reset":
+            if users.find_user(store, args.login) is None:
+                raise users.UserError("no_such_user", login=args.login)
+            user = users.reset_password(store, CLI, args.login, _read_password())
+            print(f"password reset: {user.login}")
+        elif args.action == "disable":
+            user = users.disable_user(store, CLI, args.login)
+            print(f"disabled: {user.login} (its sessions can no longer write)")
+        elif args.action == "enable":
+            user = users.enable_user(store, CLI, args.login)
+            print(f"enabled: {user.login}")
+        elif args.action == "role":
+            user = users.set_role(store, CLI, args.login, args.role, args.region)
+            print(f"role changed: {_describe(user)}")
+        elif args.action == "map":
+            changes = {}
+            if args.oidc_subject is not None:
+                changes["oidc_subject"] = args.oidc_subject
+            if args.email is not None:
+                changes["email"] = args.email
+            if not changes:
+                raise CommandError("give --oidc-subject and/or --email")
+            user = users.set_identity(store, CLI, args.login, **changes)
+            print(f"mapped: {_describe(user)}")
+    except users.UserError as exc:
+        raise CommandError(exc.message(Translator("en"))) from None
+    except AccessDenied as exc:  # pragma: no cover - the cli actor has admin rights
+        raise CommandError(exc.message(Translator("en"))) from None
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "init":
+            if args.scale < 1:
+                parser.error("--scale must be 1 or more")
+            location = args.db or settings.db_location()
             store = open_store(location)
             print(f"store: {location}")
             ensure_store(store, with_demo=args.demo, scale=args.scale, say=print)
-        except StoreError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        elif args.command == "users":
+            return _users(args)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

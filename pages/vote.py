@@ -69,4 +69,4 @@ if poll_id is None:
     st.title(t("live.vote.title"))
     st.error(t("live.error.poll_not_found"))
 else:
-    st.fragment(ballot, run_every=3)(poll_id, lv.voter_token())
+    st.fragment(ballot, run_every=3)(poll_id, lv.voter_token(poll_id))

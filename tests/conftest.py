@@ -1,5 +1,9 @@
 """Shared fixtures: a demo store built once per test session from code, and per-test isolation
-(a test's store path is set through the environment, Streamlit caches are cleared)."""
+(a test's store path is set through the environment, Streamlit caches are cleared).
+
+The demo store holds three accounts (created by the command line's system actor): a presenter,
+a ministry admin and a region editor of KZ-10 (Abai); the fixtures ``presenter``, ``admin`` and
+``editor_kz10`` give their user ids, which is what a signed-in session holds."""
 
 from __future__ import annotations
 
@@ -9,11 +13,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from creative_dash import store as store_mod
+from creative_dash.access import CLI
+from creative_dash.store import users
 from creative_dash.store.bootstrap import ensure_store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its production cost (64 MiB, 3 passes) takes 0.1-0.7 s a hash on this machine:
+    tests hash with the same algorithm at the lowest cost, or the sign-in tests take minutes."""
+    saved = users._HASHER, users._DUMMY_HASH
+    users._HASHER, users._DUMMY_HASH = CHEAP_HASHER, None
+    yield
+    users._HASHER, users._DUMMY_HASH = saved
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +39,34 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "demo.duckdb"
     s = store_mod.Store(str(path))
     ensure_store(s, with_demo=True)
+    for login, role, region in ACCOUNTS:
+        account(s, login, role, region)
     s.close()
     return path
+
+
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+PASSWORD = "correct horse battery"  # every test account's password
+ACCOUNTS = (
+    ("presenter", "presenter", None),
+    ("admin", "admin", None),
+    ("editor-kz10", "region_editor", "KZ-10"),
+)
+
+
+def account(store: store_mod.Store, login: str, role: str, region: str | None = None) -> str:
+    """The user id of the account ``login``, created (by the CLI actor) if missing."""
+    user = users.find_user(store, login)
+    if user is None:
+        user = users.create_user(
+            store, CLI, login=login, role=role, region=region, password=PASSWORD
+        )
+    return user.user_id
+
+
+def presenter_id(store: store_mod.Store) -> str:
+    """The presenter account's user id (created if the store has none, as in e2e stores)."""
+    return account(store, "presenter", "presenter")
 
 
 @pytest.fixture
@@ -39,6 +82,21 @@ def demo_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def demo_store(demo_db: Path) -> Iterator[store_mod.Store]:
     s = store_mod.open_store(str(demo_db))
     yield s
+
+
+@pytest.fixture
+def presenter(demo_store: store_mod.Store) -> str:
+    return account(demo_store, "presenter", "presenter")
+
+
+@pytest.fixture
+def admin(demo_store: store_mod.Store) -> str:
+    return account(demo_store, "admin", "admin")
+
+
+@pytest.fixture
+def editor_kz10(demo_store: store_mod.Store) -> str:
+    return account(demo_store, "editor-kz10", "region_editor", "KZ-10")
 
 
 @pytest.fixture(autouse=True)

@@ -3,20 +3,12 @@ order of the answers and which messages the vote page shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from creative_dash.live.model import new_voter_token, valid_token
-
-__all__ = ["LATE_ERRORS", "answer_order", "ballot_messages", "pick_voter_token"]
+__all__ = ["LATE_ERRORS", "answer_order", "ballot_messages"]
 
 # Votes refused because the poll was not open: stale once the presenter (re)opens it.
 LATE_ERRORS = ("poll_closed", "poll_not_open")
-
-
-def pick_voter_token(candidates: Iterable[str | None]) -> str:
-    """The first candidate shaped like our tokens (session, cookie, URL: in that order), else a
-    new one. Anything else a cookie or link carries is ignored."""
-    return next((c for c in candidates if valid_token(c)), None) or new_voter_token()
 
 
 def answer_order(kind: str, labels: Mapping[str, str]) -> dict[str, str]:

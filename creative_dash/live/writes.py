@@ -3,6 +3,13 @@
 Every write goes through :meth:`Store.transaction`, which bumps the data version, so the
 presenter's cached results refresh on the next fragment tick.
 
+Who: the presenter's writes (polls created, opened, closed, deleted; decks saved, deleted) go
+through the write gateway (:mod:`creative_dash.store.gateway`) with ``actor`` = the signed-in
+user's id: the gateway reads that user's role from the store and refuses anyone but a presenter
+or an admin (:class:`~creative_dash.access.AccessDenied`), with an audit row either way. Votes
+are anonymous: a vote needs a voter token the server issued for that poll
+(:func:`issue_voter_token`); any other token is refused.
+
 Concurrency: every transaction updates the single ``data_version`` row, so DuckDB's optimistic
 concurrency control makes simultaneous writers conflict (``TransactionException: Conflict``).
 A conflicting writer rolls back and retries after a short random pause; this also serialises a
@@ -23,6 +30,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from creative_dash.access import DELETE, INSERT, UPDATE
 from creative_dash.i18n import LANGS
 from creative_dash.live.model import (
     KINDS,
@@ -42,10 +50,12 @@ from creative_dash.live.model import (
     deck_from_row,
     is_filled,
     new_id,
+    new_voter_token,
     valid_id,
     valid_token,
 )
-from creative_dash.store import Store, audit
+from creative_dash.store import Store, gateway
+from creative_dash.store.gateway import ActorRef
 
 __all__ = [
     "MAX_WRITE_ATTEMPTS",
@@ -54,8 +64,12 @@ __all__ = [
     "set_poll_status",
     "open_poll",
     "close_poll",
+    "delete_poll",
+    "issue_voter_token",
+    "token_issued",
     "vote",
     "save_deck",
+    "delete_deck",
     "load_deck",
 ]
 
@@ -105,7 +119,7 @@ def create_poll(
     kind: str,
     question: Mapping[str, str | None],
     options: Sequence[Mapping[str, str | None]] = (),
-    actor: str,
+    actor: ActorRef,
 ) -> str:
     """Store a new poll (status draft) and return its id.
 
@@ -134,19 +148,18 @@ def create_poll(
         "options_json": json.dumps(clean_options, ensure_ascii=False),
         "status": "draft",
         "created_at": now,
-        "updated_by": actor,
+        "updated_by": gateway.actor_name(actor),
     }
 
     def write() -> None:
-        with store.transaction() as cur:
-            cur.execute(
+        with gateway.write(store, actor, "polls", key=poll_id, action=INSERT) as w:
+            w.cur.execute(
                 "INSERT INTO polls (poll_id, kind, question_kk, question_ru, question_en, "
                 "options_json, status, created_at, opened_at, closed_at, updated_by) VALUES "
                 "($poll_id, $kind, $question_kk, $question_ru, $question_en, $options_json, "
                 "$status, $created_at, NULL, NULL, $updated_by)",
                 row,
             )
-            audit(cur, actor=actor, table="polls", row_key=poll_id, action="insert", after=row)
 
     _with_retry(write)
     return poll_id
@@ -159,45 +172,85 @@ def get_poll(store: Store, poll_id: str) -> Poll | None:
     return None if df.empty else Poll.from_row(df.iloc[0].to_dict())
 
 
-def set_poll_status(store: Store, poll_id: str, status: str, *, actor: str) -> None:
+def set_poll_status(store: Store, poll_id: str, status: str, *, actor: ActorRef) -> None:
     """Open or close a poll."""
     if status not in POLL_TRANSITIONS:
         raise LiveError("bad_transition")
 
     def write() -> None:
-        with store.transaction() as cur:
-            row = cur.execute(
-                "SELECT status FROM polls WHERE poll_id = $p", {"p": poll_id}
-            ).fetchone()
-            if row is None:
+        with gateway.write(store, actor, "polls", key=poll_id, action=UPDATE) as w:
+            if w.before is None:
                 raise LiveError("poll_not_found")
-            if row[0] not in POLL_TRANSITIONS[status]:
+            if w.before["status"] not in POLL_TRANSITIONS[status]:
                 raise LiveError("bad_transition")
             stamp = "opened_at" if status == "open" else "closed_at"
             # The column name comes from the two literals above, never from input.
-            cur.execute(
+            w.cur.execute(
                 f"UPDATE polls SET status = $s, {stamp} = $now, updated_by = $a WHERE poll_id = $p",  # noqa: S608
-                {"s": status, "now": datetime.now(), "a": actor, "p": poll_id},
-            )
-            audit(
-                cur,
-                actor=actor,
-                table="polls",
-                row_key=poll_id,
-                action="update",
-                before={"status": row[0]},
-                after={"status": status},
+                {"s": status, "now": datetime.now(), "a": w.actor_name, "p": poll_id},
             )
 
     _with_retry(write)
 
 
-def open_poll(store: Store, poll_id: str, *, actor: str) -> None:
+def open_poll(store: Store, poll_id: str, *, actor: ActorRef) -> None:
     set_poll_status(store, poll_id, "open", actor=actor)
 
 
-def close_poll(store: Store, poll_id: str, *, actor: str) -> None:
+def close_poll(store: Store, poll_id: str, *, actor: ActorRef) -> None:
     set_poll_status(store, poll_id, "closed", actor=actor)
+
+
+def delete_poll(store: Store, poll_id: str, *, actor: ActorRef) -> None:
+    """Delete a poll with its votes and voter tokens (decks showing it then skip that slide)."""
+
+    def write() -> None:
+        with gateway.write(store, actor, "polls", key=poll_id, action=DELETE) as w:
+            if w.before is None:
+                raise LiveError("poll_not_found")
+            for table in ("votes", "voter_tokens", "polls"):
+                # table names are the literals above
+                w.cur.execute(f"DELETE FROM {table} WHERE poll_id = $p", {"p": poll_id})  # noqa: S608
+
+    if not valid_id(poll_id):
+        raise LiveError("poll_not_found")
+    _with_retry(write)
+
+
+# -- voter tokens -------------------------------------------------------------------------------
+def issue_voter_token(store: Store, poll_id: str) -> str:
+    """A new voter token for this poll, recorded as issued by the server (one per device: the
+    vote page keeps it in a cookie and the URL). Anonymous: no user, no audit row."""
+    if not valid_id(poll_id):
+        raise LiveError("poll_not_found")
+    token = new_voter_token()
+
+    def write() -> None:
+        with store.transaction() as cur:
+            found = cur.execute(
+                "SELECT count(*) FROM polls WHERE poll_id = $p", {"p": poll_id}
+            ).fetchone()
+            if not found or not found[0]:
+                raise LiveError("poll_not_found")
+            cur.execute(
+                "INSERT INTO voter_tokens (token, poll_id, issued_at) VALUES ($t, $p, $at)",
+                {"t": token, "p": poll_id, "at": datetime.now()},
+            )
+
+    _with_retry(write)
+    return token
+
+
+def token_issued(store: Store, poll_id: str, token: Any) -> bool:
+    """Whether the server issued ``token`` for this poll (anything else is refused)."""
+    if not valid_token(token) or not valid_id(poll_id):
+        return False
+    return bool(
+        store.scalar(
+            "SELECT count(*) FROM voter_tokens WHERE token = $t AND poll_id = $p",
+            {"t": token, "p": poll_id},
+        )
+    )
 
 
 def _check_answer(cur: duckdb.DuckDBPyConnection, poll: Poll, answer: str) -> None:
@@ -218,7 +271,8 @@ def _check_answer(cur: duckdb.DuckDBPyConnection, poll: Poll, answer: str) -> No
 def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str:
     """Record (or replace) this device's answer; returns the stored answer code.
 
-    Raises :class:`LiveError` when the poll is unknown, not open, or the answer is invalid."""
+    Raises :class:`LiveError` when the poll is unknown, not open, the token was not issued by
+    the server for this poll (:func:`issue_voter_token`), or the answer is invalid."""
     if not valid_token(voter_token):
         raise LiveError("bad_token")
     if not valid_id(poll_id):
@@ -230,6 +284,12 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
             df = cur.execute("SELECT * FROM polls WHERE poll_id = $p", {"p": poll_id}).df()
             if df.empty:
                 raise LiveError("poll_not_found")
+            issued = cur.execute(
+                "SELECT count(*) FROM voter_tokens WHERE token = $v AND poll_id = $p",
+                {"v": voter_token, "p": poll_id},
+            ).fetchone()
+            if not issued or not issued[0]:
+                raise LiveError("bad_token")  # a token the server did not issue for this poll
             poll = Poll.from_row(df.iloc[0].to_dict())
             if poll.status == "closed":
                 raise LiveError("poll_closed")
@@ -250,7 +310,12 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
 
 
 def save_deck(
-    store: Store, *, title: str, scenes: Sequence[SceneRef], actor: str, deck_id: str | None = None
+    store: Store,
+    *,
+    title: str,
+    scenes: Sequence[SceneRef],
+    actor: ActorRef,
+    deck_id: str | None = None,
 ) -> str:
     """Create a deck (no ``deck_id``) or replace an existing one's title and scenes.
 
@@ -281,37 +346,36 @@ def save_deck(
         raise LiveError("deck_not_found")
 
     def write() -> None:
-        with store.transaction() as cur:
-            before = cur.execute(
-                "SELECT title, scenes_json, version FROM decks WHERE deck_id = $d", {"d": the_id}
-            ).fetchone()
+        action = INSERT if new else UPDATE
+        with gateway.write(store, actor, "decks", key=the_id, action=action) as w:
+            values = {"d": the_id, "t": title, "s": payload, "now": now, "a": w.actor_name}
             if new:
-                cur.execute(
-                    "INSERT INTO decks VALUES ($d, $t, $s, $now, $now, $a, 1)",
-                    {"d": the_id, "t": title, "s": payload, "now": now, "a": actor},
-                )
+                w.cur.execute("INSERT INTO decks VALUES ($d, $t, $s, $now, $now, $a, 1)", values)
             else:
-                if before is None:
+                if w.before is None:
                     raise LiveError("deck_not_found")
-                cur.execute(
+                w.cur.execute(
                     "UPDATE decks SET title = $t, scenes_json = $s, updated_at = $now, "
                     "updated_by = $a, version = version + 1 WHERE deck_id = $d",
-                    {"d": the_id, "t": title, "s": payload, "now": now, "a": actor},
+                    values,
                 )
-            audit(
-                cur,
-                actor=actor,
-                table="decks",
-                row_key=the_id,
-                action="insert" if new else "update",
-                before=None
-                if before is None
-                else {"title": before[0], "scenes_json": before[1], "version": before[2]},
-                after={"title": title, "scenes_json": payload},
-            )
 
     _with_retry(write)
     return the_id
+
+
+def delete_deck(store: Store, deck_id: str, *, actor: ActorRef) -> None:
+    """Delete a deck (its polls stay)."""
+    if not valid_id(deck_id):
+        raise LiveError("deck_not_found")
+
+    def write() -> None:
+        with gateway.write(store, actor, "decks", key=deck_id, action=DELETE) as w:
+            if w.before is None:
+                raise LiveError("deck_not_found")
+            w.cur.execute("DELETE FROM decks WHERE deck_id = $d", {"d": deck_id})
+
+    _with_retry(write)
 
 
 def load_deck(store: Store, deck_id: str) -> Deck | None:

@@ -5,7 +5,10 @@ DuckDB's postgres extension) and everything that writes it wholesale.
 - ``schema/``: the migrations, applied in order;
 - ``reference``: the real facts in ``data/reference/`` and their loading;
 - ``demo``: the deterministic demo data;
-- ``bootstrap``: bringing a store to the current schema with its reference (and demo) data.
+- ``bootstrap``: bringing a store to the current schema with its reference (and demo) data;
+- ``gateway``: the one write path: checks the acting user's role and region in the store
+  (rules in ``creative_dash.access``) and writes the audit row with each write;
+- ``users``: accounts, Argon2 passwords, rate-limited sign-in, the identity provider mapping.
 """
 
 from creative_dash.store.core import (

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from creative_dash import settings
+from creative_dash.access import SYSTEM
 
 Params = Mapping[str, Any] | None
 
@@ -166,6 +167,11 @@ class Store:
             )
         )
 
+    def _applied_migrations(self) -> set[int]:
+        if not self.table_exists("schema_version"):
+            return set()
+        return set(self.query("SELECT version FROM schema_version")["version"].astype(int))
+
     def schema_version(self) -> int:
         if not self.table_exists("schema_version"):
             return 0
@@ -229,11 +235,14 @@ class Store:
     def migrate(self, target: int | None = None) -> list[int]:
         """Apply every migration newer than the store's schema version (up to ``target``);
         returns those applied. Each runs in its own transaction: a failure leaves the store at
-        the last good version."""
+        the last good version. Files are applied in order of their number, each one not yet
+        recorded in ``schema_version``: numbers may have gaps, and a migration merged later with
+        a lower number than one already applied (two branches adding migrations at once) is
+        still applied. Each leaves an ``audit_log`` row (actor ``system``, action ``migrate``)."""
         applied = []
-        current = self.schema_version()
+        done = self._applied_migrations()
         for version, name, sql in _migrations():
-            if version <= current or (target is not None and version > target):
+            if version in done or (target is not None and version > target):
                 continue
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -248,6 +257,15 @@ class Store:
                 cur.execute(
                     "INSERT INTO schema_version VALUES ($v, $n, CURRENT_TIMESTAMP)",
                     {"v": version, "n": name},
+                )
+                # Recorded as the system user, in the migration's own transaction.
+                audit(
+                    cur,
+                    actor=SYSTEM.name,
+                    table="schema_version",
+                    row_key=str(version),
+                    action="migrate",
+                    after={"name": name},
                 )
                 cur.execute("COMMIT")
             except BaseException:

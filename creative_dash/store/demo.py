@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from creative_dash import geo, vocab
-from creative_dash.store import Store
+from creative_dash.access import SYSTEM
+from creative_dash.store import Store, gateway
 
 SEED = 20250512
 # Bump when the generator's output changes, so `init --demo` replaces older demo rows.
@@ -674,7 +675,9 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
         return None
     data = generate(regions, sectors, comps, inds, scale=scale)
     counts = {}
-    with store.transaction() as cur:
+    # Through the write gateway as the system user: one "load" audit row per table.
+    with gateway.load(store, SYSTEM, "demo", DEMO_TABLES) as job:
+        cur = job.cur
         for table in reversed(DEMO_TABLES):
             if table in _LINKS:
                 key, parent = _LINKS[table]
@@ -692,6 +695,7 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608
             cur.unregister("incoming")
             counts[table] = len(df)
+            job.loaded(table, rows=len(df), source=marker)
         cur.execute(
             "INSERT INTO dataset_loads VALUES ('demo', $at, $src, TRUE, $n, $marker)",
             {

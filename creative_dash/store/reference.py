@@ -7,8 +7,10 @@ from datetime import datetime
 
 import pandas as pd
 
+from creative_dash.access import SYSTEM
 from creative_dash.settings import DATA_DIR
-from creative_dash.store import Store
+from creative_dash.store import Store, gateway
+from creative_dash.store.gateway import ActorRef
 
 REFERENCE_DIR = DATA_DIR / "reference"
 BOUNDARIES_DIR = DATA_DIR / "boundaries"
@@ -111,6 +113,12 @@ def frame_sha256(df: pd.DataFrame) -> str:
     return hashlib.sha256(df.to_csv(index=False).encode("utf-8")).hexdigest()
 
 
+# Tables other tables point to with a foreign key (users.region_iso -> regions): their rows are
+# updated in place by key, and only rows gone from the source are deleted (deleting a region a
+# user is bound to fails, with the database's message).
+UPSERT_KEYS: dict[str, tuple[str, ...]] = {"regions": ("iso_code",)}
+
+
 def replace_table(
     store: Store,
     table: str,
@@ -120,9 +128,13 @@ def replace_table(
     source: str,
     is_demo: bool,
     where_demo_only: bool = False,
+    actor: ActorRef = SYSTEM,
 ) -> bool:
     """Replace a table's rows (or only its demo rows) with ``df`` unless the same content is
-    already loaded. ``table`` comes from this module's allow-lists, never from a user."""
+    already loaded. ``table`` comes from this module's allow-lists, never from a user.
+
+    Goes through the write gateway as ``actor`` (the system user for reference loads), which
+    leaves a ``load`` audit row in the same transaction."""
     sha = frame_sha256(df)
     last = store.scalar(
         "SELECT content_sha256 FROM dataset_loads WHERE dataset = $d ORDER BY loaded_at DESC "
@@ -131,12 +143,25 @@ def replace_table(
     )
     if last == sha:
         return False
-    with store.transaction() as cur:
+    with gateway.load(store, actor, dataset, [table]) as job:
+        cur = job.cur
         cur.register("incoming", df)
-        # table and columns come from DATASETS and our own frames, never from a user
-        cur.execute(f"DELETE FROM {table}" + (" WHERE is_demo" if where_demo_only else ""))  # noqa: S608
         cols = ", ".join(df.columns)
-        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608
+        key = UPSERT_KEYS.get(table)
+        # table and columns come from DATASETS, UPSERT_KEYS and our own frames, never a user
+        if key and not where_demo_only:
+            keys = ", ".join(key)
+            sets = ", ".join(f"{c} = excluded.{c}" for c in df.columns if c not in key)
+            cur.execute(
+                f"DELETE FROM {table} WHERE ({keys}) NOT IN (SELECT {keys} FROM incoming)"  # noqa: S608
+            )
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming "  # noqa: S608
+                f"ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+            )
+        else:
+            cur.execute(f"DELETE FROM {table}" + (" WHERE is_demo" if where_demo_only else ""))  # noqa: S608
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608
         cur.unregister("incoming")
         cur.execute(
             "INSERT INTO dataset_loads VALUES ($d, $at, $src, $demo, $n, $sha)",
@@ -149,6 +174,7 @@ def replace_table(
                 "sha": sha,
             },
         )
+        job.loaded(table, rows=len(df), source=source, content_sha256=sha, previous_sha256=last)
     return True
 
 

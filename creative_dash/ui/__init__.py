@@ -12,6 +12,7 @@ Modules, one concern each:
 - ``style``: page stylesheets from ``static/css/``;
 - ``live``: the live pages' state in the session and the URL, their callbacks and components
   (imported by those pages as ``from creative_dash.ui import live``, not re-exported here).
+- ``session``: the signed-in user's id (only that: rights are read from the store per write).
 
 Pages import this package and call its names (``ui.q``, ``ui.chart``...).
 """
@@ -46,6 +47,7 @@ from creative_dash.ui.render import (  # noqa: E402
     metric_cards,
     plotly,
 )
+from creative_dash.ui.session import USER_KEY, set_user_id, sign_out, user_id  # noqa: E402
 from creative_dash.ui.sidebar import (  # noqa: E402
     REGION_KEY,
     YEARS_KEY,
@@ -79,6 +81,7 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "USER_KEY",
     "LANG_KEY",
     "REGION_KEY",
     "TEXT_MAX_CHARS",
@@ -114,7 +117,9 @@ __all__ = [
     "seed_from_url",
     "selected_region",
     "selected_years",
+    "set_user_id",
     "sidebar",
+    "sign_out",
     "store",
     "stylesheet",
     "switch_page",
@@ -126,6 +131,7 @@ __all__ = [
     "url_tabs",
     "url_text_input",
     "url_text_input_value",
+    "user_id",
     "write_url",
     "year_range_parser",
 ]

@@ -15,9 +15,9 @@ from typing import Any
 import streamlit as st
 
 from creative_dash import live, settings
+from creative_dash.access import AccessDenied
 from creative_dash.i18n import LANG_NAMES, LANGS, Translator
 from creative_dash.live import LiveError, Poll, SceneRef, scenes
-from creative_dash.live.ballot import pick_voter_token
 from creative_dash.live.presenter import (
     AUTO_DEFAULT_S,
     AUTO_MAX_S,
@@ -36,9 +36,9 @@ from creative_dash.live.presenter import (
 from creative_dash.ui.cache import q, store
 from creative_dash.ui.lang import LANG_KEY, tr
 from creative_dash.ui.render import plotly
+from creative_dash.ui.session import user_id
 from creative_dash.ui.urlstate import UrlValue
 
-ACTOR = "presenter"  # no sign-in exists yet: writes are attributed to the role
 COOKIE = "cd_voter"
 
 # The URL: the deck presented and its slide (presenter mode), the poll voted on and the device.
@@ -78,7 +78,7 @@ def load_poll(poll_id: str) -> Poll | None:
     return None if rows.empty else Poll.from_row(rows.iloc[0].to_dict())
 
 
-def take_error() -> LiveError | None:
+def take_error() -> LiveError | AccessDenied | None:
     """The change a callback refused since the last run, once."""
     return st.session_state.pop(ERROR_KEY, None)
 
@@ -252,14 +252,14 @@ def return_from_show(deck_ids: Any) -> None:
         _load(st.session_state[PICK_KEY])
 
 
-def save_draft(title: str) -> LiveError | None:
+def save_draft(title: str) -> LiveError | AccessDenied | None:
     """Store the draft under ``title`` (a new deck, or the one it was loaded from)."""
     current = draft()
     try:
         deck_id = live.save_deck(
-            store(), title=title, scenes=current.scenes, actor=ACTOR, deck_id=current.deck_id
+            store(), title=title, scenes=current.scenes, actor=user_id(), deck_id=current.deck_id
         )
-    except LiveError as exc:
+    except (LiveError, AccessDenied) as exc:
         return exc
     st.session_state[DRAFT_KEY] = current.saved(deck_id, title)
     return None
@@ -352,12 +352,12 @@ def poll_fields(t: Translator) -> PollForm:
     return PollForm(kind, question, lines)
 
 
-def create_poll(form: PollForm) -> LiveError | None:
+def create_poll(form: PollForm) -> LiveError | AccessDenied | None:
     try:
         poll_id = live.create_poll(
-            store(), kind=form.kind, question=form.question, options=form.options(), actor=ACTOR
+            store(), kind=form.kind, question=form.question, options=form.options(), actor=user_id()
         )
-    except LiveError as exc:
+    except (LiveError, AccessDenied) as exc:
         return exc
     st.session_state[FOCUS_KEY] = poll_id
     return None
@@ -366,8 +366,8 @@ def create_poll(form: PollForm) -> LiveError | None:
 def set_status(poll_id: str, status: str) -> None:
     """The open/close button's callback; a refused change is shown on the next run."""
     try:
-        live.set_poll_status(store(), poll_id, status, actor=ACTOR)
-    except LiveError as exc:
+        live.set_poll_status(store(), poll_id, status, actor=user_id())
+    except (LiveError, AccessDenied) as exc:
         st.session_state[ERROR_KEY] = exc
     st.session_state[FOCUS_KEY] = poll_id
 
@@ -442,18 +442,27 @@ def language_switch(t: Translator) -> None:
     )
 
 
-def voter_token() -> str:
-    """This device's token: session, else cookie, else URL, else a new one; then kept in all
-    three."""
-    cookie = st.context.cookies.get(COOKIE)
-    token = pick_voter_token((st.session_state.get(TOKEN_KEY), cookie, VOTER.get()))
+def voter_token(poll_id: str) -> str:
+    """This device's token for the poll: session, else cookie, else URL, provided the server
+    issued it for this poll; else a new one the server issues. Then kept in all three. Empty
+    when the poll does not exist (the ballot says so)."""
+    s = store()
+    cookie_name = f"{COOKIE}_{poll_id}"  # poll ids are [a-z0-9]: a valid cookie name
+    cookie = st.context.cookies.get(cookie_name)
+    candidates = (st.session_state.get(TOKEN_KEY), cookie, VOTER.get())
+    token = next((c for c in candidates if live.token_issued(s, poll_id, c)), None)
+    if token is None:
+        try:
+            token = live.issue_voter_token(s, poll_id)
+        except LiveError:
+            return ""
     st.session_state[TOKEN_KEY] = token
     VOTER.set(token)
     if cookie != token and not st.session_state.get(COOKIE_SET_KEY):
         # Streamlit cannot set cookies from Python; this script only writes our own token,
-        # which pick_voter_token restricted to [A-Za-z0-9_-].
+        # which the server issued (valid_token: [A-Za-z0-9_-]).
         st.html(
-            f"<script>document.cookie = '{COOKIE}={token}; max-age=2592000; path=/; "
+            f"<script>document.cookie = '{cookie_name}={token}; max-age=2592000; path=/; "
             "SameSite=Lax';</script>",
             unsafe_allow_javascript=True,
         )

@@ -13,7 +13,9 @@ from creative_dash import live
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
 from creative_dash.live.presenter import Draft
+from creative_dash.ui import USER_KEY
 from tests.app.apptest import charts, open_page, page_text
+from tests.conftest import presenter_id
 
 XSS = "<script>alert(1)</script>"
 UNESCAPED_TAG = re.compile(r"(?<!\\)<[a-z/]")  # "<img" or "</" not preceded by a backslash
@@ -37,11 +39,12 @@ def make_poll(store, kind="choice", question=None, options=None, status="open") 
             {"kk": "Салық", "ru": "Налоги", "en": "Taxes"},
             {"kk": "Орын", "ru": "Помещения", "en": "Spaces"},
         ]
-    pid = live.create_poll(store, kind=kind, question=question, options=options or (), actor="test")
+    actor = presenter_id(store)
+    pid = live.create_poll(store, kind=kind, question=question, options=options or (), actor=actor)
     if status != "draft":
-        live.open_poll(store, pid, actor="test")
+        live.open_poll(store, pid, actor=actor)
     if status == "closed":
-        live.close_poll(store, pid, actor="test")
+        live.close_poll(store, pid, actor=actor)
     return pid
 
 
@@ -49,7 +52,7 @@ def make_deck(store, pid: str) -> str:
     return live.save_deck(
         store,
         title="Day 2",
-        actor="test",
+        actor=presenter_id(store),
         scenes=[
             SceneRef("poll", {"poll": pid}),
             SceneRef("ranking", {"metric": "jobs_per_100k", "period": "all"}),
@@ -98,8 +101,14 @@ def test_editor_renders_in_each_language(demo_store, lang):
         assert set(page_text(at)) & KAZAKH_LETTERS
 
 
-def test_editor_creates_a_poll_opens_it_and_saves_a_deck(demo_store):
+def sign_in(at, user_id: str) -> None:
+    """What a sign-in page leaves in the session: the user's id, nothing more."""
+    at.session_state[USER_KEY] = user_id
+
+
+def test_editor_creates_a_poll_opens_it_and_saves_a_deck(demo_store, presenter):
     at = open_page("live", "en")
+    sign_in(at, presenter)
     at.selectbox(key="live_poll_kind").select("choice").run()
     at.text_input(key="live_q_ru").input("Какая мера важнее?")
     at.text_input(key="live_q_en").input("Which measure matters most?")
@@ -137,6 +146,25 @@ def test_editor_creates_a_poll_opens_it_and_saves_a_deck(demo_store):
     at.button(key="live_present").click().run()
     assert at.query_params["deck"] in (decks["deck_id"][0], [decks["deck_id"][0]])
     assert any("1 / 2" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("who", [None, "editor_kz10", "u-forged000000"])
+def test_editor_writes_are_refused_unless_a_presenter_is_signed_in(demo_store, who, request):
+    at = open_page("live", "ru")
+    if who is not None:
+        sign_in(at, request.getfixturevalue(who) if who == "editor_kz10" else who)
+    at.text_input(key="live_q_ru").input("Какая мера важнее?")
+    at.selectbox(key="live_poll_kind").select("rating").run()
+    at.button(key="live_poll_create").click().run()
+    assert not at.exception
+    reason = "role" if who == "editor_kz10" else "sign_in"
+    assert t("ru", f"access.denied.{reason}") in [e.value for e in at.error]
+    assert demo_store.scalar("SELECT count(*) FROM polls") == 0
+    refused = demo_store.query(
+        "SELECT table_name, after_json FROM audit_log WHERE action = 'refused'"
+    )
+    assert refused["table_name"].tolist() == ["polls"]
+    assert json.loads(refused["after_json"][0]) == {"action": "insert", "reason": reason}
 
 
 def test_editor_shows_validation_messages(demo_store):
@@ -245,6 +273,7 @@ def test_slides_are_reordered_and_removed_in_the_editor(demo_store):
     pid = make_poll(demo_store)
     deck = make_deck(demo_store, pid)
     at = open_page("live", "en")
+    sign_in(at, presenter_id(demo_store))
     at.selectbox(key="live_deck_pick").select(deck).run()
     assert at.button(key="live_up_0").disabled and at.button(key="live_down_2").disabled
     at.button(key="live_down_0").click().run()  # poll, ranking, per_year -> ranking, poll, ...
@@ -273,8 +302,10 @@ def test_a_full_deck_refuses_another_slide_and_says_why(demo_store):
 
 def test_a_poll_is_closed_and_reopened_from_the_editor(demo_store):
     pid = make_poll(demo_store)
-    live.vote(demo_store, pid, "voter-token-0000000001", "1")
+    live.vote(demo_store, pid, live.issue_voter_token(demo_store, pid), "1")
     at = open_page("live", "en")
+    sign_in(at, presenter_id(demo_store))
+    sign_in(at, presenter_id(demo_store))
     assert f"live_open_{pid}" not in [b.key for b in at.button]
     at.button(key=f"live_close_{pid}").click().run()
     assert live.get_poll(demo_store, pid).status == "closed"
@@ -361,10 +392,27 @@ def test_a_reloaded_vote_page_keeps_the_voter(demo_store):
     assert forged.session_state["vote_token"] != "<b>not-a-token</b>"
 
 
+@pytest.mark.parametrize("shape", ["hand-typed", "another poll's"])
+def test_a_token_the_server_did_not_issue_for_the_poll_is_replaced(demo_store, shape):
+    pid = make_poll(demo_store)
+    if shape == "hand-typed":
+        bad = "forgedtoken00000Nxx"
+    else:
+        bad = live.issue_voter_token(demo_store, make_poll(demo_store))
+    at = open_page("vote", "en", poll=pid, voter=bad)
+    assert_clean(at, "en")
+    token = at.session_state["vote_token"]
+    assert token != bad and live.token_issued(demo_store, pid, token)
+    at.button(key="vote_answer_1").click().run()
+    assert demo_store.query("SELECT voter_token FROM votes")["voter_token"].tolist() == [token]
+
+
 def test_late_vote_gets_a_clear_message(demo_store):
     pid = make_poll(demo_store)
     at = open_page("vote", "ru", poll=pid)
-    live.close_poll(demo_store, pid, actor="test")  # closed while the phone shows the buttons
+    live.close_poll(
+        demo_store, pid, actor=presenter_id(demo_store)
+    )  # closed while the phone shows the buttons
     at.button(key="vote_answer_0").click().run()
     assert t("ru", "live.error.poll_closed") in [e.value for e in at.error]
     assert demo_store.scalar("SELECT count(*) FROM votes") == 0

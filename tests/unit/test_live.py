@@ -20,6 +20,7 @@ from creative_dash.charts.live import (
 )
 from creative_dash.i18n import LANGS, Translator, t
 from creative_dash.live import LiveError, Poll, SceneRef, scenes
+from tests.conftest import presenter_id
 
 XSS = "<script>alert(1)</script>"
 
@@ -34,16 +35,24 @@ def make_poll(store, kind="choice", status="open", **kw):
         kw.setdefault(
             "options", [{"en": "Grants", "kk": "Гранттар"}, {"en": "Tax"}, {"en": "Spaces"}]
         )
-    pid = live.create_poll(store, kind=kind, actor="test", **kw)
+    actor = presenter_id(store)
+    pid = live.create_poll(store, kind=kind, actor=actor, **kw)
     if status in ("open", "closed"):
-        live.open_poll(store, pid, actor="test")
+        live.open_poll(store, pid, actor=actor)
     if status == "closed":
-        live.close_poll(store, pid, actor="test")
+        live.close_poll(store, pid, actor=actor)
     return pid
 
 
-def token(i: int) -> str:
-    return f"voter-token-{i:010d}"
+_ISSUED: dict[tuple[str, str, int], str] = {}
+
+
+def token(store, pid: str, i: int) -> str:
+    """Voter i's token for this poll, issued by the server (the same on every call)."""
+    key = (store.location, pid, i)
+    if key not in _ISSUED:
+        _ISSUED[key] = live.issue_voter_token(store, pid)
+    return _ISSUED[key]
 
 
 def results(store, pid) -> dict[str, int]:
@@ -56,7 +65,7 @@ def test_create_poll_stores_a_draft_with_cleaned_texts(demo_store):
     pid = live.create_poll(
         demo_store,
         kind="choice",
-        actor="test",
+        actor=presenter_id(demo_store),
         question={"kk": "  Қай   шара?  ", "ru": "", "en": None},
         options=[{"kk": "А"}, {"ru": "Б", "en": "B"}, {"kk": "  "}],
     )
@@ -100,7 +109,7 @@ def test_create_poll_stores_a_draft_with_cleaned_texts(demo_store):
 )
 def test_create_poll_rejects_bad_input(demo_store, kwargs, key):
     with pytest.raises(LiveError) as err:
-        live.create_poll(demo_store, actor="test", **kwargs)
+        live.create_poll(demo_store, actor=presenter_id(demo_store), **kwargs)
     assert err.value.key == key
     assert isinstance(err.value, ValueError)
     for lang in LANGS:  # every rejection has a message in every language
@@ -119,21 +128,25 @@ def test_question_falls_back_to_another_filled_language():
 def test_status_transitions(demo_store):
     pid = make_poll(demo_store, status="draft")
     with pytest.raises(LiveError, match="bad_transition"):
-        live.close_poll(demo_store, pid, actor="test")
-    live.open_poll(demo_store, pid, actor="test")
-    live.close_poll(demo_store, pid, actor="test")
-    live.open_poll(demo_store, pid, actor="test")  # a closed poll can be reopened, votes kept
+        live.close_poll(demo_store, pid, actor=presenter_id(demo_store))
+    live.open_poll(demo_store, pid, actor=presenter_id(demo_store))
+    live.close_poll(demo_store, pid, actor=presenter_id(demo_store))
+    live.open_poll(
+        demo_store, pid, actor=presenter_id(demo_store)
+    )  # a closed poll can be reopened, votes kept
     assert live.get_poll(demo_store, pid).status == "open"
     with pytest.raises(LiveError, match="poll_not_found"):
-        live.open_poll(demo_store, "nosuch", actor="test")
+        live.open_poll(demo_store, "nosuch", actor=presenter_id(demo_store))
 
 
 # -- votes -----------------------------------------------------------------------------------------
 def test_vote_is_stored_and_can_be_changed(demo_store):
     pid = make_poll(demo_store)
-    live.vote(demo_store, pid, token(1), 0)
-    live.vote(demo_store, pid, token(2), "2")
-    live.vote(demo_store, pid, token(1), "2")  # changes its mind: counted once, new answer
+    live.vote(demo_store, pid, token(demo_store, pid, 1), 0)
+    live.vote(demo_store, pid, token(demo_store, pid, 2), "2")
+    live.vote(
+        demo_store, pid, token(demo_store, pid, 1), "2"
+    )  # changes its mind: counted once, new answer
     assert results(demo_store, pid) == {"2": 2}
     assert demo_store.scalar("SELECT count(*) FROM votes WHERE poll_id = $p", {"p": pid}) == 2
 
@@ -155,10 +168,10 @@ def test_vote_validates_the_answer(demo_store, kind, bad, good, key):
     pid = make_poll(demo_store, kind=kind)
     for i, answer in enumerate(bad):
         with pytest.raises(LiveError) as err:
-            live.vote(demo_store, pid, token(i), answer)
+            live.vote(demo_store, pid, token(demo_store, pid, i), answer)
         assert err.value.key == key, answer
     for i, answer in enumerate(good):
-        assert live.vote(demo_store, pid, token(100 + i), answer) == str(answer)
+        assert live.vote(demo_store, pid, token(demo_store, pid, 100 + i), answer) == str(answer)
     assert sum(results(demo_store, pid).values()) == len(good)
 
 
@@ -168,25 +181,27 @@ def test_vote_rejects_bad_tokens_and_unknown_polls(demo_store):
         with pytest.raises(LiveError, match="bad_token"):
             live.vote(demo_store, pid, bad, "0")
     with pytest.raises(LiveError, match="poll_not_found"):
-        live.vote(demo_store, "zzzzzz", token(1), "0")
+        live.vote(demo_store, "zzzzzz", live.new_voter_token(), "0")
     with pytest.raises(LiveError, match="poll_not_found"):
-        live.vote(demo_store, "'; DROP TABLE votes; --", token(1), "0")
+        live.vote(demo_store, "'; DROP TABLE votes; --", live.new_voter_token(), "0")
 
 
 def test_draft_and_closed_polls_reject_votes_with_a_translated_message(demo_store):
     draft = make_poll(demo_store, status="draft")
     with pytest.raises(LiveError) as err:
-        live.vote(demo_store, draft, token(1), "0")
+        live.vote(demo_store, draft, token(demo_store, draft, 1), "0")
     assert err.value.key == "poll_not_open"
 
     pid = make_poll(demo_store)
-    live.vote(demo_store, pid, token(1), "1")
-    live.close_poll(demo_store, pid, actor="test")
+    live.vote(demo_store, pid, token(demo_store, pid, 1), "1")
+    live.close_poll(demo_store, pid, actor=presenter_id(demo_store))
     with pytest.raises(LiveError) as err:
-        live.vote(demo_store, pid, token(2), "0")  # a late voter
+        live.vote(demo_store, pid, token(demo_store, pid, 2), "0")  # a late voter
     assert err.value.key == "poll_closed"
     with pytest.raises(LiveError):
-        live.vote(demo_store, pid, token(1), "0")  # changing after close is late too
+        live.vote(
+            demo_store, pid, token(demo_store, pid, 1), "0"
+        )  # changing after close is late too
     messages = {lang: err.value.message(Translator(lang)) for lang in LANGS}
     assert messages == {lang: t(lang, "live.error.poll_closed") for lang in LANGS}
     assert len(set(messages.values())) == 3
@@ -197,8 +212,8 @@ def test_votes_survive_a_restart(demo_db):
     s = store_mod.open_store(str(demo_db))
     pid = make_poll(s)
     for i in range(25):
-        live.vote(s, pid, token(i), i % 3)
-    live.vote(s, pid, token(0), "2")
+        live.vote(s, pid, token(s, pid, i), i % 3)
+    live.vote(s, pid, token(s, pid, 0), "2")
     before = results(s, pid)
     store_mod.close_all()  # the process goes away
     reopened = store_mod.open_store(str(demo_db))
@@ -215,11 +230,17 @@ def test_save_update_and_load_a_deck(demo_store):
         SceneRef("ranking", {"metric": "jobs", "period": "2024"}),
         SceneRef("per_year", {"region": "KZ-75"}),
     ]
-    deck_id = live.save_deck(demo_store, title="  Day 2 ", scenes=refs, actor="test")
+    deck_id = live.save_deck(
+        demo_store, title="  Day 2 ", scenes=refs, actor=presenter_id(demo_store)
+    )
     deck = live.load_deck(demo_store, deck_id)
     assert deck.title == "Day 2" and deck.scenes == refs and deck.version == 1
     live.save_deck(
-        demo_store, title="Day 2 (short)", scenes=refs[1:], actor="test", deck_id=deck_id
+        demo_store,
+        title="Day 2 (short)",
+        scenes=refs[1:],
+        actor=presenter_id(demo_store),
+        deck_id=deck_id,
     )
     deck = live.load_deck(demo_store, deck_id)
     assert deck.scenes == refs[1:] and deck.version == 2
@@ -252,7 +273,7 @@ def test_save_update_and_load_a_deck(demo_store):
 )
 def test_save_deck_rejects_bad_input(demo_store, title, refs, key):
     with pytest.raises(LiveError) as err:
-        live.save_deck(demo_store, title=title, scenes=refs, actor="test")
+        live.save_deck(demo_store, title=title, scenes=refs, actor=presenter_id(demo_store))
     assert err.value.key == key
     assert demo_store.scalar("SELECT count(*) FROM decks") == 0
 
@@ -477,7 +498,7 @@ def test_scene_figures_follow_new_votes(demo_store):
     pid = make_poll(demo_store)
     ref = SceneRef("poll", {"poll": pid})
     assert list(scenes.figure(ref, run, Translator("en")).data[0].x) == [0, 0, 0]
-    live.vote(demo_store, pid, token(1), "1")
+    live.vote(demo_store, pid, token(demo_store, pid, 1), "1")
     assert list(scenes.figure(ref, run, Translator("en")).data[0].x) == [0, 1, 0]
     assert scenes.poll_of(ref) == pid
     assert scenes.poll_of(SceneRef("per_year", {"region": "all"})) is None

@@ -20,8 +20,11 @@ from creative_dash.live import LiveError, writes
 VOTERS = 100
 
 
+_ISSUED: dict[int, str] = {}  # voter i -> the token the server issued for the test's poll
+
+
 def token(i: int) -> str:
-    return f"room-voter-{i:08d}-token"
+    return _ISSUED[i]
 
 
 def in_parallel(n: int, work) -> list[BaseException | None]:
@@ -51,15 +54,18 @@ def results(store, pid) -> dict[str, int]:
 
 
 @pytest.fixture
-def open_poll(demo_store):
+def open_poll(demo_store, presenter):
     pid = live.create_poll(
         demo_store,
         kind="choice",
-        actor="test",
+        actor=presenter,
         question={"en": "Which?"},
         options=[{"en": "A"}, {"en": "B"}, {"en": "C"}, {"en": "D"}],
     )
-    live.open_poll(demo_store, pid, actor="test")
+    live.open_poll(demo_store, pid, actor=presenter)
+    # every phone in the room opened the join link first: the server issued its token
+    _ISSUED.clear()
+    _ISSUED.update({i: live.issue_voter_token(demo_store, pid) for i in range(VOTERS + 2)})
     return pid
 
 
@@ -114,14 +120,16 @@ def test_hundred_parallel_voters_are_all_counted_once(demo_store, open_poll, dem
     assert results(reopened, pid) == dict(Counter(answers.values()))
 
 
-def test_closing_while_votes_arrive_loses_nothing_and_accepts_nothing_late(demo_store, open_poll):
+def test_closing_while_votes_arrive_loses_nothing_and_accepts_nothing_late(
+    demo_store, open_poll, presenter
+):
     pid = open_poll
     accepted: list[int] = []
     lock = threading.Lock()
 
     def work(i: int) -> None:
         if i == VOTERS // 2:
-            live.close_poll(demo_store, pid, actor="test")
+            live.close_poll(demo_store, pid, actor=presenter)
             return
         try:
             live.vote(demo_store, pid, token(i), str(i % 4))

@@ -153,3 +153,48 @@ def test_data_version_sees_other_writers_on_postgres(pg_url, pg_store):
     finally:
         other.close()
     assert pg_store.data_version() == version + 1
+
+
+def test_accounts_rights_and_voter_tokens_on_postgres(pg_store):
+    # the constraints of migration 004 hold on PostgreSQL too, and the gateway works there
+    import duckdb
+
+    from creative_dash import live
+    from creative_dash.access import CLI, AccessDenied
+    from creative_dash.store import users
+
+    editor = users.create_user(
+        pg_store, CLI, login="pg-editor", role="region_editor", region="KZ-10", password="p" * 16
+    )
+    presenter = users.create_user(pg_store, CLI, login="pg-presenter", role="presenter")
+    for bad in (
+        "INSERT INTO users (user_id, login, display_name, role, region_iso, created_at, "
+        "created_by, updated_at, updated_by, role_changed_at) VALUES ('u-x', 'x', 'x', "
+        "'presenter', 'KZ-10', now(), 't', now(), 't', now())",  # region on a non-editor
+        "INSERT INTO users (user_id, login, display_name, role, region_iso, created_at, "
+        "created_by, updated_at, updated_by, role_changed_at) VALUES ('u-y', 'y', 'y', "
+        "'region_editor', 'KZ-00', now(), 't', now(), 't', now())",  # no such region
+        "UPDATE users SET role = 'viewer' WHERE login = 'pg-editor'",
+    ):
+        with pytest.raises(duckdb.Error):
+            with pg_store.transaction() as cur:
+                cur.execute(bad)
+    assert users.verify_password(pg_store, "pg-editor", "p" * 16, "c") is not None
+    pid = live.create_poll(pg_store, kind="rating", question={"en": "Q?"}, actor=presenter.user_id)
+    live.open_poll(pg_store, pid, actor=presenter.user_id)
+    with pytest.raises(AccessDenied, match="role"):
+        live.close_poll(pg_store, pid, actor=editor.user_id)
+    token = live.issue_voter_token(pg_store, pid)
+    assert live.vote(pg_store, pid, token, 5) == "5"
+    with pytest.raises(live.LiveError, match="bad_token"):
+        live.vote(pg_store, pid, "forgedtoken00000Nxx", 5)
+    assert pg_store.scalar("SELECT count(*) FROM audit_log WHERE action = 'refused'") == 1
+    # regions reload in place while a user is bound to one
+    from creative_dash.store import reference
+
+    frame = reference.regions_frame()
+    frame.loc[frame["iso_code"] == "KZ-10", "notes"] = "pg reload"
+    assert reference.replace_table(
+        pg_store, "regions", frame, dataset="regions", source="test", is_demo=False
+    )
+    assert pg_store.scalar("SELECT notes FROM regions WHERE iso_code = 'KZ-10'") == "pg reload"

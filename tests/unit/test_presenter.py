@@ -9,7 +9,7 @@ import pytest
 
 from creative_dash import live
 from creative_dash.live import Deck, SceneRef
-from creative_dash.live.ballot import answer_order, ballot_messages, pick_voter_token
+from creative_dash.live.ballot import answer_order, ballot_messages
 from creative_dash.live.presenter import (
     AUTO_DEFAULT_S,
     AUTO_MAX_S,
@@ -216,18 +216,18 @@ def test_the_poll_admin_offers_the_one_change_the_status_allows():
         poll_action("archived")
 
 
-def test_every_change_the_poll_admin_offers_is_accepted_by_the_writes(demo_store):
-    pid = live.create_poll(demo_store, kind="rating", question={"en": "Rate it"}, actor="test")
+def test_every_change_the_poll_admin_offers_is_accepted_by_the_writes(demo_store, presenter):
+    pid = live.create_poll(demo_store, kind="rating", question={"en": "Rate it"}, actor=presenter)
     seen = []
     for _ in range(4):
         status = live.get_poll(demo_store, pid).status
         seen.append(status)
-        live.set_poll_status(demo_store, pid, poll_action(status), actor="test")
+        live.set_poll_status(demo_store, pid, poll_action(status), actor=presenter)
     assert seen == ["draft", "open", "closed", "open"]
     assert live.get_poll(demo_store, pid).status == "closed"
     for not_offered in ("closed", "draft"):
         with pytest.raises(live.LiveError, match="bad_transition"):
-            live.set_poll_status(demo_store, pid, not_offered, actor="test")
+            live.set_poll_status(demo_store, pid, not_offered, actor=presenter)
 
 
 def test_the_join_panel_and_the_form_notes():
@@ -251,16 +251,6 @@ def test_the_poll_form_pairs_option_lines_only_for_choice_polls():
 
 
 # -- the ballot ----------------------------------------------------------------------------------
-def test_the_voter_token_is_the_first_valid_candidate():
-    session, cookie, url = "s" * 22, "c" * 22, "u" * 22
-    assert pick_voter_token([session, cookie, url]) == session
-    assert pick_voter_token([None, cookie, url]) == cookie
-    assert pick_voter_token([None, "<b>x</b>", url]) == url
-    fresh = pick_voter_token([None, "short", "a'b" * 10])
-    assert live.valid_token(fresh) and fresh not in ("short", "a'b" * 10)
-    assert pick_voter_token([]) != pick_voter_token([])  # random
-
-
 def test_regions_are_listed_alphabetically_other_answers_as_given():
     regions = {"KZ-75": "Алматы", "KZ-79": "Шымкент", "KZ-71": "астана"}
     assert list(answer_order("region", regions)) == ["KZ-75", "KZ-71", "KZ-79"]
