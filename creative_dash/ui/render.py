@@ -67,6 +67,19 @@ def metric_cards(rows: Any) -> None:
             )
 
 
+# How long the rerun that a click on a download button starts waits for the build (which runs in
+# another thread at the same time) to say whether it got an export slot: the build starts as
+# soon as the browser's request arrives, normally within milliseconds.
+CLICK_WAIT_S = 5.0
+
+
+def _outcomes(button_key: str) -> Any:
+    """The button's record of its builds (``export.Outcomes``), kept for the session."""
+    from creative_dash.export import Outcomes
+
+    return st.session_state.setdefault(f"_outcomes_{button_key}", Outcomes())
+
+
 def download_buttons(
     key: str,
     page: str,
@@ -78,19 +91,29 @@ def download_buttons(
     disabled: bool = False,
 ) -> None:
     """CSV and XLSX download buttons (keys ``<key>_csv`` and ``<key>_xlsx``), labelled in the
-    user's language. ``csv``/``xlsx`` build the file only when the user clicks."""
-    from creative_dash.export import MIME, export_filename
+    user's language. ``csv``/``xlsx`` build the file only when the user clicks, and only while
+    an export slot is free (``export.GATE``); when none is, the click's rerun says "try again in
+    a moment" under the buttons."""
+    from creative_dash.export import GATE, MIME, export_filename
 
     t = tr()
+    refused = False
     for (kind, build), col in zip((("csv", csv), ("xlsx", xlsx)), st.columns(2, width=520)):
-        col.download_button(
+        button_key = f"{key}_{kind}"
+        outcomes = _outcomes(button_key)
+        clicked = col.download_button(
             t(f"export.{kind}"),
-            data=build,
+            data=GATE.guarded(build, outcomes),
             mime=MIME[kind],
             file_name=export_filename(page, region, years, kind),
             help=t(f"export.{kind}_help"),
-            key=f"{key}_{kind}",
+            key=button_key,
             disabled=disabled,
-            on_click="ignore",
+            # a rerun, so that a refused build can be told to the user
+            on_click="rerun",
             icon=":material/download:",
         )
+        if clicked and outcomes.take(CLICK_WAIT_S) is False:
+            refused = True
+    if refused:
+        st.warning(t("export.busy"), icon=":material/hourglass_top:")

@@ -81,9 +81,16 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _start(db: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+def _start(
+    db: Path, log_path: Path, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str] | None:
     """Start streamlit on a free port; None if it died before answering (port taken)."""
-    env = {**os.environ, "CREATIVE_DASH_DB": str(db), "CREATIVE_DASH_DEMO_ON_START": "0"}
+    env = {
+        **os.environ,
+        "CREATIVE_DASH_DB": str(db),
+        "CREATIVE_DASH_DEMO_ON_START": "0",
+        **(settings or {}),
+    }
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with log_path.open("ab") as log:
@@ -130,15 +137,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_app(template: Path, workdir: Path, name: str) -> Iterator[tuple[str, Path]]:
-    """(base URL, log file) of ``streamlit run app.py`` on a copy of the template store."""
+def running_app(
+    template: Path, workdir: Path, name: str, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, Path]]:
+    """(base URL, log file) of ``streamlit run app.py`` on a copy of the template store, with
+    ``settings`` (CREATIVE_DASH_* variables) in its environment."""
     db = workdir / f"{name}.duckdb"
     shutil.copy(template, db)
     log = workdir / f"{name}.log"
     log.touch()
     started = None
     for _attempt in range(3):  # another process may take the free port before streamlit does
-        started = _start(db, log)
+        started = _start(db, log, settings)
         if started:
             break
     if started is None:

@@ -4,13 +4,16 @@ no network), and the initiatives CSV/XLSX downloads in the UI language."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from creative_dash.i18n import t
 from tests.e2e.browser import AppTab, page_path
+from tests.e2e.conftest import LOG_KEY, running_app
 
 pytestmark = pytest.mark.e2e
 
@@ -53,3 +56,34 @@ def test_initiatives_download_in_kazakh(tab: AppTab, kind: str) -> None:
     assert status_col
     assert 0 < len(frame) < 1500
     tab.assert_healthy("kk")
+
+
+@pytest.fixture
+def no_slots_tab(
+    browser_context: Any, store_template: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[AppTab]:
+    """A tab on a server of its own whose downloads are off (CREATIVE_DASH_EXPORT_SLOTS=0):
+    every build is refused, as when all slots are taken."""
+    settings = {"CREATIVE_DASH_EXPORT_SLOTS": "0"}
+    with running_app(store_template, tmp_path, "streamlit-no-slots", settings) as (url, log):
+        request.node.stash[LOG_KEY] = (log, 0)
+        page = browser_context.new_page()
+        try:
+            yield AppTab(page, url)
+        finally:
+            page.close()
+
+
+def test_download_without_a_free_slot_says_busy_in_kazakh(no_slots_tab: AppTab) -> None:
+    tab = no_slots_tab
+    tab.open(page_path("initiatives"), lang="kk")
+    busy = tab.page.locator("[data-testid='stAlertContentWarning']").filter(
+        has_text=t("kk", "export.busy")
+    )
+    assert busy.count() == 0
+    button = tab.page.locator(".st-key-in_dl_xlsx button").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    busy.wait_for()  # the click's rerun waited for the refused build and says so
+    tab.wait_idle()
+    assert tab.page.locator("[data-testid='stException']").count() == 0

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, datetime
+from decimal import Decimal
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 from creative_dash.export import (
+    CHUNK_ROWS,
     MIME,
+    ExportBusy,
+    ExportGate,
+    Outcomes,
     export_filename,
     neutralize,
     to_csv_bytes,
@@ -175,3 +182,124 @@ def test_export_labels_in_every_language():
         cat = catalog(lang)
         assert cat["export.csv"] and cat["export.xlsx"]
     assert catalog("kk")["export.csv"] != catalog("en")["export.csv"]
+
+
+def test_xlsx_and_csv_stream_many_rows_in_order():
+    """More rows than one slice (CHUNK_ROWS): every row, in order, across slice boundaries."""
+    n = CHUNK_ROWS * 2 + 7
+    df = pd.DataFrame(
+        {
+            "i": range(n),
+            "t": [f"=row {i}" for i in range(n)],
+            "d": pd.date_range("2020-01-01", periods=n, freq="D"),
+        }
+    )
+    rows = list(read_xlsx(to_xlsx_bytes(df)).iter_rows(values_only=True))
+    assert len(rows) == n + 1
+    assert [r[0] for r in rows[1:]] == list(range(n))
+    day = (pd.Timestamp("2020-01-01") + pd.Timedelta(days=CHUNK_ROWS)).to_pydatetime()
+    assert rows[CHUNK_ROWS + 1] == (CHUNK_ROWS, f"'=row {CHUNK_ROWS}", day)
+    back = read_csv(to_csv_bytes(df))
+    assert back["i"].tolist() == list(range(n))
+    assert back["t"].iloc[-1] == f"'=row {n - 1}"
+    assert back["d"].iloc[0] == "2020-01-01"
+
+
+def test_xlsx_missing_and_odd_values():
+    df = pd.DataFrame(
+        {
+            "f": [1.5, float("nan"), float("inf")],
+            "mixed": [Decimal("2.50"), np.int64(7), [1, 2]],
+            "tz": pd.to_datetime(["2024-03-01 10:30", None, "2024-03-02 00:00"]).tz_localize(
+                "Asia/Almaty"
+            ),
+            "s": pd.Series(["a", None, "=b"], dtype="str"),
+        }
+    )
+    ws = read_xlsx(to_xlsx_bytes(df))
+    assert [ws.cell(r, 1).value for r in (2, 3, 4)] == [1.5, None, None]  # no NaN/inf cells
+    assert ws.cell(2, 2).value == "2.50" and ws.cell(2, 2).data_type == "s"
+    assert ws.cell(3, 2).value == 7 and ws.cell(3, 2).data_type == "n"
+    assert ws.cell(4, 2).value == "[1, 2]"
+    assert ws.cell(2, 3).value == datetime(2024, 3, 1, 10, 30)  # wall-clock time kept
+    assert ws.cell(3, 3).value is None
+    assert [ws.cell(r, 4).value for r in (2, 3, 4)] == ["a", None, "'=b"]
+
+
+# -- the export gate ------------------------------------------------------------------------------
+def _hold_slot(gate: ExportGate) -> tuple[threading.Thread, threading.Event, threading.Event]:
+    """A build that holds one of ``gate``'s slots until released."""
+    holding, release = threading.Event(), threading.Event()
+
+    def build() -> bytes:
+        holding.set()
+        release.wait(30)
+        return b"x"
+
+    thread = threading.Thread(target=gate.run, args=(build,))
+    thread.start()
+    assert holding.wait(30)
+    return thread, holding, release
+
+
+def test_gate_refuses_an_export_beyond_its_slots_and_says_so():
+    gate = ExportGate(1)
+    thread, _holding, release = _hold_slot(gate)
+    outcomes = Outcomes()
+    try:
+        with pytest.raises(ExportBusy):
+            gate.guarded(lambda: b"data", outcomes)()
+        assert outcomes.take(0) is False
+    finally:
+        release.set()
+        thread.join()
+    assert gate.guarded(lambda: b"data", outcomes)() == b"data"  # the slot is free again
+    assert outcomes.take(0) is True
+    assert outcomes.take(0) is None  # each outcome is taken once
+
+
+def test_gate_frees_its_slot_when_a_build_fails():
+    gate = ExportGate(1)
+
+    def broken() -> bytes:
+        raise ValueError("store fault")
+
+    with pytest.raises(ValueError):
+        gate.run(broken)
+    assert gate.run(lambda: b"ok") == b"ok"
+
+
+def test_gate_with_no_slots_refuses_everything():
+    outcomes = Outcomes()
+    with pytest.raises(ExportBusy):
+        ExportGate(0).guarded(lambda: b"data", outcomes)()
+    assert outcomes.take(0) is False
+
+
+def test_outcomes_wait_for_the_build_thread():
+    outcomes = Outcomes()
+    waiting = threading.Event()
+    got: list[bool | None] = []
+
+    def rerun() -> None:
+        waiting.set()
+        got.append(outcomes.take(30))
+
+    thread = threading.Thread(target=rerun)
+    thread.start()
+    assert waiting.wait(30)
+    outcomes.record(False)  # the build, in another thread, was refused
+    thread.join(30)
+    assert got == [False]
+
+
+def test_outcomes_drop_stale_ones():
+    outcomes = Outcomes()
+    outcomes.MAX_AGE_S = -1.0  # everything recorded is already too old
+    outcomes.record(False)
+    assert outcomes.take(0) is None
+
+
+def test_busy_message_in_every_language():
+    texts = {lang: catalog(lang)["export.busy"] for lang in LANGS}
+    assert len(set(texts.values())) == len(LANGS)
