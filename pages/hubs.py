@@ -19,6 +19,7 @@ TABLE_PAGE_SIZE = 40
 t = ui.tr()
 st.title(t("hubs.title"))
 st.caption(t("hubs.intro"))
+ui.boundaries_warning()  # above the map (in the fragment below), once per page
 
 names = ui.region_names(t)
 region_codes = list(names)

@@ -82,6 +82,7 @@ with st.container(key="ov_main"):
     metrics = ui.q("region_metrics", **filters)
     # Streamlit does not tell a page its width: a phone (by its user agent) gets a lower map.
     phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
+    ui.boundaries_warning()
     ui.chart(
         "ov_map",
         maps.national_map,

@@ -154,6 +154,7 @@ with st.container(key="region_main"):
 
     # -- the region: map, pipeline, mixes, timeline ----------------------------------------------------
     st.subheader(t("region.activity_title", period=period))
+    ui.boundaries_warning()
     feature = geo.region_feature(iso)
     neighbour_codes = peer_codes(metrics, iso, "neighbours", ui.q("region_neighbours"))
     neighbour_features = [f for f in (geo.region_feature(c) for c in neighbour_codes) if f]

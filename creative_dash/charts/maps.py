@@ -17,11 +17,9 @@ back from a Streamlit selection event.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -43,6 +41,7 @@ from creative_dash.geo import (
     bbox,
     boundaries,
     browser_geojson_text,
+    check,
     regions_bbox,
     wound_for_d3,
 )
@@ -59,28 +58,37 @@ PHONE_HEIGHT = 400
 
 # -- the GeoJSON and the view -----------------------------------------------------------------------
 @cache
-def _served_copy_matches(in_use: str, mtimes: tuple[float, float]) -> bool:
-    served = STATIC_GEOJSON.read_text(encoding="utf-8")
-    return served == browser_geojson_text(json.loads(Path(in_use).read_text(encoding="utf-8")))
+def _served_copy_matches(in_use: str, stamps: tuple[Any, Any]) -> bool:
+    try:
+        served = STATIC_GEOJSON.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return served == browser_geojson_text(boundaries())
 
 
 @cache
-def _inline(in_use: str, mtime: float) -> dict[str, Any]:
+def _inline(in_use: str, stamp: Any) -> dict[str, Any]:
     return wound_for_d3(boundaries())
 
 
 def geojson_source() -> str | dict[str, Any]:
     """The static URL of the served boundary file when it is the browser's copy of the file in
-    use, else the GeoJSON itself, wound for d3 (a deployment pointing CREATIVE_DASH_BOUNDARIES
-    elsewhere still gets its own file)."""
+    use, else the file's usable outlines (``geo.boundaries``), wound for d3: a deployment
+    pointing CREATIVE_DASH_BOUNDARIES elsewhere still gets its own file, and a broken or partial
+    file draws what it can (the pages say what is missing: ``ui.boundaries_warning``)."""
     in_use = settings.boundaries_path()
     try:
-        mtimes = (in_use.stat().st_mtime, STATIC_GEOJSON.stat().st_mtime)
-        if _served_copy_matches(str(in_use.resolve()), mtimes):
-            return STATIC_URL_PATH
-        return _inline(str(in_use.resolve()), mtimes[0])
-    except OSError:
+        file_stat, served_stat = in_use.stat(), STATIC_GEOJSON.stat()
+    except OSError:  # no file in use (nothing to draw), or no served copy
         return wound_for_d3(boundaries())
+    stamps = (
+        (file_stat.st_mtime_ns, file_stat.st_size),
+        (served_stat.st_mtime_ns, served_stat.st_size),
+    )
+    key = str(in_use.resolve())
+    if check().problem is None and _served_copy_matches(key, stamps):
+        return STATIC_URL_PATH
+    return _inline(key, stamps[0])
 
 
 def geo_layout(box: tuple[float, float, float, float], padding: float = 0.04) -> dict[str, Any]:

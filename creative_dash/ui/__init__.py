@@ -8,7 +8,8 @@ Modules, one concern each:
 - ``sidebar``: the shared sidebar and the selection it holds;
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
-- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads;
+- ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads,
+  the boundaries file's warning;
 - ``style``: page stylesheets from ``static/css/``;
 - ``live``: the live pages' state in the session and the URL, their callbacks and components
   (imported by those pages as ``from creative_dash.ui import live``, not re-exported here).
@@ -41,6 +42,7 @@ from creative_dash.ui.layout import (  # noqa: E402
 )
 from creative_dash.ui.navigate import page, switch_page  # noqa: E402
 from creative_dash.ui.render import (  # noqa: E402
+    boundaries_warning,
     chart,
     clicked,
     download_buttons,
@@ -91,6 +93,7 @@ __all__ = [
     "Q",
     "Query",
     "UrlValue",
+    "boundaries_warning",
     "chart",
     "choice_parser",
     "clear_caches",

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from creative_dash.ui import plotly_view
-from creative_dash.ui.cache import built
+from creative_dash.ui.cache import built, q
 from creative_dash.ui.lang import tr
 
 
@@ -50,6 +50,21 @@ def _show(fig: Any, spec: str, key: str, on_select: Callable[[], None] | None) -
 def clicked(key: str) -> dict[str, Any]:
     """The click that ran the chart ``key``'s ``on_select`` callback: ``{"points": [...]}``."""
     return plotly_view.clicked(key)
+
+
+def boundaries_warning() -> None:
+    """Once on each page with a map, near it: a warning naming the boundaries file and what is
+    wrong with it or which regions the maps leave out, when the file is not fully usable
+    (``geo.check``). The maps themselves draw whatever outlines the file has."""
+    from creative_dash import geo
+    from creative_dash.views.boundaries import boundaries_warning as warning_text
+
+    t = tr()
+    regions = q("regions")
+    names = dict(zip(regions["iso_code"], regions[t.name_col()]))
+    text = warning_text(t, geo.check(list(names) or None), names)
+    if text:
+        st.warning(text, icon=":material/map:")
 
 
 def metric_cards(rows: Any) -> None:
