@@ -13,8 +13,8 @@ from creative_dash import live
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
 from creative_dash.live.presenter import Draft
-from creative_dash.ui import USER_KEY
 from creative_dash.store import MESSAGE_KEYS as STORE_MESSAGES
+from creative_dash.ui import USER_KEY
 from tests.app.apptest import charts, open_page, page_text
 from tests.conftest import presenter_id
 
