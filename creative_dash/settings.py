@@ -170,9 +170,8 @@ class RedactingFilter(logging.Filter):
 def redact_logs() -> None:
     """Put a :class:`RedactingFilter` on the handlers of the root logger and of every logger
     that has its own (Streamlit's), once."""
-    loggers = [logging.getLogger()] + [
-        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
-    ]
+    known = list(logging.Logger.manager.loggerDict.values())  # a copy: threads add loggers
+    loggers = [logging.getLogger()] + [lg for lg in known if isinstance(lg, logging.Logger)]
     for logger in loggers:
         for handler in logger.handlers:
             if not any(isinstance(f, RedactingFilter) for f in handler.filters):

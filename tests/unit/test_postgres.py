@@ -267,7 +267,7 @@ def test_two_inits_at_once_both_succeed(pg_server):
     try:
         assert store.schema_version() == SCHEMA_VERSION
         assert store.scalar("SELECT count(*) FROM initiatives") == 1500
-        assert store.scalar("SELECT count(*) FROM schema_version") == SCHEMA_VERSION
+        assert store.scalar("SELECT count(*) = count(DISTINCT version) FROM schema_version")
     finally:
         store.close()
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from creative_dash.live import LiveError, writes
-from creative_dash.live.model import new_voter_token
 from creative_dash.store import StoreNoSpace, close_all, open_store
+from tests.conftest import presenter_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,10 +92,11 @@ def test_a_full_disk_is_no_conflict_and_freeing_it_is_enough(small_disk, demo_db
     db = disk / "live.duckdb"
     shutil.copy(demo_db_template, db)
     store = open_store(str(db))
-    poll = writes.create_poll(store, kind="rating", question={"en": "How useful?"}, actor="t")
-    writes.open_poll(store, poll, actor="t")
+    presenter = presenter_id(store)
+    poll = writes.create_poll(store, kind="rating", question={"en": "How useful?"}, actor=presenter)
+    writes.open_poll(store, poll, actor=presenter)
+    token = writes.issue_voter_token(store, poll)
     store.scalar("CHECKPOINT")  # the log is empty: the next commit must grow it
-    token = new_voter_token()
 
     # 1. A vote on a full disk: its COMMIT fails; that is a full disk, not a conflict.
     ballast = fill(disk)
