@@ -1,4 +1,5 @@
-"""The frame: page config, the shared sidebar (language, region, years), navigation."""
+"""The frame: page config, the shared sidebar (language, region, years), navigation; the health
+check's run (the store's state) and what users see when the store fails."""
 
 from __future__ import annotations
 
@@ -7,15 +8,47 @@ from pathlib import Path
 
 import streamlit as st
 
-from creative_dash import ui
-from creative_dash.i18n import Translator
-from creative_dash.navigation import DEFAULT_PAGE, PAGES
-from creative_dash.store import StoreError
+from creative_dash import settings
+from creative_dash.store import open_store, store_fault
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+settings.redact_logs()  # no log line shows a password, whoever writes it
 log = logging.getLogger("creative_dash.app")
 ROOT = Path(__file__).resolve().parent
 FAVICON = ROOT / "static" / "favicon.png"
+
+
+def health_probe() -> bool:
+    """True in the run that Streamlit's script health check makes (``GET
+    /_stcore/script-health-check``, on with ``server.scriptHealthCheckEnabled``): a session that
+    is not one of the server's, no browser behind it. False under AppTest (no server)."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if not runtime.exists():
+        return False
+    ctx = get_script_run_ctx()
+    return ctx is not None and not runtime.get_instance().is_active_session(ctx.session_id)
+
+
+# The health check reports the store, not only the web server: its run checks the store and
+# raises the store's fault (HTTP 503, the fault in the log) or stops here (200), drawing nothing.
+# Before creative_dash.ui is imported: its first import may rerun a run (ui/pages_patch.py),
+# which the health check would take for a success.
+if health_probe():
+    try:
+        open_store(settings.db_location()).check()
+    except Exception as exc:
+        fault = store_fault(exc, settings.db_location())
+        log.error("health check: %s", fault or exc)
+        if fault is None:
+            raise
+        raise fault from None
+    st.stop()
+
+from creative_dash import ui  # noqa: E402
+from creative_dash.i18n import Translator  # noqa: E402
+from creative_dash.navigation import DEFAULT_PAGE, PAGES  # noqa: E402
 
 t = Translator(ui.current_lang())
 # A local icon: an emoji or material icon here would be fetched from a CDN as the favicon.
@@ -52,9 +85,11 @@ try:
     ui.forget_later()
     nav.run()
     ui.draw_later()  # what the page kept places for (ui.later), once its main content is sent
-except StoreError as exc:
-    log.error("store error: %s", exc)
-    st.error(t("app.store_locked"))
-except Exception:  # users see a short message in their language, the log gets the details
-    log.exception("page failed")
-    st.error(t("app.error"))
+except Exception as exc:  # users see a short message in their language, the log the details
+    fault = store_fault(exc, settings.db_location())
+    if fault is None:
+        log.exception("page failed")
+        st.error(t("app.error"))
+    else:  # what is wrong with the store, and who can do what about it
+        log.error("store fault: %s", fault)
+        st.error(t(fault.message_key))

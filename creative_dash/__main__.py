@@ -1,24 +1,46 @@
 """Command line.
 
-- ``python -m creative_dash init [--db PATH] [--demo] [--scale N]``: create or migrate the store;
+- ``python -m creative_dash init [--db PATH] [--demo] [--scale N] [--wait S]``: create or migrate
+  the store; a second init of the same store waits for the first;
 - ``python -m creative_dash users add|reset|disable|enable|role|map|list ...``: local pilot
   accounts. These commands act as the system actor ``cli`` with admin rights (whoever may run
   commands on the server may change accounts); every change leaves an audit row naming ``cli``.
   Passwords are read from standard input (one line) or, at a terminal, prompted for twice;
   never from the command line, where other users of the machine could see them.
+
+A fault of the store ends a command with its message (what happened, what to do) and exit
+status 2, never with a traceback; no password is ever printed (``settings.redact``).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import getpass
+import os
 import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from creative_dash import settings
 from creative_dash.access import CLI, ROLES, AccessDenied
 from creative_dash.i18n import Translator
-from creative_dash.store import SCHEMA_VERSION, Store, StoreError, open_store, users
+from creative_dash.settings import redact
+from creative_dash.store import (
+    SCHEMA_VERSION,
+    Store,
+    StoreLocked,
+    open_store,
+    store_fault,
+    users,
+)
 from creative_dash.store.bootstrap import ensure_store
+from creative_dash.store.core import INIT_POLL_S, forget
+
+WAIT_S = 600.0
 
 PASSWORD_NOTE = (
     "The password is read from standard input (one line), or prompted for twice at a terminal; "
@@ -34,7 +56,8 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         default=None,
-        help=f"store location (default: $CREATIVE_DASH_DB or {settings.db_location()})",
+        help="store location (default: $CREATIVE_DASH_DB, else the [postgres] url of "
+        ".streamlit/secrets.toml, else data/local/creative_dash.duckdb)",
     )
 
 
@@ -49,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="multiply the demo initiatives (1000 gives 1.5 million rows)",
+    )
+    init.add_argument(
+        "--wait",
+        type=float,
+        default=WAIT_S,
+        help=f"seconds to wait for another init of the same store to finish (default {WAIT_S:.0f})",
     )
 
     users = sub.add_parser(
@@ -110,7 +139,7 @@ def _users_store(location: str) -> Store:
     store = open_store(location)
     if store.schema_version() < SCHEMA_VERSION:
         raise CommandError(
-            f"the store {location} is not initialised or older than this version: "
+            f"the store {redact(location)} is not initialised or older than this version: "
             "run python -m creative_dash init first"
         )
     return store
@@ -184,28 +213,84 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def say(message: str) -> None:
+    print(redact(message), flush=True)  # flushed: a waiting init says so at once
+
+
+@contextmanager
+def duckdb_init_lock(location: str, wait: float, say: Callable[[str], None]) -> Iterator[None]:
+    """Make a second ``init`` of a DuckDB file wait for the first one instead of failing on the
+    file's lock: an exclusive lock on the file's folder, held from before the store is opened
+    until after it is closed. (The running dashboard does not take it: an init while the
+    dashboard has the file still fails at once, saying which process has it.)"""
+    if location.startswith(("postgresql://", "postgres://")):
+        yield  # ensure_store takes an advisory lock on PostgreSQL
+        return
+    folder = Path(location).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield  # opening the store reports what is wrong with the location
+        return
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(
+                        f"An init of a store in {folder} has been running in another process "
+                        f"for over {wait:.0f} s. Wait for it to finish and run the command "
+                        "again."
+                    ) from None
+                if not told:
+                    say("waiting for another init of this store to finish")
+                    told = True
+                time.sleep(INIT_POLL_S)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def init(location: str, *, demo: bool, scale: int, wait: float) -> None:
+    with duckdb_init_lock(location, wait, say):
+        try:
+            store = open_store(location)
+            say(f"store: {store.where}")
+            ensure_store(store, with_demo=demo, scale=scale, say=say, wait=wait)
+            store.checkpoint()  # a full disk is reported now, not found at the next start
+        finally:
+            forget(location)  # closed before the next init may have the file
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    location = args.db or settings.db_location()
     try:
         if args.command == "init":
             if args.scale < 1:
                 parser.error("--scale must be 1 or more")
-            location = args.db or settings.db_location()
-            store = open_store(location)
-            print(f"store: {location}")
-            ensure_store(store, with_demo=args.demo, scale=args.scale, say=print)
+            init(location, demo=args.demo, scale=args.scale, wait=max(args.wait, 0.0))
         elif args.command == "users":
             return _users(args)
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except CommandError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        fault = store_fault(exc, location)
+        if fault is None:  # a bug: its traceback, without passwords
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+            return 1
+        print(f"error: {fault}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,14 +1,23 @@
 """One registry of settings: (name, default, help), read from the environment.
 
 Every setting is documented in the README; ``tests/unit/test_settings.py`` checks that.
-Secrets never live here: they come from ``st.secrets`` (see ``.streamlit/secrets.toml.example``).
+Secrets never live here: the PostgreSQL URL with its password comes from the ``[postgres] url``
+of ``.streamlit/secrets.toml`` (see ``.streamlit/secrets.toml.example``), read from the files
+Streamlit reads for ``st.secrets``, by the app and the command line alike. Whatever prints or logs
+a location or an error passes it through :func:`redact` first, and :func:`redact_logs` puts a
+filter on the log handlers that does the same for every log line.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -26,7 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
         "CREATIVE_DASH_DB",
         str(DATA_DIR / "local" / "creative_dash.duckdb"),
         "Where the store lives: a DuckDB file path, or a postgresql:// URL for a shared "
-        "PostgreSQL attached through DuckDB's postgres extension.",
+        "PostgreSQL attached through DuckDB's postgres extension. Unset: the `[postgres] url` "
+        "of `.streamlit/secrets.toml` if there is one (the place for a URL with a password), "
+        "else the default file.",
     ),
     Setting(
         "CREATIVE_DASH_BOUNDARIES",
@@ -81,7 +92,97 @@ def get(name: str) -> str:
 
 
 def db_location() -> str:
-    return get("CREATIVE_DASH_DB")
+    """Where the store lives: ``CREATIVE_DASH_DB``, else ``[postgres] url`` of the secrets, else
+    the default file."""
+    value = os.environ.get("CREATIVE_DASH_DB")
+    if value:
+        return value
+    url = secret("postgres", "url")
+    return url if url else get("CREATIVE_DASH_DB")
+
+
+# -- secrets --------------------------------------------------------------------------------------
+def secrets_files() -> list[Path]:
+    """The secrets files Streamlit reads for ``st.secrets`` by default, later ones winning: the
+    user's, the working directory's, the app's (``.streamlit/secrets.toml`` beside app.py)."""
+    files = [
+        Path.home() / ".streamlit" / "secrets.toml",
+        Path.cwd() / ".streamlit" / "secrets.toml",
+        ROOT / ".streamlit" / "secrets.toml",
+    ]
+    return list(dict.fromkeys(files))
+
+
+def secret(section: str, key: str) -> str | None:
+    """``[section] key`` of the secrets files (the last file that has it), or None."""
+    found = None
+    for path in secrets_files():
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        value = _read_secrets(str(path), stamp).get(section, {})
+        if isinstance(value, dict) and value.get(key) not in (None, ""):
+            found = str(value[key])
+    return found
+
+
+@lru_cache(maxsize=8)
+def _read_secrets(path: str, _mtime_ns: int) -> dict[str, Any]:
+    """One secrets file, parsed once per version of it (the app asks on every query)."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # the file's content never goes to the log: it holds passwords
+        logging.getLogger(__name__).warning(
+            "cannot read %s (%s): its secrets are ignored", path, type(exc).__name__
+        )
+        return {}
+
+
+# -- redaction ------------------------------------------------------------------------------------
+# scheme://user:PASSWORD@host: the password runs to the last "@" before the host's "/".
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:@/\s'\"]*):[^\s'\"/]*@")
+# libpq keywords or URL parameters: password=..., sslpassword=...
+_KEY_PASSWORD = re.compile(
+    r"(?i)(?P<head>\b(?:ssl)?password\s*=\s*)(?:'[^']*'|\"[^\"]*\"|[^\s&'\"]+)"
+)
+HIDDEN = "***"
+
+
+def redact(text: object) -> str:
+    """``text`` with every password of a connection URL or string replaced by ``***``
+    (``postgresql://postgres:***@host/db``)."""
+    out = _URL_PASSWORD.sub(lambda m: f"{m['head']}:{HIDDEN}@", str(text))
+    return _KEY_PASSWORD.sub(lambda m: f"{m['head']}{HIDDEN}", out)
+
+
+class RedactingFilter(logging.Filter):
+    """A log handler filter that redacts passwords in the message and the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def redact_logs() -> None:
+    """Put a :class:`RedactingFilter` on the handlers of the root logger and of every logger
+    that has its own (Streamlit's), once."""
+    known = list(logging.Logger.manager.loggerDict.values())  # a copy: threads add loggers
+    loggers = [logging.getLogger()] + [lg for lg in known if isinstance(lg, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
 
 
 def boundaries_path() -> Path:

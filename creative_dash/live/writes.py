@@ -14,7 +14,9 @@ Concurrency: every transaction updates the single ``data_version`` row, so DuckD
 concurrency control makes simultaneous writers conflict (``TransactionException: Conflict``).
 A conflicting writer rolls back and retries after a short random pause; this also serialises a
 vote against a concurrent ``close_poll`` (one of the two retries and then sees the other's
-result), so no vote is accepted after its poll was closed.
+result), so no vote is accepted after its poll was closed. A fault of the store (a full disk, a
+lost database server) is no conflict: it is not retried, and comes out as ``LiveError("store")``
+(the store's own message goes to the log).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from creative_dash.live.model import (
     valid_id,
     valid_token,
 )
-from creative_dash.store import Store, gateway
+from creative_dash.store import Store, StoreError, gateway
 from creative_dash.store.gateway import ActorRef
 
 __all__ = [
@@ -75,18 +77,20 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 MAX_WRITE_ATTEMPTS = 200
+MAX_WRITE_SECONDS = 5.0  # a write that keeps conflicting gives up after this long ("busy")
 
 # -- retrying writes --------------------------------------------------------------------------
 T = TypeVar("T")
+# What a lost race between two writers says: DuckDB's optimistic concurrency control, and
+# PostgreSQL's serialisation failures and deadlocks (through the postgres extension).
+_CONFLICT_TEXTS = ("conflict", "could not serialize access", "deadlock detected")
 
 
 def _is_conflict(exc: BaseException) -> bool:
-    # A failed COMMIT leaves no transaction, so the ROLLBACK in Store.transaction raises
-    # "no transaction is active" chained to the conflict: both mean "try again".
+    """A write that lost a race to another writer: trying again can succeed. Store faults (a
+    failed COMMIT on a full disk) are raised by the store as StoreError, never as this."""
     text = str(exc).lower()
-    return isinstance(exc, duckdb.TransactionException) and (
-        "conflict" in text or "no transaction is active" in text
-    )
+    return isinstance(exc, duckdb.Error) and any(t in text for t in _CONFLICT_TEXTS)
 
 
 # Writers of this module queue on a lock instead of colliding: a room voting at once would
@@ -97,17 +101,30 @@ _WRITE_LOCK = threading.Lock()
 conflict_retries = 0  # how many writes had to be retried (read by tests and logs)
 
 
-def _with_retry(write: Callable[[], T], attempts: int = MAX_WRITE_ATTEMPTS) -> T:
+def _with_retry(
+    write: Callable[[], T],
+    attempts: int = MAX_WRITE_ATTEMPTS,
+    seconds: float = MAX_WRITE_SECONDS,
+) -> T:
+    """``write()``, tried again after a conflict, at most ``attempts`` times and ``seconds``
+    long (then ``LiveError("busy")``). A fault of the store ends it at once with
+    ``LiveError("store")``."""
     global conflict_retries
+    deadline = time.monotonic() + seconds
     for attempt in range(attempts):
         try:
             with _WRITE_LOCK:
                 return write()
-        except duckdb.TransactionException as exc:
+        except StoreError as exc:
+            log.error("write failed: %s", exc)
+            raise LiveError("store") from exc
+        except duckdb.Error as exc:
             if not _is_conflict(exc):
                 raise
             conflict_retries += 1
             log.debug("write conflict, retry %d: %s", attempt + 1, exc)
+            if time.monotonic() >= deadline:
+                break
             # Random back-off so the losers of one conflict do not collide again in lockstep.
             time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
     raise LiveError("busy")

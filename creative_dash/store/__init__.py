@@ -12,23 +12,37 @@ DuckDB's postgres extension) and everything that writes it wholesale.
 """
 
 from creative_dash.store.core import (
+    MESSAGE_KEYS,
     SCHEMA_VERSION,
     Params,
     Store,
+    StoreBadLocation,
+    StoreDamaged,
     StoreError,
     StoreLocked,
+    StoreNoPermission,
+    StoreNoSpace,
+    StoreUnreachable,
     audit,
     close_all,
     open_store,
+    store_fault,
 )
 
 __all__ = [
+    "MESSAGE_KEYS",
     "SCHEMA_VERSION",
     "Params",
     "Store",
+    "StoreBadLocation",
+    "StoreDamaged",
     "StoreError",
     "StoreLocked",
+    "StoreNoPermission",
+    "StoreNoSpace",
+    "StoreUnreachable",
     "audit",
     "close_all",
     "open_store",
+    "store_fault",
 ]

@@ -10,11 +10,23 @@ from creative_dash.store.reference import load_reference
 
 
 def ensure_store(
-    store: Store, *, with_demo: bool, scale: int = 1, say: Callable[[str], None] = lambda _msg: None
+    store: Store,
+    *,
+    with_demo: bool,
+    scale: int = 1,
+    say: Callable[[str], None] = lambda _msg: None,
+    wait: float = 600.0,
 ) -> None:
     """Migrate, load reference data whose content changed, and load demo data if asked.
 
-    Safe to call again: a second call with the same inputs changes nothing."""
+    Safe to call again: a second call with the same inputs changes nothing. Safe to call from
+    two processes at once: on PostgreSQL the second waits (up to ``wait`` seconds) for the
+    first to finish (:meth:`Store.init_lock`), then finds nothing left to do."""
+    with store.init_lock(say=say, timeout=wait):
+        _ensure(store, with_demo=with_demo, scale=scale, say=say)
+
+
+def _ensure(store: Store, *, with_demo: bool, scale: int, say: Callable[[str], None]) -> None:
     t0 = time.perf_counter()
     before = store.schema_version()
     applied = store.migrate()

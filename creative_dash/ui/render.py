@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+from creative_dash import settings
+from creative_dash.store import StoreError, store_fault
 from creative_dash.ui import plotly_view
 from creative_dash.ui.cache import built, q
 from creative_dash.ui.lang import tr
+
+log = logging.getLogger(__name__)
 
 
 def chart(
@@ -106,9 +112,11 @@ def download_buttons(
     disabled: bool = False,
 ) -> None:
     """CSV and XLSX download buttons (keys ``<key>_csv`` and ``<key>_xlsx``), labelled in the
-    user's language. ``csv``/``xlsx`` build the file only when the user clicks, and only while
-    an export slot is free (``export.GATE``); when none is, the click's rerun says "try again in
-    a moment" under the buttons."""
+    user's language. ``csv``/``xlsx`` build the file only when the user clicks, in Streamlit's
+    download thread, and only while an export slot is free (``export.GATE``). When none is, the
+    click's rerun says "try again in a moment" under the buttons; when the store fails the build
+    (damaged data), the page says so (in the container ``<key>_failed``) instead of leaving the
+    click without an answer."""
     from creative_dash.export import GATE, MIME, export_filename
 
     t = tr()
@@ -116,19 +124,76 @@ def download_buttons(
     for (kind, build), col in zip((("csv", csv), ("xlsx", xlsx)), st.columns(2, width=520)):
         button_key = f"{key}_{kind}"
         outcomes = _outcomes(button_key)
+        guarded = _Build(GATE.guarded(build, outcomes))
         clicked = col.download_button(
             t(f"export.{kind}"),
-            data=GATE.guarded(build, outcomes),
+            data=guarded,
             mime=MIME[kind],
             file_name=export_filename(page, region, years, kind),
             help=t(f"export.{kind}_help"),
             key=button_key,
             disabled=disabled,
-            # a rerun, so that a refused build can be told to the user
-            on_click="rerun",
+            # the click's rerun first waits for the build, to tell a refusal or a fault
+            on_click=_after_click,
+            args=(guarded, key),
             icon=":material/download:",
         )
         if clicked and outcomes.take(CLICK_WAIT_S) is False:
             refused = True
     if refused:
         st.warning(t("export.busy"), icon=":material/hourglass_top:")
+    failed = st.session_state.pop(_fault_key(key), None)
+    if failed:
+        with st.container(key=f"{key}_failed"):
+            st.error(t("export.failed", reason=t(failed)))
+
+
+# How long the rerun of a download click waits for Streamlit to start building the file, and
+# for the file to be built.
+BUILD_START_WAIT_S = 10.0
+BUILD_WAIT_S = 600.0
+
+
+class _Build:
+    """A download button's file builder that keeps the store's fault, if the store fails it.
+
+    Streamlit calls it on a click, in a thread of its own where nothing can be drawn; the same
+    click starts a rerun, whose first step (:func:`_after_click`) waits for this build and keeps
+    its fault for the page to show."""
+
+    def __init__(self, build: Callable[[], bytes]) -> None:
+        self._build = build
+        self.started = threading.Event()
+        self.done = threading.Event()
+        self.fault: StoreError | None = None
+
+    def __call__(self) -> bytes:
+        self.started.set()
+        try:
+            return self._build()
+        except Exception as exc:
+            fault = store_fault(exc, settings.db_location())
+            if fault is None:
+                raise
+            self.fault = fault
+            log.error("download failed: %s", fault)
+            raise fault from None
+        finally:
+            self.done.set()
+
+
+def _fault_key(key: str) -> str:
+    return f"_{key}_download_fault"
+
+
+def _after_click(build: _Build, key: str) -> None:
+    """First step of a download click's rerun: wait for the file (built meanwhile in Streamlit's
+    download thread) and keep the store's fault, if any, for :func:`download_buttons` to show.
+    A click whose file Streamlit never starts to build (a button already redrawn) is not
+    waited for longer than ``BUILD_START_WAIT_S``."""
+    from streamlit import runtime
+
+    if not runtime.exists():  # AppTest: no download thread
+        return
+    if build.started.wait(BUILD_START_WAIT_S) and build.done.wait(BUILD_WAIT_S) and build.fault:
+        st.session_state[_fault_key(key)] = build.fault.message_key

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, catalog, t
 from creative_dash.navigation import PAGES
+from creative_dash.store import MESSAGE_KEYS as STORE_MESSAGES
 from creative_dash.ui import plotly_view
 from tests.app.apptest import ROOT, charts, open_page, page_text
 
@@ -89,7 +90,7 @@ def test_page_renders(demo_db, caplog: pytest.LogCaptureFixture, spec, lang: str
     )
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
-    for key in ("app.error", "app.store_locked"):
+    for key in ("app.error", *STORE_MESSAGES):
         assert t(lang, key) not in errors, f"{spec.path} failed in {lang}:\n{logged}"
     missing = [r.getMessage() for r in caplog.records if "missing message" in r.getMessage()]
     assert not missing, missing

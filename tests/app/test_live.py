@@ -13,6 +13,7 @@ from creative_dash import live
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
 from creative_dash.live.presenter import Draft
+from creative_dash.store import MESSAGE_KEYS as STORE_MESSAGES
 from creative_dash.ui import USER_KEY
 from tests.app.apptest import charts, open_page, page_text
 from tests.conftest import presenter_id
@@ -24,7 +25,8 @@ UNESCAPED_TAG = re.compile(r"(?<!\\)<[a-z/]")  # "<img" or "</" not preceded by 
 def assert_clean(at, lang: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value for e in at.error]
-    assert t(lang, "app.error") not in errors and t(lang, "app.store_locked") not in errors
+    for key in ("app.error", *STORE_MESSAGES):
+        assert t(lang, key) not in errors
 
 
 def make_poll(store, kind="choice", question=None, options=None, status="open") -> str:

@@ -14,6 +14,7 @@ from playwright.sync_api import ConsoleMessage, Page
 
 from creative_dash.i18n import catalog
 from creative_dash.navigation import DEFAULT_PAGE, PAGES
+from creative_dash.store import MESSAGE_KEYS as STORE_MESSAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -189,7 +190,7 @@ class AppTab:
         if exceptions.count():
             found.append(f"exception shown: {exceptions.first.inner_text()[:500]}")
         body = self.text()
-        for key in ("app.error", "app.store_locked"):
+        for key in ("app.error", *STORE_MESSAGES):
             if catalog(lang)[key] in body:
                 found.append(f"the page shows the message {key}")
         stuck = [p for p in self.plots() if p["visible"] and p["state"] != "ok"]

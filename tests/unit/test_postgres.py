@@ -11,15 +11,19 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from creative_dash import queries
-from creative_dash.store import SCHEMA_VERSION, Store
+from creative_dash.store import SCHEMA_VERSION, Store, StoreUnreachable
 from creative_dash.store.bootstrap import ensure_store
+from creative_dash.store.core import INIT_LOCK_KEY
 
 pytestmark = pytest.mark.postgres
 
@@ -35,12 +39,60 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _extension() -> Path:
+    import duckdb_extension_postgres_scanner as ext
+
+    return next(
+        Path(ext.__file__).parent.glob(f"extensions/v{duckdb.__version__}/*.duckdb_extension")
+    )
+
+
 def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+class PgServer:
+    """A throw-away PostgreSQL server: its data folder, port, and how to start and stop it."""
+
+    def __init__(self, bindir: str, root: str) -> None:
+        self.bindir, self.root = bindir, root
+        self.data = os.path.join(root, "data")
+        self.port = _free_port()
+
+    def run(self, *cmd: str) -> None:
+        subprocess.run(
+            _as_postgres([f"{self.bindir}/{cmd[0]}", *cmd[1:]]), check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        # -w: pg_ctl returns when the server accepts connections (waits on state, not on time)
+        self.run(
+            "pg_ctl",
+            "-D",
+            self.data,
+            "-w",
+            "-l",
+            os.path.join(self.root, "log"),
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self.run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def createdb(self, name: str) -> str:
+        self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), name)
+        return self.url(name)
+
+    def url(self, name: str, password: str | None = None) -> str:
+        # the server trusts local connections: a password in the URL is accepted and ignored
+        user = f"postgres:{password}" if password else "postgres"
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{name}"
+
+
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
+def pg_server() -> Iterator[PgServer]:
     bindir = _pg_bin()
     if bindir is None:
         if os.environ.get("CI"):
@@ -49,30 +101,19 @@ def pg_url() -> Iterator[str]:
     root = tempfile.mkdtemp(prefix="cd-pg-", dir="/tmp")
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
-    data = os.path.join(root, "data")
-    port = _free_port()
-    run = lambda cmd: subprocess.run(_as_postgres(cmd), check=True, capture_output=True)  # noqa: E731
-    run([f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"])
-    # -w: pg_ctl returns when the server accepts connections (waits on state, not on time)
-    run(
-        [
-            f"{bindir}/pg_ctl",
-            "-D",
-            data,
-            "-w",
-            "-l",
-            os.path.join(root, "log"),
-            "-o",
-            f"-p {port} -k {root} -c listen_addresses=127.0.0.1",
-            "start",
-        ]
-    )
+    server = PgServer(bindir, root)
+    server.run("initdb", "-D", server.data, "-A", "trust", "-U", "postgres")
+    server.start()
     try:
-        run([f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "creative"])
-        yield f"postgresql://postgres@127.0.0.1:{port}/creative"
+        yield server
     finally:
-        run([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"])
+        server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_server: PgServer) -> str:
+    return pg_server.createdb("creative")
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +239,107 @@ def test_accounts_rights_and_voter_tokens_on_postgres(pg_store):
         pg_store, "regions", frame, dataset="regions", source="test", is_demo=False
     )
     assert pg_store.scalar("SELECT notes FROM regions WHERE iso_code = 'KZ-10'") == "pg reload"
+
+
+# -- hardening (issue 15) -------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _init(url: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "creative_dash", "init", "--demo", "--db", url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_inits_at_once_both_succeed(pg_server):
+    """Case 4: the second used to end in a serialization traceback."""
+    url = pg_server.createdb("creative_twice")
+    procs = [_init(url), _init(url)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for proc, (out, err) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, out + err
+        assert "Traceback" not in out + err
+    store = Store(url)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.scalar("SELECT count(*) FROM initiatives") == 1500
+        assert store.scalar("SELECT count(*) = count(DISTINCT version) FROM schema_version")
+    finally:
+        store.close()
+
+
+def test_an_init_waits_for_the_init_lock(pg_server):
+    """Another session holds the init lock (pg_advisory_xact_lock): init says it waits, and
+    goes on once the lock is released."""
+    url = pg_server.createdb("creative_wait")
+    holder = duckdb.connect(":memory:")
+    holder.execute(f"LOAD '{_extension()}'")
+    holder.execute(f"ATTACH '{url}' AS store (TYPE postgres)")
+    holder.execute("BEGIN TRANSACTION")
+    got = holder.execute(
+        "SELECT * FROM postgres_query('store', "  # noqa: S608
+        f"'SELECT pg_try_advisory_xact_lock({INIT_LOCK_KEY})')"
+    ).fetchone()
+    assert got == (True,)
+    proc = _init(url)
+    try:
+        assert proc.stdout is not None
+        seen = []
+        for line in proc.stdout:  # wait on what init says, not on time
+            seen.append(line)
+            if "waiting for another init" in line:
+                break
+        assert any("waiting for another init" in line for line in seen), seen
+        assert proc.poll() is None  # still waiting
+        assert Store(url).schema_version() == 0  # and did nothing meanwhile
+    finally:
+        holder.execute("ROLLBACK")  # releases the lock
+        holder.close()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out + err
+    assert "demo data: hubs" in out
+
+
+def test_the_app_connection_on_postgres_cannot_reach_the_servers_files(pg_store, tmp_path):
+    for sql in (
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        f"COPY (SELECT 1 AS x) TO '{tmp_path}/x.csv'",
+        f"ATTACH '{tmp_path}/other.duckdb' AS other",
+        "SET lock_configuration = false",
+    ):
+        cur = pg_store.cursor()  # what Store.query runs the statement on
+        try:
+            with pytest.raises(duckdb.Error):
+                cur.execute(sql)
+        finally:
+            cur.close()
+    with pytest.raises(duckdb.PermissionException):
+        pg_store.query("SELECT content FROM read_text('/etc/hostname')")
+    assert not list(tmp_path.iterdir())
+    assert pg_store.scalar("SELECT count(*) FROM regions") == 20
+
+
+def test_a_stopped_server_is_unreachable_and_its_return_needs_no_restart(pg_server, pg_url):
+    """Runs last in this module: it stops the module's server (and starts it again)."""
+    url = pg_url.replace("postgresql://postgres@", "postgresql://postgres:Secret-pw@")
+    store = Store(url)
+    try:
+        assert store.scalar("SELECT count(*) FROM regions") == 20
+        pg_server.stop()
+        try:
+            for _ in range(2):
+                with pytest.raises(StoreUnreachable) as err:
+                    store.scalar("SELECT count(*) FROM regions")
+                assert "Secret-pw" not in str(err.value) and "postgres:***@" in str(err.value)
+                assert err.value.message_key == "store.unreachable"
+        finally:
+            pg_server.start()
+        assert store.scalar("SELECT count(*) FROM regions") == 20  # the same Store, no restart
+        store.check()
+    finally:
+        store.close()
