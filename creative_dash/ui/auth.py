@@ -287,9 +287,10 @@ def _submit_password() -> None:
             state[ERROR_KEY] = ("access.sign_in.failed", {})
         return
     ident = _provider_identity()
-    if ident is not None:  # another person's provider sign-in in this browser: not theirs
+    if ident is not None:
+        # A provider sign-in left in this browser (someone else's, perhaps) is over: it signs
+        # nobody in again here; signing out of this session clears its cookie as well.
         LOGINS.end(ident, session.now(), settings.idle_timeout())
-        _provider_sign_out()
     session.sign_in(user.user_id, session.PASSWORD)
     log.info("signed in with a password: %s", user.login)
 

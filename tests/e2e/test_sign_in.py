@@ -228,6 +228,7 @@ def test_an_admin_creates_an_abai_editor_who_signs_in_and_is_refused_a_presenter
         form.locator(".st-key-accounts_new_subject input").fill(subject)
         admin.page.get_by_role("button", name=t("en", "accounts.create")).click()
         admin.page.get_by_text(t("en", "accounts.created", login=login)).wait_for()
+        admin.screenshot("users_signed_in_en")
         admin.assert_healthy("en")
 
     # The editor, in Russian: through the identity provider...
@@ -242,6 +243,7 @@ def test_an_admin_creates_an_abai_editor_who_signs_in_and_is_refused_a_presenter
         navigate(editor, "live", t("ru", "nav.live"), t("ru", "live.title"))
         create_rating_poll(editor, "ru", "Какая мера важнее?")
         error_shown(editor, t("ru", "access.denied.role"))
+        editor.screenshot("live_region_editor_refused_ru")
         editor.assert_healthy("ru")
         # signing out ends the provider's sign-in too (its logout page, then back here)
         sidebar(editor).get_by_role("button", name=t("ru", "auth.sign_out")).click()
@@ -277,6 +279,7 @@ def test_an_admin_creates_an_abai_editor_who_signs_in_and_is_refused_a_presenter
         assert refused[0][t("en", "audit.col.reason")] == t("en", "access.denied.role")
         assert refused[0][t("en", "audit.col.region")] == app.abai["en"]
         assert "u-" not in refused[0][t("en", "audit.col.user")]
+        admin.screenshot("audit_signed_in_en")
         admin.assert_healthy("en")
 
 
