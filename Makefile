@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# The OpenID Connect provider the browser tests sign in with (npm, pinned by its lockfile).
+OIDC_TEST := tests/e2e/oidc
 
 .PHONY: run test check lint bench boundaries system-deps clean
 
@@ -22,18 +24,24 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.run-deps
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-# Debian packages the tests need: Chromium (browser tests) and PostgreSQL (the shared backend).
+# Debian packages the tests need: Chromium (browser tests), PostgreSQL (the shared backend) and
+# Node.js with npm (the identity provider of the sign-in tests).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Missing Debian packages:$$missing (sudo apt-get install -y$$missing)"; exit 1; fi; \
 	fi
 
+$(OIDC_TEST)/node_modules/.installed: $(OIDC_TEST)/package.json $(OIDC_TEST)/package-lock.json | system-deps
+	npm ci --prefix $(OIDC_TEST) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Installs what the tests need and runs the whole suite, browser tests included.
-test: $(VENV)/.dev-deps system-deps
+test: $(VENV)/.dev-deps system-deps $(OIDC_TEST)/node_modules/.installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-deps
@@ -50,4 +58,4 @@ boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .import_linter_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .import_linter_cache test-artifacts $(OIDC_TEST)/node_modules

@@ -56,6 +56,7 @@ st.set_page_config(
     page_title=t("app.title"), page_icon=str(FAVICON), layout="wide", initial_sidebar_state="auto"
 )
 try:
+    ui.check_session()  # idle, disabled or removed accounts, identity provider sign-in
     lang, region, years = ui.sidebar()
     t = Translator(lang)
     pages: dict[str, list[st.Page]] = {}
@@ -67,12 +68,13 @@ try:
             icon=spec.icon,
             url_path=spec.key,
             default=spec.key == DEFAULT_PAGE,
-            visibility="hidden" if spec.hidden else "visible",
+            visibility="visible" if ui.in_menu(spec) else "hidden",
         )
         pages.setdefault(t(spec.section_key), []).append(page)
         page_by_key[spec.key] = page
     nav = st.navigation(pages)
     st.session_state["_pages"] = page_by_key
+    ui.identity_box(t)  # who is signed in, in the sidebar
     if ui.has_demo():
         with st.container(key="demo_badge"):
             st.page_link(
@@ -83,7 +85,7 @@ try:
                 query_params={"lang": lang},
             )
     ui.forget_later()
-    nav.run()
+    ui.run_page(nav, {spec.key: spec for spec in PAGES})  # or sign-in, if reading needs it
     ui.draw_later()  # what the page kept places for (ui.later), once its main content is sent
 except Exception as exc:  # users see a short message in their language, the log the details
     fault = store_fault(exc, settings.db_location())

@@ -1,6 +1,9 @@
 """The one list of pages: app.py builds st.navigation from it, tests compare it with pages/.
 
-(key, file under pages/, title message key, section message key, material icon)
+(key, file under pages/, title message key, section message key, material icon, and who sees
+it: ``hidden`` pages are reachable by URL only; ``public`` pages stay open to everyone when
+reading needs sign-in (CREATIVE_DASH_SIGN_IN_TO_READ); ``admin`` pages are in the menu of
+ministry administrators only, and show nothing to anybody else)
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ class PageSpec(NamedTuple):
     section_key: str
     icon: str
     hidden: bool = False  # reachable by URL (e.g. the poll's join link) but not in the menu
+    public: bool = False  # open without sign-in even when reading needs it
+    admin: bool = False  # for ministry administrators only
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -39,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.section_programme",
         ":material/how_to_vote:",
         hidden=True,
+        public=True,
     ),
     PageSpec("hubs", "pages/hubs.py", "nav.hubs", "nav.section_explore", ":material/hub:"),
     PageSpec(
@@ -47,6 +53,31 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.programme",
         "nav.section_programme",
         ":material/school:",
+    ),
+    PageSpec(
+        "users",
+        "pages/users.py",
+        "nav.users",
+        "nav.section_admin",
+        ":material/manage_accounts:",
+        admin=True,
+    ),
+    PageSpec(
+        "audit",
+        "pages/audit.py",
+        "nav.audit",
+        "nav.section_admin",
+        ":material/history:",
+        admin=True,
+    ),
+    PageSpec(
+        "sign_in",
+        "pages/sign_in.py",
+        "nav.sign_in",
+        "nav.section_info",
+        ":material/login:",
+        hidden=True,
+        public=True,
     ),
     PageSpec("about", "pages/about.py", "nav.about", "nav.section_info", ":material/info:"),
 )

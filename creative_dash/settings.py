@@ -15,6 +15,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,25 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Public base URL of the app (e.g. https://creative.example.kz). Used for the poll's "
         "join link and QR code; empty means the address the presenter's browser uses.",
+    ),
+    Setting(
+        "CREATIVE_DASH_SIGN_IN_TO_READ",
+        "0",
+        "0: every page is public and signing in is needed only to change data. 1: reading needs "
+        "a signed-in user too; only the sign-in page and the audience's vote page stay public.",
+    ),
+    Setting(
+        "CREATIVE_DASH_IDLE_MINUTES",
+        "30",
+        "A signed-in session ends after this many minutes without a page load or a click "
+        "(a decimal number; identity provider sessions end at the provider too).",
+    ),
+    Setting(
+        "CREATIVE_DASH_CLIENT_HEADER",
+        "",
+        "The request header that holds the client's address when the app runs behind a "
+        "reverse proxy (e.g. X-Real-IP), for sign-in rate limits per client; empty: the "
+        "address of the connection. Set it only when the proxy always sets that header.",
     ),
 )
 
@@ -187,3 +207,20 @@ def redact_logs() -> None:
 
 def boundaries_path() -> Path:
     return Path(get("CREATIVE_DASH_BOUNDARIES"))
+
+
+def sign_in_to_read() -> bool:
+    return get("CREATIVE_DASH_SIGN_IN_TO_READ") == "1"
+
+
+def idle_timeout() -> timedelta:
+    """CREATIVE_DASH_IDLE_MINUTES as a duration; an unreadable or non-positive value gives the
+    default (a typo must not make sessions endless)."""
+    default = float(_BY_NAME["CREATIVE_DASH_IDLE_MINUTES"].default)
+    try:
+        minutes = float(get("CREATIVE_DASH_IDLE_MINUTES"))
+    except ValueError:
+        minutes = default
+    if not minutes > 0 or minutes == float("inf"):
+        minutes = default
+    return timedelta(minutes=minutes)

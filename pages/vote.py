@@ -1,8 +1,8 @@
 """Audience voting, on phones, without sign-in: ``/vote?poll=<id>``.
 
-One vote per device and poll: the device's random token is kept in a cookie (so opening the
-join link again in a new tab is the same voter) and in the URL as ``?voter=`` (so a reload keeps
-it where cookies are blocked). A vote can be changed until the poll closes.
+One vote per device and poll: the server issues the device a random token, kept in the session
+and in a cookie (so opening the join link again in a new tab is the same voter), never in the
+address: a shared link carries no voter. A vote can be changed until the poll closes.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ __all__ = ["REGISTRY", "QueryFn", "query", "run"]
 
 # Importing the modules registers their queries.
 from creative_dash.queries import (  # noqa: F401
+    admin,
     common,
     hubs,
     initiatives,

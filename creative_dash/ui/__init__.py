@@ -13,7 +13,10 @@ Modules, one concern each:
 - ``style``: page stylesheets from ``static/css/``;
 - ``live``: the live pages' state in the session and the URL, their callbacks and components
   (imported by those pages as ``from creative_dash.ui import live``, not re-exported here).
-- ``session``: the signed-in user's id (only that: rights are read from the store per write).
+- ``session``: the signed-in user's id (only that: rights are read from the store per write);
+- ``auth``: signing in and out (the frame's session check, the identity box, the sign-in page),
+  which pages a session may open or see in the menu, the administrators' pages' guard;
+- ``accounts``: the users page's forms (imported by that page, not re-exported here).
 
 Pages import this package and call its names (``ui.q``, ``ui.chart``...).
 """
@@ -22,6 +25,7 @@ from creative_dash.ui.pages_patch import leave_pages_directory_mode
 
 leave_pages_directory_mode()
 
+from creative_dash.ui.auth import check_session, identity_box, in_menu, run_page  # noqa: E402
 from creative_dash.ui.cache import (  # noqa: E402
     Query,
     clear_caches,
@@ -95,6 +99,7 @@ __all__ = [
     "UrlValue",
     "boundaries_warning",
     "chart",
+    "check_session",
     "choice_parser",
     "clear_caches",
     "clicked",
@@ -106,6 +111,8 @@ __all__ = [
     "forget_later",
     "forget_rejected_url_value",
     "has_demo",
+    "identity_box",
+    "in_menu",
     "later",
     "lazy_tabs",
     "metric_cards",
@@ -117,6 +124,7 @@ __all__ = [
     "q",
     "region_names",
     "rejected_url_value",
+    "run_page",
     "seed_from_url",
     "selected_region",
     "selected_years",

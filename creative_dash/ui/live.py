@@ -41,11 +41,13 @@ from creative_dash.ui.urlstate import UrlValue
 
 COOKIE = "cd_voter"
 
-# The URL: the deck presented and its slide (presenter mode), the poll voted on and the device.
+# The URL: the deck presented and its slide (presenter mode), the poll voted on. Never the
+# voter's token: a link is shared (a screenshot, a chat), and whoever opened a link carrying a
+# token would see that voter's answer and could change it.
 DECK = UrlValue("deck", lambda s: s if live.valid_id(s) else None)
 SCENE = UrlValue("scene", scene_number)
 POLL = UrlValue("poll", lambda s: s if live.valid_id(s) else None)
-VOTER = UrlValue("voter", lambda s: s if live.valid_token(s) else None)
+OLD_VOTER_PARAM = "voter"  # where earlier versions kept the token: ignored and removed
 
 # Widget keys the pages draw and this module reads.
 AUTO_KEY, AUTO_S_KEY = "live_auto", "live_auto_s"
@@ -443,13 +445,16 @@ def language_switch(t: Translator) -> None:
 
 
 def voter_token(poll_id: str) -> str:
-    """This device's token for the poll: session, else cookie, else URL, provided the server
-    issued it for this poll; else a new one the server issues. Then kept in all three. Empty
-    when the poll does not exist (the ballot says so)."""
+    """This device's token for the poll: the session's, else the device's cookie, provided the
+    server issued it for this poll; else a new one the server issues. Then kept in both, never
+    in the address (a ``?voter=`` there is dropped unread). Empty when the poll does not exist
+    (the ballot says so)."""
     s = store()
+    if OLD_VOTER_PARAM in st.query_params:
+        del st.query_params[OLD_VOTER_PARAM]
     cookie_name = f"{COOKIE}_{poll_id}"  # poll ids are [a-z0-9]: a valid cookie name
     cookie = st.context.cookies.get(cookie_name)
-    candidates = (st.session_state.get(TOKEN_KEY), cookie, VOTER.get())
+    candidates = (st.session_state.get(TOKEN_KEY), cookie)
     token = next((c for c in candidates if live.token_issued(s, poll_id, c)), None)
     if token is None:
         try:
@@ -457,7 +462,6 @@ def voter_token(poll_id: str) -> str:
         except LiveError:
             return ""
     st.session_state[TOKEN_KEY] = token
-    VOTER.set(token)
     if cookie != token and not st.session_state.get(COOKIE_SET_KEY):
         # Streamlit cannot set cookies from Python; this script only writes our own token,
         # which the server issued (valid_token: [A-Za-z0-9_-]).

@@ -82,17 +82,19 @@ def _healthy(url: str) -> bool:
 
 
 def _start(
-    db: Path, log_path: Path, settings: dict[str, str] | None = None
+    db: Path, log_path: Path, env: dict[str, str], secrets: Path | None
 ) -> tuple[subprocess.Popen[bytes], str] | None:
     """Start streamlit on a free port; None if it died before answering (port taken)."""
     env = {
         **os.environ,
         "CREATIVE_DASH_DB": str(db),
         "CREATIVE_DASH_DEMO_ON_START": "0",
-        **(settings or {}),
+        **env,
     }
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    # A test's secrets come from its own file only, never from a developer's secrets.toml.
+    secrets_args = ["--secrets.files", str(secrets)] if secrets else []
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [
@@ -107,6 +109,7 @@ def _start(
                 "127.0.0.1",
                 "--server.headless",
                 "true",
+                *secrets_args,
             ],
             cwd=ROOT,
             env=env,
@@ -138,17 +141,27 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_app(
-    template: Path, workdir: Path, name: str, settings: dict[str, str] | None = None
+    template: Path,
+    workdir: Path,
+    name: str,
+    *,
+    env: dict[str, str] | None = None,
+    secrets: str | None = None,
 ) -> Iterator[tuple[str, Path]]:
     """(base URL, log file) of ``streamlit run app.py`` on a copy of the template store, with
-    ``settings`` (CREATIVE_DASH_* variables) in its environment."""
+    more environment variables (settings) and the text of a ``secrets.toml`` (``{port}`` in its
+    ``redirect_uri`` is the server's port, as Streamlit reads it)."""
     db = workdir / f"{name}.duckdb"
     shutil.copy(template, db)
     log = workdir / f"{name}.log"
     log.touch()
+    secrets_file = None
+    if secrets is not None:
+        secrets_file = workdir / f"{name}.secrets.toml"
+        secrets_file.write_text(secrets, encoding="utf-8")
     started = None
     for _attempt in range(3):  # another process may take the free port before streamlit does
-        started = _start(db, log, settings)
+        started = _start(db, log, env or {}, secrets_file)
         if started:
             break
     if started is None:

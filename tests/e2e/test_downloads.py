@@ -65,7 +65,7 @@ def no_slots_tab(
     """A tab on a server of its own whose downloads are off (CREATIVE_DASH_EXPORT_SLOTS=0):
     every build is refused, as when all slots are taken."""
     settings = {"CREATIVE_DASH_EXPORT_SLOTS": "0"}
-    with running_app(store_template, tmp_path, "streamlit-no-slots", settings) as (url, log):
+    with running_app(store_template, tmp_path, "streamlit-no-slots", env=settings) as (url, log):
         request.node.stash[LOG_KEY] = (log, 0)
         page = browser_context.new_page()
         try:

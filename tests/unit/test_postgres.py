@@ -155,8 +155,19 @@ def _no_arg_queries() -> list[str]:
     return names
 
 
+# Who did what and when, and which accounts exist, differ between two stores by design (the
+# demo store of the tests has accounts, the PostgreSQL one none): these queries run on both and
+# give the same columns; the audit log is never empty (loads and migrations are in it).
+LOG_QUERIES = {"audit_log_rows", "audit_actors", "audit_tables", "audit_period", "user_accounts"}
+
+
 @pytest.mark.parametrize("name", _no_arg_queries())
 def test_same_sql_same_answer_on_duckdb_and_postgres(name, pg_store, demo_store):
+    if name in LOG_QUERIES:
+        a, b = queries.run(demo_store, name), queries.run(pg_store, name)
+        assert list(a.columns) == list(b.columns)
+        assert name == "user_accounts" or (len(b) > 0 and b.notna().any().any()), b
+        return
     if name == "dataset_loads":
         cols = ["dataset", "is_demo", "row_count"]
     else:
