@@ -22,7 +22,7 @@ from creative_dash.store import Store
 # Coded values of the initiatives table (schema 001), in the order the UI lists them.
 STATUSES = vocab.INITIATIVE_STATUSES
 FUNDING_SOURCES = ("republican", "local", "private", "impact", "grant")
-SDGS = tuple(range(1, 18))
+SDGS = vocab.SDGS
 PAGE_SIZE = 50
 EXPORT_CAP = 100_000  # rows per CSV download
 XLSX_CAP = 25_000  # rows per Excel download: openpyxl writes ~5-10 k rows a second

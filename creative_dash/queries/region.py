@@ -19,8 +19,8 @@ from creative_dash.filters import (
     Filters,
     where,
 )
-from creative_dash.queries.registry import query
 from creative_dash.queries.overview import ALL_YEARS
+from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
 
