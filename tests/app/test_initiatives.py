@@ -4,8 +4,8 @@ import pytest
 
 from creative_dash.i18n import KAZAKH_LETTERS, t
 from creative_dash.queries import initiatives as iq
-from creative_dash.views import initiatives as view
 from creative_dash.store import Store, audit
+from creative_dash.views import initiatives as view
 from tests.app.apptest import charts as drawn
 from tests.app.apptest import open_page, page_text
 
