@@ -14,6 +14,8 @@ INITIATIVE_STATUSES: tuple[str, ...] = (
     "completed",
     "cancelled",
 )
+# initiative_sdgs.sdg: the UN Sustainable Development Goals, by number
+SDGS: tuple[int, ...] = tuple(range(1, 18))
 # initiatives.funding_source
 FUNDING_SOURCES: tuple[str, ...] = ("republican", "local", "private", "impact", "grant")
 # hubs.hub_type, hubs.status

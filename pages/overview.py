@@ -1,11 +1,14 @@
 """National overview: KPIs of the period, the map of the 20 regions, rankings and mixes.
 
 Clicking a region on the map (or choosing it in the picker under the map) opens its dashboard.
+The figures are national: the sidebar's region is marked on the map and in the ranking.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -13,73 +16,79 @@ from creative_dash import ui
 from creative_dash.charts import maps
 from creative_dash.charts import overview as charts
 from creative_dash.metrics import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
-from creative_dash.views.overview import card_rows, kpi_cards, period_text, population_caption
+from creative_dash.views.overview import card_rows, kpi_cards, map_caption, period_text
+from creative_dash.views.selection import chosen_count, national_caption
 from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES
 
-OPEN_KEY = "_ov_open_region"  # set by the map or the picker callbacks, read below
-
 t = ui.tr()
-first, last = ui.selected_years()
+ui.open_chosen_region()  # a click on the map or the picker asked for a region's dashboard
+sectors = ui.q("sectors")
+sector_names = dict(zip(sectors["code"], sectors[t.name_col()]))
+FILTERS = (
+    ui.AnyOf(
+        "ov_sectors", "overview.filter_sectors", list(sector_names), sector_names.get, "sectors"
+    ),
+    ui.AnyOf(
+        "ov_funding",
+        "overview.filter_funding",
+        FUNDING_SOURCES,
+        partial(t.enum, "funding"),
+        "funding",
+    ),
+    ui.AnyOf(
+        "ov_status",
+        "overview.filter_status",
+        INITIATIVE_STATUSES,
+        partial(t.enum, "status"),
+        "statuses",
+    ),
+)
+f = ui.page_filters(*FILTERS, region=False)  # national: the sidebar's region is only marked
+METRIC = ui.OneOf("ov_metric", METRIC_CODES, DEFAULT_METRIC)
+metric = METRIC_BY_CODE[METRIC.value()]
 highlight = ui.selected_region()
-regions = ui.q("regions")
-codes = regions["iso_code"].tolist()
-names = ui.region_names(t)
+period = period_text(t, *f.years)
 
 
-def _open(code: str | None) -> None:
-    # Runs in a callback, before the sidebar is drawn: the only moment the shared region
-    # selector's value may be changed.
-    if code in codes:
-        st.session_state[ui.REGION_KEY] = code
-        st.session_state[OPEN_KEY] = code
+# What stands above the map is drawn once the map is sent (ui.later): the browser renders every
+# element of a rerun again, and the map need not wait for them (bench/README.md, third pass).
+def filter_section() -> None:
+    """The filters, drawn only while their section is open (three option lists cost the browser
+    about 0.1 s on every load); a closed section still says how many are on."""
+    box = st.expander(
+        t("overview.filters"), icon=":material/filter_list:", key="ov_filters", on_change="rerun"
+    )
+    if box.open:
+        with box:
+            for widget, column in zip(FILTERS, st.columns(3), strict=True):
+                widget.draw(t, column, t("overview.filter_all"))
+            st.caption(t("overview.filters_help"))
+    if n := chosen_count(f, "sectors", "funding", "statuses"):
+        st.caption(t("overview.filters_on", n=n))
 
 
-def _on_map_select() -> None:
-    _open(maps.clicked_region(ui.clicked("ov_map")))
+def kpi_section() -> None:
+    """The cards: their query (every initiative under the filters) is the page's slowest."""
+    data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
+    ui.metric_cards(card_rows(kpi_cards(t, ui.q("overview_kpis", filters=f), data_from)))
 
 
-def _on_pick() -> None:
-    _open(st.session_state.get("ov_pick") or None)
-    st.session_state["ov_pick"] = ""
+def map_heading() -> None:
+    st.subheader(t("overview.map_title"))
+    METRIC.draw(t("overview.metric_label"), lambda c: METRIC_BY_CODE[c].label(t))
 
-
-target = st.session_state.pop(OPEN_KEY, None)
-if target:
-    ui.switch_page("region", region=target)
 
 with st.container(key="ov_main"):
     st.title(t("overview.title"))
-    st.caption(t("overview.intro", period=period_text(t, first, last)))
-
-    sectors_df = ui.q("sectors")
-    sector_names = dict(zip(sectors_df["code"], sectors_df[t.name_col()]))
-    any_of = (
-        ui.AnyOf("ov_sectors", "overview.filter_sectors", list(sector_names), sector_names.get),
-        ui.AnyOf(
-            "ov_funding", "overview.filter_funding", FUNDING_SOURCES, partial(t.enum, "funding")
-        ),
-        ui.AnyOf(
-            "ov_status", "overview.filter_status", INITIATIVE_STATUSES, partial(t.enum, "status")
-        ),
-    )
-    # The filters' and the metric's values are read first; their widgets, the map's heading and
-    # the KPI cards keep their places above the map and are sent after it: the browser renders
-    # every element of a rerun again, and the map need not wait for them (bench/README.md,
-    # third pass). The filters' widgets are drawn only while their section is open (three option
-    # lists cost the browser about 0.1 s on every load).
-    filters_area = st.container()
-    sectors, funding, statuses = (f.value() for f in any_of)
-    filters = {"years": (first, last), "sectors": sectors, "funding": funding, "statuses": statuses}
-
-    # -- KPI cards: their place is here, their content is sent after the charts ----------------
-    kpi_area = st.container()
+    st.caption(t("overview.intro", period=period))
+    if note := national_caption(t, ui.region_names(t).get(highlight or "")):
+        st.caption(note)
+    ui.later(filter_section)
+    ui.later(kpi_section)
 
     # -- the map -----------------------------------------------------------------------------------
-    map_head = st.container()
-    metric_choice = ui.OneOf("ov_metric", METRIC_CODES, DEFAULT_METRIC)
-    metric_code = metric_choice.value()
-    metric = METRIC_BY_CODE[metric_code]
-    metrics = ui.q("region_metrics", **filters)
+    ui.later(map_heading)
+    metrics = ui.q("region_metrics", filters=f)
     # Streamlit does not tell a page its width: a phone (by its user agent) gets a lower map.
     phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
     ui.boundaries_warning()
@@ -92,43 +101,17 @@ with st.container(key="ov_main"):
         geojson=maps.geojson_source(),
         highlight=highlight,
         height=maps.PHONE_HEIGHT if phone else maps.NATIONAL_HEIGHT,
-        title=t(
-            "overview.map_chart_title", metric=metric.label(t), period=period_text(t, first, last)
+        title=t("overview.map_chart_title", metric=metric.label(t), period=period),
+        on_select=lambda: ui.choose_region(
+            maps.clicked_region(ui.clicked("ov_map")), open_page=True
         ),
-        on_select=_on_map_select,
     )
-    with filters_area:
-        box = st.expander(
-            t("overview.filters"),
-            icon=":material/filter_list:",
-            key="ov_filters",
-            on_change="rerun",
-        )
-        if box.open:
-            with box:
-                for f, column in zip(any_of, st.columns(3), strict=True):
-                    f.draw(t, column, t("overview.filter_all"))
-                st.caption(t("overview.filters_help"))
-        active_filters = len(sectors) + len(funding) + len(statuses)
-        if active_filters:
-            st.caption(t("overview.filters_on", n=active_filters))
-    with map_head:
-        st.subheader(t("overview.map_title"))
-        metric_choice.draw(t("overview.metric_label"), lambda c: METRIC_BY_CODE[c].label(t))
-    notes = [t("overview.map_help")]
-    if metric.per_capita:
-        notes.append(population_caption(t, metrics))
-    if metric.code == "competency_gain":
-        notes.append(t("overview.gain_help"))
-    st.caption(" ".join(notes))
-    st.selectbox(
-        t("overview.pick_label"),
-        [""] + codes,
-        key="ov_pick",
-        on_change=_on_pick,
-        format_func=lambda c: names.get(c, c) if c else t("overview.pick_placeholder"),
+    st.caption(map_caption(t, metric, metrics))
+    ui.region_picker(
+        t, "ov_pick", t("overview.pick_label"), t("overview.pick_placeholder"), open_page=True
     )
-    # -- ranking and mixes -------------------------------------------------------------------------
+
+    # -- ranking and mixes (one tab at a time, only the open one computed and drawn) ---------------
     ui.chart(
         "ov_ranking",
         charts.ranking_bars,
@@ -138,46 +121,31 @@ with st.container(key="ov_main"):
         highlight=highlight,
         title=t("overview.ranking_title", metric=metric.label(t)),
     )
-    # -- the mixes: one tab at a time, only the open one computed and drawn ----------------------
     st.subheader(t("overview.mixes_title"))
+
+    def mix(key: str, build: Callable[..., Any], query: str, title: str, **kw: Any) -> Any:
+        return lambda: ui.chart(key, build, ui.Q(query, filters=f), t, title=title, **kw)
+
     mixes = {
-        "sectors": lambda: ui.chart(
-            "ov_sector_mix",
-            charts.sector_bars,
-            ui.q("overview_sector_mix", **filters),
-            t,
-            title=t("overview.sector_title"),
+        "sectors": mix(
+            "ov_sector_mix", charts.sector_bars, "overview_sector_mix", t("overview.sector_title")
         ),
-        "funding": lambda: ui.chart(
+        "funding": mix(
             "ov_funding_mix",
             charts.funding_bars,
-            ui.q("overview_funding_mix", **filters),
-            t,
-            title=t("overview.funding_title"),
+            "overview_funding_mix",
+            t("overview.funding_title"),
         ),
-        "years": lambda: ui.chart(
+        "years": mix(
             "ov_started",
             charts.started_per_year,
-            ui.q("overview_started_by_year", **filters),
-            t,
-            title=t("overview.years_title"),
-            years=(first, last),
+            "overview_started_by_year",
+            t("overview.years_title"),
+            years=f.years,
         ),
-        "sdg": lambda: ui.chart(
-            "ov_sdg",
-            charts.sdg_bars,
-            ui.q("overview_sdg_counts", **filters),
-            t,
-            title=t("overview.sdg_title"),
-        ),
+        "sdg": mix("ov_sdg", charts.sdg_bars, "overview_sdg_counts", t("overview.sdg_title")),
     }
     ui.lazy_tabs("ov_mix", mixes, label=lambda c: t(f"overview.mix_tab_{c}"))
-
-    # The cards last: their query (every initiative under the filters) is the slowest of the
-    # page, and the charts need not wait for it; the cards keep their place at the top.
-    with kpi_area:
-        data_from = int(ui.q("year_bounds").iloc[0]["min_year"])
-        ui.metric_cards(card_rows(kpi_cards(t, ui.q("overview_kpis", **filters), data_from)))
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))

@@ -34,6 +34,7 @@ from creative_dash.charts.live import (
     presenter_layout,
     region_ranking_figure,
 )
+from creative_dash.filters import Filters
 from creative_dash.i18n import Translator
 from creative_dash.live.model import LiveError, Poll, SceneRef
 from creative_dash.queries.live import RANKING_METRICS
@@ -161,6 +162,16 @@ POLL = Param("poll", "live.param.poll", _poll_options)
 
 
 # -- the scenes ---------------------------------------------------------------------------------
+def _period_filter(period: str) -> Filters:
+    """A scene's period ("all" or one year) as the queries' filters."""
+    return Filters() if period == "all" else Filters(years=(int(period), int(period)))
+
+
+def _region_filter(region: str) -> Filters:
+    """A scene's region ("all" or an ISO code) as the queries' filters."""
+    return Filters() if region == "all" else Filters(regions=(region,))
+
+
 def _poll_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     rows = run("live_poll", poll_id=params["poll"])
     if rows.empty:
@@ -172,14 +183,12 @@ def _poll_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Fi
 
 def _ranking_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     period = params["period"]
-    year = None if period == "all" else int(period)
-    df = run("live_region_ranking", metric=params["metric"], first_year=year, last_year=year)
+    df = run("live_region_ranking", metric=params["metric"], filters=_period_filter(period))
     return region_ranking_figure(df, t, params["metric"], _period_options(run, t)[period])
 
 
 def _per_year_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
-    region = None if params["region"] == "all" else params["region"]
-    df = run("live_initiatives_per_year", region=region)
+    df = run("live_initiatives_per_year", filters=_region_filter(params["region"]))
     return initiatives_per_year_figure(df, t, _region_options(run, t)[params["region"]])
 
 
@@ -197,14 +206,6 @@ def _add_subtitle(fig: go.Figure, text: str) -> None:
 # -- scenes over the other pages' builders ----------------------------------------------------
 # These reuse the Initiatives page's queries and charts as they are; the presenter look is
 # applied on top by figure(presenter=True).
-def _years_filter(period: str) -> dict[str, int]:
-    return {} if period == "all" else {"year_from": int(period), "year_to": int(period)}
-
-
-def _regions_filter(region: str) -> dict[str, tuple[str, ...]]:
-    return {} if region == "all" else {"regions": (region,)}
-
-
 def _by_options(run: Runner, t: Translator) -> dict[str, str]:
     return {"region": t("live.param.by_region"), "sector": t("live.param.by_sector")}
 
@@ -213,14 +214,14 @@ BY = Param("by", "live.param.by", _by_options)
 
 
 def _status_by_year(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
-    df = run("initiatives_status_by_year", **_regions_filter(params["region"]))
+    df = run("initiatives_status_by_year", filters=_region_filter(params["region"]))
     fig = initiative_charts.status_by_year(df, t)
     _add_subtitle(fig, _region_options(run, t)[params["region"]])
     return fig
 
 
 def _budget_by_region(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
-    df = run("initiatives_by_region", **_years_filter(params["period"]))
+    df = run("initiatives_by_region", filters=_period_filter(params["period"]))
     fig = initiative_charts.budget_by_region(df, t, region_names(run, t))
     _add_subtitle(fig, _period_options(run, t)[params["period"]])
     return fig
@@ -229,7 +230,7 @@ def _budget_by_region(run: Runner, t: Translator, params: Mapping[str, str]) -> 
 def _jobs_per_million(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     by = params["by"]
     query_name = "initiatives_by_region" if by == "region" else "initiatives_by_sector"
-    df = run(query_name, **_years_filter(params["period"]))
+    df = run(query_name, filters=_period_filter(params["period"]))
     if by == "region":
         names = region_names(run, t)
     else:
@@ -246,10 +247,6 @@ register(Scene("jobs_per_million", "live.scene.jobs_per_million", (BY, PERIOD), 
 
 
 # Overview page: the national map and the mixes, for one year or the whole period.
-def _overview_years(period: str) -> tuple[int, int] | None:
-    return None if period == "all" else (int(period), int(period))
-
-
 def _map_metric_options(run: Runner, t: Translator) -> dict[str, str]:
     return {m.code: m.label(t) for m in metrics.METRICS}
 
@@ -259,7 +256,7 @@ MAP_METRIC = Param("metric", "live.param.metric", _map_metric_options)
 
 def _national_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     metric = metrics.METRIC_BY_CODE[params["metric"]]
-    df = run("region_metrics", years=_overview_years(params["period"]))
+    df = run("region_metrics", filters=_period_filter(params["period"]))
     title = t(
         "overview.map_chart_title",
         metric=metric.label(t),
@@ -277,7 +274,7 @@ def _national_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.F
 
 def _mix(query_name: str, builder: Callable[..., go.Figure], title_key: str) -> Builder:
     def build(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
-        df = run(query_name, years=_overview_years(params["period"]))
+        df = run(query_name, filters=_period_filter(params["period"]))
         fig = builder(df, t, title=t(title_key))
         _add_subtitle(fig, _period_options(run, t)[params["period"]])
         return fig
@@ -346,7 +343,7 @@ register(Scene("recommendations", "live.scene.recommendations", (), _recommendat
 def _hub_map(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     names = region_names(run, t)
     focus = [] if params["region"] == "all" else [params["region"]]
-    df = run("hubs_for_map", lang=t.lang, regions=focus or None)
+    df = run("hubs_for_map", lang=t.lang, filters=_region_filter(params["region"]))
     fig = hub_charts.hub_map(
         df,
         t,

@@ -1,61 +1,25 @@
 """Creative hubs: the hubs a map and a table show, with the filters of the Creative hubs page.
 
-Every filter is optional: ``None`` (or an empty list) means "all". Names come back in the UI
+Every query takes ``filters`` (:class:`creative_dash.filters.Filters`) and honours the period
+(a hub counts once it had opened by the period's end, or has no opening date: its opening year,
+not an initiative's start year), regions, sectors, hub types, hub statuses and opening years
+(``opened``: hubs without a date are left out while it is set). Names come back in the UI
 language through a bound ``$lang`` (a CASE over the three name columns), so no identifier is
 ever built from input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import pandas as pd
 
 from creative_dash import vocab
+from creative_dash.filters import HUBS, NO_FILTERS, Filters, where
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
 HUB_TYPES = vocab.HUB_TYPES
 HUB_STATUSES = vocab.HUB_STATUSES
 SIZE_MEASURES: tuple[str, ...] = ("residents", "floor_area_m2")
-
-# The hubs the page's filters select; shared by every hub query so they always agree.
-_HUB_FILTER = """
-    ($regions IS NULL OR list_contains($regions, h.region_iso))
-    AND ($types IS NULL OR list_contains($types, h.hub_type))
-    AND ($statuses IS NULL OR list_contains($statuses, h.status))
-    AND ($sectors IS NULL OR EXISTS (
-            SELECT 1 FROM hub_sectors hs
-            WHERE hs.hub_id = h.hub_id AND list_contains($sectors, hs.sector_code)))
-    AND (CASE WHEN h.opened_on IS NULL THEN $include_undated
-              ELSE year(h.opened_on) BETWEEN $year_from AND $year_to END)
-"""
-
-
-def _list_or_none(values: Sequence[str] | None) -> list[str] | None:
-    """Empty selections mean "all": bound as NULL so the SQL skips that filter."""
-    return list(values) if values else None
-
-
-def _filter_params(
-    regions: Sequence[str] | None,
-    types: Sequence[str] | None,
-    sectors: Sequence[str] | None,
-    statuses: Sequence[str] | None,
-    year_from: int,
-    year_to: int,
-    include_undated: bool,
-) -> dict[str, Any]:
-    return {
-        "regions": _list_or_none(regions),
-        "types": _list_or_none(types),
-        "sectors": _list_or_none(sectors),
-        "statuses": _list_or_none(statuses),
-        "year_from": int(year_from),
-        "year_to": int(year_to),
-        "include_undated": bool(include_undated),
-    }
 
 
 @query
@@ -74,13 +38,7 @@ def hubs_for_map(
     store: Store,
     *,
     lang: str = "kk",
-    regions: Sequence[str] | None = None,
-    types: Sequence[str] | None = None,
-    sectors: Sequence[str] | None = None,
-    statuses: Sequence[str] | None = None,
-    year_from: int = 1900,
-    year_to: int = 2100,
-    include_undated: bool = True,
+    filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
     """One row per hub that passes the filters (hubs without coordinates included: the table
     lists them, the map skips them).
@@ -90,8 +48,7 @@ def hubs_for_map(
     ``city`` is given in ``lang`` when it is the region's administrative centre (the names the
     store knows in three languages), else as entered.
     """
-    params = _filter_params(regions, types, sectors, statuses, year_from, year_to, include_undated)
-    params["lang"] = lang
+    w = where(filters, HUBS)  # the same conditions in every hub query
     return store.query(
         f"""
         WITH sec AS (
@@ -115,37 +72,29 @@ def hubs_for_map(
         FROM hubs h
         JOIN regions r ON r.iso_code = h.region_iso
         LEFT JOIN sec ON sec.hub_id = h.hub_id
-        WHERE {_HUB_FILTER}
+        WHERE {w.sql}
         ORDER BY region_name, h.name, h.hub_id
-        """,  # noqa: S608 (constant SQL fragments)
-        params,
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
+        {**w.params, "lang": lang},
     )
 
 
 @query
-def hubs_by_type(
-    store: Store,
-    *,
-    regions: Sequence[str] | None = None,
-    types: Sequence[str] | None = None,
-    sectors: Sequence[str] | None = None,
-    statuses: Sequence[str] | None = None,
-    year_from: int = 1900,
-    year_to: int = 2100,
-    include_undated: bool = True,
-) -> pd.DataFrame:
+def hubs_by_type(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Totals per hub type of the hubs that pass the filters (types with no hub left out).
 
-    Columns: hub_type, hubs, residents, floor_area_m2 (sums; missing values count as 0)."""
-    params = _filter_params(regions, types, sectors, statuses, year_from, year_to, include_undated)
+    Columns: hub_type, hubs, operating (of them, operating: the hubs the overview counts),
+    residents, floor_area_m2 (sums; missing values count as 0)."""
+    w = where(filters, HUBS)  # the same conditions in every hub query
     return store.query(
         f"""
         SELECT h.hub_type, count(*) AS hubs,
+               count(*) FILTER (WHERE h.status = 'operating') AS operating,
                coalesce(sum(h.residents), 0) AS residents,
                coalesce(sum(h.floor_area_m2), 0) AS floor_area_m2
         FROM hubs h
-        WHERE {_HUB_FILTER}
+        WHERE {w.sql}
         GROUP BY h.hub_type ORDER BY h.hub_type
-        """,  # noqa: S608 (constant SQL fragments)
-        params,
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
+        dict(w.params),
     )

@@ -1,39 +1,28 @@
 """Initiatives: the filtered set as counts, aggregates for charts, one page of rows, one
 initiative's details and its audit history.
 
-Every query takes the same keyword filters (see :data:`FILTER_KEYS`); an empty filter means
-"all". The WHERE clause is assembled from constant SQL fragments, chosen by which filters are
-set; every value is a bound parameter. The set can be 1.5 million rows: everything is
-aggregated in DuckDB and only one page of rows (or a capped export) ever leaves it.
+Every query of the set takes ``filters`` (:class:`creative_dash.filters.Filters`) and honours
+every filter on initiatives: years (started in the period), regions, sectors (main or further),
+statuses, funding, SDGs, origin and search text; the WHERE clause comes from the filter builder.
+The set can be 1.5 million rows: everything is aggregated in DuckDB and only one page of rows
+(or a capped export) ever leaves it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from creative_dash import vocab
+from creative_dash.filters import INITIATIVES, NO_FILTERS, Filters, where
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
-FILTER_KEYS = (
-    "regions",
-    "sectors",
-    "statuses",
-    "funding",
-    "sdgs",
-    "year_from",
-    "year_to",
-    "origin",
-    "search",
-)
-ORIGINS = ("all", "programme", "other")
 # Coded values of the initiatives table (schema 001), in the order the UI lists them.
 STATUSES = vocab.INITIATIVE_STATUSES
 FUNDING_SOURCES = ("republican", "local", "private", "impact", "grant")
-SDGS = tuple(range(1, 18))
+SDGS = vocab.SDGS
 PAGE_SIZE = 50
 EXPORT_CAP = 100_000  # rows per CSV download
 XLSX_CAP = 25_000  # rows per Excel download: openpyxl writes ~5-10 k rows a second
@@ -53,61 +42,10 @@ SORTS: dict[str, str] = {
 DEFAULT_SORT = "start_desc"
 
 
-def search_regex(text: str) -> str:
-    """A case-insensitive RE2 pattern that matches ``text`` literally, anywhere in a title.
-
-    ``\\Q...\\E`` quotes everything (%, _, ., brackets, quotes); a ``\\E`` inside the text
-    is closed, written as a literal backslash + E, and reopened."""
-    return "(?i)\\Q" + text.replace("\\E", "\\E\\\\E\\Q") + "\\E"
-
-
-def _where(filters: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """(WHERE clause over ``initiatives i``, its parameters) for the filters that are set."""
-    unknown = set(filters) - set(FILTER_KEYS)
-    if unknown:
-        raise TypeError(f"unknown initiative filters: {sorted(unknown)}")
-    clauses = ["TRUE"]
-    params: dict[str, Any] = {}
-
-    def listed(name: str, column: str, cast: type = str) -> None:
-        values = filters.get(name) or ()
-        if values:
-            clauses.append(f"list_contains(${name}, {column})")
-            params[name] = [cast(v) for v in values]
-
-    listed("regions", "i.region_iso")
-    listed("sectors", "i.sector_code")
-    listed("statuses", "i.status")
-    listed("funding", "i.funding_source")
-    sdgs = filters.get("sdgs") or ()
-    if sdgs:
-        # A semi-join on the goal's initiatives: ~2.5x faster than a correlated EXISTS at 1.5 M.
-        clauses.append(
-            "i.initiative_id IN (SELECT initiative_id FROM initiative_sdgs "
-            "WHERE list_contains($sdgs, sdg))"
-        )
-        params["sdgs"] = [int(v) for v in sdgs]
-    if filters.get("year_from") is not None:
-        clauses.append("i.start_date >= make_date($year_from, 1, 1)")
-        params["year_from"] = int(filters["year_from"])
-    if filters.get("year_to") is not None:
-        clauses.append("i.start_date < make_date($year_to + 1, 1, 1)")
-        params["year_to"] = int(filters["year_to"])
-    origin = filters.get("origin") or "all"
-    if origin not in ORIGINS:
-        raise ValueError(f"unknown origin {origin!r}")
-    if origin == "programme":
-        clauses.append("i.from_programme")
-    elif origin == "other":
-        clauses.append("NOT i.from_programme")
-    search = (filters.get("search") or "").strip()
-    if search:
-        # Case-insensitive "contains" through RE2 with (?i): it folds Cyrillic and Kazakh
-        # letters like lower() and matches the same rows as ILIKE, for ~1/4 of the CPU at
-        # 1.5 M Cyrillic titles (ILIKE ~1.3 s, lower() LIKE ~0.95 s, this ~0.27 s).
-        clauses.append("regexp_matches(i.title, $search)")
-        params["search"] = search_regex(search)
-    return " AND ".join(clauses), params
+def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
+    """(conditions on ``initiatives i``, their parameters) of the filters that are set."""
+    w = where(filters, INITIATIVES)
+    return w.sql, dict(w.params)
 
 
 def sort_sql(sort: str) -> str:
@@ -118,9 +56,9 @@ def sort_sql(sort: str) -> str:
 
 
 @query
-def initiatives_summary(store: Store, **filters: Any) -> pd.DataFrame:
+def initiatives_summary(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """One row for the filtered set: n, planned_kzt, spent_kzt, jobs, regions (distinct count)."""
-    where, params = _where(filters)
+    cond, params = _where(filters)
     return store.query(
         f"""
         SELECT count(*) AS n,
@@ -128,7 +66,7 @@ def initiatives_summary(store: Store, **filters: Any) -> pd.DataFrame:
                coalesce(sum(budget_spent_kzt), 0) AS spent_kzt,
                coalesce(sum(jobs_created), 0) AS jobs,
                count(DISTINCT region_iso) AS regions
-        FROM initiatives i WHERE {where}
+        FROM initiatives i WHERE {cond}
         """,  # noqa: S608 -- constant fragments only, values bound
         params,
     )
@@ -150,7 +88,7 @@ def initiatives_page(
     sort: str = DEFAULT_SORT,
     page: int = 1,
     page_size: int = PAGE_SIZE,
-    **filters: Any,
+    filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
     """One page of the filtered set, sorted server-side.
 
@@ -158,7 +96,7 @@ def initiatives_page(
     budget_planned_kzt, budget_spent_kzt, execution (spent / planned, NULL when nothing was
     planned), funding_source, jobs_created, from_programme, sdgs (sorted list of goal numbers).
     """
-    where, params = _where(filters)
+    cond, params = _where(filters)
     order = sort_sql(sort)
     page_size = max(1, min(int(page_size), 1000))
     params.update(limit=page_size, offset=(max(1, int(page)) - 1) * page_size)
@@ -166,7 +104,7 @@ def initiatives_page(
     return store.query(
         f"""
         WITH page AS (
-            SELECT {_PAGE_COLUMNS} FROM initiatives i WHERE {where}
+            SELECT {_PAGE_COLUMNS} FROM initiatives i WHERE {cond}
             ORDER BY {order} LIMIT $limit OFFSET $offset
         ),
         goals AS (
@@ -183,7 +121,11 @@ def initiatives_page(
 
 @query
 def initiatives_export(
-    store: Store, *, sort: str = DEFAULT_SORT, limit: int = EXPORT_CAP, **filters: Any
+    store: Store,
+    *,
+    sort: str = DEFAULT_SORT,
+    limit: int = EXPORT_CAP,
+    filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
     """The filtered set for a download, sorted like the table, at most ``limit`` rows.
 
@@ -191,14 +133,14 @@ def initiatives_export(
     status, start_date, end_date, budget_planned_kzt, budget_spent_kzt, execution,
     funding_source, jobs_created, beneficiaries_youth, beneficiaries_women, hub_name,
     from_programme, sdgs (list of goal numbers)."""
-    where, params = _where(filters)
+    cond, params = _where(filters)
     order = sort_sql(sort)
     params["limit"] = max(0, min(int(limit), EXPORT_CAP))
     return store.query(
         f"""
         WITH sel AS (
             SELECT {_PAGE_COLUMNS}, i.beneficiaries_youth, i.beneficiaries_women, i.hub_id
-            FROM initiatives i WHERE {where}
+            FROM initiatives i WHERE {cond}
             ORDER BY {order} LIMIT $limit
         ),
         goals AS (
@@ -224,10 +166,8 @@ def initiatives_export(
     )
 
 
-def _budget_by(
-    store: Store, key_sql: str, key_name: str, filters: Mapping[str, Any]
-) -> pd.DataFrame:
-    where, params = _where(filters)
+def _budget_by(store: Store, key_sql: str, key_name: str, filters: Filters) -> pd.DataFrame:
+    cond, params = _where(filters)
     return store.query(
         f"""
         SELECT {key_sql} AS {key_name}, count(*) AS n,
@@ -235,7 +175,7 @@ def _budget_by(
                sum(jobs_created) AS jobs,
                arg_max(title, budget_planned_kzt) AS largest_title,
                max(budget_planned_kzt) AS largest_planned_kzt
-        FROM initiatives i WHERE {where}
+        FROM initiatives i WHERE {cond}
         GROUP BY 1 ORDER BY 1
         """,  # noqa: S608 -- key_sql comes from the two callers below, values bound
         params,
@@ -243,27 +183,27 @@ def _budget_by(
 
 
 @query
-def initiatives_by_region(store: Store, **filters: Any) -> pd.DataFrame:
+def initiatives_by_region(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per region with initiatives: region_iso, n, planned_kzt, spent_kzt, jobs, largest_title
     (title of the initiative with the largest planned budget), largest_planned_kzt."""
     return _budget_by(store, "i.region_iso", "region_iso", filters)
 
 
 @query
-def initiatives_by_sector(store: Store, **filters: Any) -> pd.DataFrame:
+def initiatives_by_sector(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Per main sector with initiatives: sector_code, n, planned_kzt, spent_kzt, jobs,
     largest_title, largest_planned_kzt."""
     return _budget_by(store, "i.sector_code", "sector_code", filters)
 
 
 @query
-def initiatives_status_by_year(store: Store, **filters: Any) -> pd.DataFrame:
+def initiatives_status_by_year(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Initiatives per start year and status: start_year, status, n (only non-zero cells)."""
-    where, params = _where(filters)
+    cond, params = _where(filters)
     return store.query(
         f"""
         SELECT year(i.start_date)::INTEGER AS start_year, i.status, count(*) AS n
-        FROM initiatives i WHERE {where}
+        FROM initiatives i WHERE {cond}
         GROUP BY 1, 2 ORDER BY 1, 2
         """,  # noqa: S608 -- constant fragments only, values bound
         params,
@@ -315,29 +255,3 @@ def initiative_audit(store: Store, initiative_id: int) -> pd.DataFrame:
         """,
         {"key": str(int(initiative_id))},
     )
-
-
-def filters_dict(
-    *,
-    regions: Sequence[str] = (),
-    sectors: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    sdgs: Sequence[int] = (),
-    years: Sequence[int] | None = None,
-    origin: str = "all",
-    search: str = "",
-) -> dict[str, Any]:
-    """The filter keywords the queries take, in one place (lists as sorted tuples, so equal
-    filters give equal cache keys)."""
-    return {
-        "regions": tuple(sorted(regions)),
-        "sectors": tuple(sorted(sectors)),
-        "statuses": tuple(sorted(statuses)),
-        "funding": tuple(sorted(funding)),
-        "sdgs": tuple(sorted(int(s) for s in sdgs)),
-        "year_from": int(years[0]) if years else None,
-        "year_to": int(years[-1]) if years else None,
-        "origin": origin,
-        "search": search.strip(),
-    }

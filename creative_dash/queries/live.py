@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from creative_dash.filters import INITIATIVES, NO_FILTERS, Filters, where
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
@@ -96,18 +97,19 @@ def live_deck(store: Store, deck_id: str) -> pd.DataFrame:
 
 
 @query
-def live_region_ranking(
-    store: Store, metric: str, first_year: int | None = None, last_year: int | None = None
-) -> pd.DataFrame:
-    """All 20 regions ranked on ``metric`` (a key of RANKING_METRICS) over initiatives started
-    in [first_year, last_year] (None: no bound); cancelled initiatives are left out.
+def live_region_ranking(store: Store, metric: str, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """All 20 regions ranked on ``metric`` (a key of RANKING_METRICS) over the initiatives that
+    pass the filters (started in the period; every filter on initiatives but regions: every
+    region is ranked); cancelled initiatives are left out.
 
     Columns: iso_code, name_kk, name_ru, name_en, value (0 when a region has none), rank
     (1 = highest; ties share a rank)."""
     if metric not in RANKING_METRICS:
         raise ValueError(f"unknown ranking metric {metric!r}")
     expr = RANKING_METRICS[metric]
-    # The expression is one of the literals above; every value is a bound parameter.
+    w = where(filters.everywhere(), INITIATIVES, "i.status <> 'cancelled'")
+    # The expression is one of the literals above; the conditions come from the filter builder
+    # (in the join, so a region without initiatives is still listed); every value is bound.
     return store.query(
         f"""
         WITH agg AS (
@@ -116,31 +118,30 @@ def live_region_ranking(
             FROM regions r
             LEFT JOIN region_population_latest p ON p.iso_code = r.iso_code
             LEFT JOIN initiatives i
-                   ON i.region_iso = r.iso_code AND i.status <> 'cancelled'
-                  AND ($first IS NULL OR year(i.start_date) >= $first)
-                  AND ($last IS NULL OR year(i.start_date) <= $last)
+                   ON i.region_iso = r.iso_code AND {w.sql}
             GROUP BY r.iso_code, r.name_kk, r.name_ru, r.name_en
         )
         SELECT *, rank() OVER (ORDER BY value DESC) AS rank
         FROM agg ORDER BY rank, iso_code
         """,  # noqa: S608
-        {"first": first_year, "last": last_year},
+        dict(w.params),
     )
 
 
 @query
-def live_initiatives_per_year(store: Store, region: str | None = None) -> pd.DataFrame:
-    """Initiatives started each year, in one region or (None) the whole country.
+def live_initiatives_per_year(store: Store, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Initiatives started each year that pass the filters (e.g. one region's).
 
     Columns: year, initiatives, completed (of them, completed by now), jobs (jobs created)."""
+    w = where(filters, INITIATIVES)
     return store.query(
-        """
-        SELECT year(start_date) AS year, count(*) AS initiatives,
-               count(*) FILTER (WHERE status = 'completed') AS completed,
-               coalesce(sum(jobs_created), 0) AS jobs
-        FROM initiatives
-        WHERE $region IS NULL OR region_iso = $region
+        f"""
+        SELECT year(i.start_date) AS year, count(*) AS initiatives,
+               count(*) FILTER (WHERE i.status = 'completed') AS completed,
+               coalesce(sum(i.jobs_created), 0) AS jobs
+        FROM initiatives i
+        WHERE {w.sql}
         GROUP BY 1 ORDER BY 1
-        """,
-        {"region": region},
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
+        dict(w.params),
     )

@@ -9,69 +9,52 @@ Definitions shared by every query here (the pages' captions repeat them):
 * A hub counts when it is operating and opened before the end of the period (or has no opening
   date): the store keeps no closing dates, so closed hubs are left out of every period.
 * Programme outcomes (participants, competency gain) count programmes running in the period.
-* Filters: an empty list means "all". The sector filter keeps an initiative whose main sector or
-  one of its further sectors is selected (a hub: one of its sectors); funding and status filters
-  apply to initiatives only.
+* Filters: every query takes ``filters`` (:class:`creative_dash.filters.Filters`; empty means
+  "all") and honours its years, regions, sectors, funding and statuses. The sector filter keeps
+  an initiative whose main sector or one of its further sectors is selected (a hub: one of its
+  sectors); funding and status filters apply to initiatives only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from creative_dash import vocab
+from creative_dash.filters import (
+    HUBS,
+    INITIATIVES,
+    INITIATIVES_ACTIVE,
+    NO_FILTERS,
+    PARTICIPANTS,
+    PROGRAMMES,
+    Filters,
+    Where,
+    where,
+)
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
-
-Years = tuple[int, int] | Sequence[int] | None
 
 # Year bounds when none are given: wide enough for any store.
 ALL_YEARS = (1900, 2999)
 
 # How the SQL is built. Each query scans the initiatives table (1.5 million rows in the largest
-# store we plan for), so it is composed of this module's constant fragments: a filter's
-# condition is in the SQL only when that filter is set (an empty list means "all"), and every
-# value is a bound parameter. (A condition written as "empty list OR value in list" makes DuckDB
-# plan the filter's work, a join with initiative_sectors for the sector filter, on every query,
-# set or not; and a shared CTE of the filtered rows gets materialised with all their columns.)
+# store we plan for), so its conditions come from the filter builder (creative_dash.filters): a
+# filter's condition is in the SQL only when that filter is set, and every value is a bound
+# parameter. (A shared CTE of the filtered rows would get materialised with all its columns.)
 #
-# The fragments call the initiatives ``i``, the hubs ``h`` and the participants ``pa``.
-_SECTOR = """(list_contains($sectors::VARCHAR[], i.sector_code)
-              OR i.initiative_id IN (SELECT x.initiative_id FROM initiative_sectors x
-                                     WHERE list_contains($sectors::VARCHAR[], x.sector_code)))"""
-_FUNDING = "list_contains($funding::VARCHAR[], i.funding_source)"
-_STATUS = "list_contains($statuses::VARCHAR[], i.status)"
-_REGION = "i.region_iso = $region::VARCHAR"
-_HUB_SECTOR = """h.hub_id IN (SELECT hs.hub_id FROM hub_sectors hs
-                              WHERE list_contains($sectors::VARCHAR[], hs.sector_code))"""
-_HUB_REGION = "h.region_iso = $region::VARCHAR"
-_PARTICIPANT_REGION = "pa.region_iso = $region::VARCHAR"
-
-# The period: 1 January of its first year $y0 to 31 December of its last year $y1.
-_D0 = "make_date(CAST($y0 AS INTEGER), 1, 1)"
-_D1 = "make_date(CAST($y1 AS INTEGER), 12, 31)"
-# Started in the period.
-_STARTED = f"i.start_date BETWEEN {_D0} AND {_D1}"
-# Active in the period. coalesce(end_date, d0) >= d0 is "end_date IS NULL OR end_date >= d0"
-# and list_contains(...) is "status IN (...)": DuckDB evaluates these forms 2-3 times faster.
-_ACTIVE = (
-    "list_contains(['approved', 'in_progress'], i.status) "
-    f"AND i.start_date <= {_D1} AND coalesce(i.end_date, {_D0}) >= {_D0}"
-)
-# A hub counts in the period.
-_HUB_KEPT = f"h.status = 'operating' AND (h.opened_on IS NULL OR h.opened_on <= {_D1})"
-# A programme runs in the period.
-_PROGRAMME_RUNS = f"pr.start_date <= {_D1} AND pr.end_date >= {_D0}"
+# The queries call the initiatives ``i``, the hubs ``h``, the participants ``pa`` and the
+# programmes ``pr``. The region filter applies to every query here but ``region_metrics``,
+# which lists every region.
+_IS_ACTIVE = "list_contains(['approved', 'in_progress'], i.status)"
+_IS_OPERATING = "h.status = 'operating'"
+_HUB_FILTERS = ("years", "regions", "sectors")  # funding and status apply to initiatives only
 
 
-def _years(years: Years) -> tuple[int, int]:
-    if years is None:
-        return ALL_YEARS
-    a, b = (int(y) for y in years)
-    return (a, b) if a <= b else (b, a)
+def _years(years: tuple[int, int] | None) -> tuple[int, int]:
+    return ALL_YEARS if years is None else years
 
 
 def previous_period(years: tuple[int, int]) -> tuple[int, int]:
@@ -81,66 +64,30 @@ def previous_period(years: tuple[int, int]) -> tuple[int, int]:
     return a - n, a - 1
 
 
-def _and(conditions: Sequence[str]) -> str:
-    return " AND ".join(conditions) if conditions else "TRUE"
-
-
 @dataclass(frozen=True)
-class _Filters:
-    """The conditions of the filters that are set (constant fragments of this module) and the
-    values they bind, with the period's $y0 and $y1. ``params`` holds exactly the parameters
-    the fragments use (DuckDB refuses a parameter its SQL does not mention)."""
+class _Conditions:
+    """The conditions of one period on each table the overview reads."""
 
-    initiatives: tuple[str, ...]
-    hubs: tuple[str, ...]
-    participants: tuple[str, ...]
-    params: dict[str, Any]
+    started: Where  # initiatives i started in the period, kept by the filters
+    active: Where  # initiatives i active in the period, kept by the filters
+    hubs: Where  # hubs h counted in the period (operating), kept by the sector/region filters
+    participants: Where  # participants pa of programmes pr running in the period
 
-    def started(self) -> str:
-        """Conditions on initiatives ``i``: started in the period, kept by the filters."""
-        return _and((_STARTED, *self.initiatives))
-
-    def active(self) -> str:
-        """Conditions on initiatives ``i``: active in the period, kept by the filters."""
-        return _and((_ACTIVE, *self.initiatives))
-
-    def hubs_kept(self) -> str:
-        """Conditions on hubs ``h``: counted in the period, kept by the sector/region filters."""
-        return _and((_HUB_KEPT, *self.hubs))
-
-    def participants_kept(self) -> str:
-        """Conditions on participants ``pa`` joined to programmes ``pr``."""
-        return _and((_PROGRAMME_RUNS, *self.participants))
+    @property
+    def params(self) -> dict[str, Any]:
+        both = self.started & self.active & self.hubs & self.participants
+        return dict(both.params)
 
 
-def _filters(
-    years: Years,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> _Filters:
-    y0, y1 = _years(years)
-    params: dict[str, Any] = {"y0": y0, "y1": y1}
-    ini: list[str] = []
-    hubs: list[str] = []
-    people: list[str] = []
-    if sectors:
-        params["sectors"] = list(sectors)
-        ini.append(_SECTOR)
-        hubs.append(_HUB_SECTOR)
-    if funding:
-        params["funding"] = list(funding)
-        ini.append(_FUNDING)
-    if statuses:
-        params["statuses"] = list(statuses)
-        ini.append(_STATUS)
-    if region:
-        params["region"] = region
-        ini.append(_REGION)
-        hubs.append(_HUB_REGION)
-        people.append(_PARTICIPANT_REGION)
-    return _Filters(tuple(ini), tuple(hubs), tuple(people), params)
+def _conditions(filters: Filters) -> _Conditions:
+    """The period always bound (all years when none is given)."""
+    f = filters.but(years=_years(filters.years))
+    return _Conditions(
+        started=where(f, INITIATIVES),
+        active=where(f, INITIATIVES_ACTIVE, _IS_ACTIVE),
+        hubs=where(f, HUBS.only(*_HUB_FILTERS), _IS_OPERATING),
+        participants=where(f, PROGRAMMES) & where(f, PARTICIPANTS),
+    )
 
 
 # One period's headline figures: a scan of the initiatives started in it (grouped by funding
@@ -168,7 +115,8 @@ _KPI_SQL = """
                CAST(coalesce(sum(women), 0) AS BIGINT) AS women
         FROM by_source
     )
-    SELECT $label AS period, CAST($y0 AS INTEGER) AS first_year, CAST($y1 AS INTEGER) AS last_year,
+    SELECT $label AS period, CAST($first AS INTEGER) AS first_year,
+           CAST($last AS INTEGER) AS last_year,
            (SELECT count(*) FROM hubs h WHERE {hubs}) AS hubs,
            s.initiatives,
            (SELECT count(*) FROM initiatives i WHERE {active}) AS active,
@@ -184,15 +132,7 @@ _KPI_SQL = """
 
 
 @query
-def overview_kpis(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_kpis(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """The headline figures of the period and of the period of equal length before it.
 
     Two rows, ``period`` 'current' then 'previous'. Columns: period, first_year, last_year,
@@ -200,17 +140,18 @@ def overview_kpis(
     (planned ₸ by source), private_impact_share (share of the planned budget from private money
     and impact investment, NULL without budget), jobs, youth, women, participants.
     """
-    current = _years(years)
+    current = _years(filters.years)
     frames = []
     for label, period in (("current", current), ("previous", previous_period(current))):
-        f = _filters(period, sectors, funding, statuses, region)
+        c = _conditions(filters.but(years=period))
         sql = _KPI_SQL.format(
-            started=f.started(),
-            active=f.active(),
-            hubs=f.hubs_kept(),
-            participants=f.participants_kept(),
+            started=c.started.sql,
+            active=c.active.sql,
+            hubs=c.hubs.sql,
+            participants=c.participants.sql,
         )
-        frames.append(store.query(sql, {**f.params, "label": label}))
+        own = {"label": label, "first": period[0], "last": period[1]}
+        frames.append(store.query(sql, {**c.params, **own}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -274,14 +215,7 @@ _REGION_METRICS_SQL = """
 
 
 @query
-def region_metrics(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-) -> pd.DataFrame:
+def region_metrics(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Every region's figures for the period, with its latest population, one row per region.
 
     Columns: iso_code, kind, name_kk, name_ru, name_en, admin_center_lat, admin_center_lon,
@@ -289,16 +223,17 @@ def region_metrics(
     jobs, participants, competency_gain (mean post - pre self-assessment over the region's
     participants and competencies; NULL without assessments), initiatives_per_100k,
     active_per_100k, hubs_per_100k, jobs_per_100k, budget_per_capita (planned ₸ per inhabitant).
-    Per-capita columns are NULL where the population is unknown.
+    Per-capita columns are NULL where the population is unknown. Every region is listed: the
+    filters' regions do not apply.
     """
-    f = _filters(years, sectors, funding, statuses)
+    c = _conditions(filters.everywhere())
     sql = _REGION_METRICS_SQL.format(
-        started=f.started(),
-        active=f.active(),
-        hubs=f.hubs_kept(),
-        participants=f.participants_kept(),
+        started=c.started.sql,
+        active=c.active.sql,
+        hubs=c.hubs.sql,
+        participants=c.participants.sql,
     )
-    return store.query(sql, f.params)
+    return store.query(sql, c.params)
 
 
 _SECTOR_MIX_SQL = """
@@ -316,21 +251,13 @@ _SECTOR_MIX_SQL = """
 
 
 @query
-def overview_sector_mix(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_sector_mix(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Initiatives of the period by main sector, every sector listed (zero when none).
 
     Columns: code, name_kk, name_ru, name_en, unctad_group, sort_order, initiatives,
     budget_planned."""
-    f = _filters(years, sectors, funding, statuses, region)
-    return store.query(_SECTOR_MIX_SQL.format(started=f.started()), f.params)
+    c = _conditions(filters)
+    return store.query(_SECTOR_MIX_SQL.format(started=c.started.sql), dict(c.started.params))
 
 
 FUNDING_ORDER = vocab.FUNDING_SOURCES
@@ -362,22 +289,15 @@ _FUNDING_MIX_SQL = """
 
 
 @query
-def overview_funding_mix(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_funding_mix(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Initiatives of the period by funding source, the five sources always listed in order.
 
     Columns: funding_source, initiatives, budget_planned, budget_spent, share (of the planned
     budget; NULL without budget)."""
-    f = _filters(years, sectors, funding, statuses, region)
+    c = _conditions(filters)
     return store.query(
-        _FUNDING_MIX_SQL.format(started=f.started()), {**f.params, "order": list(FUNDING_ORDER)}
+        _FUNDING_MIX_SQL.format(started=c.started.sql),
+        {**c.started.params, "order": list(FUNDING_ORDER)},
     )
 
 
@@ -389,20 +309,12 @@ _STARTED_BY_YEAR_SQL = """
 
 
 @query
-def overview_started_by_year(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_started_by_year(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Initiatives started per year of the period, by status (only non-empty cells).
 
     Columns: year, status, initiatives."""
-    f = _filters(years, sectors, funding, statuses, region)
-    return store.query(_STARTED_BY_YEAR_SQL.format(started=f.started()), f.params)
+    c = _conditions(filters)
+    return store.query(_STARTED_BY_YEAR_SQL.format(started=c.started.sql), dict(c.started.params))
 
 
 _STARTED_BY_QUARTER_SQL = """
@@ -414,20 +326,14 @@ _STARTED_BY_QUARTER_SQL = """
 
 
 @query
-def overview_started_by_quarter(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_started_by_quarter(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Initiatives started per quarter of the period, by status (only non-empty cells).
 
     Columns: year, quarter (1-4), status, initiatives."""
-    f = _filters(years, sectors, funding, statuses, region)
-    return store.query(_STARTED_BY_QUARTER_SQL.format(started=f.started()), f.params)
+    c = _conditions(filters)
+    return store.query(
+        _STARTED_BY_QUARTER_SQL.format(started=c.started.sql), dict(c.started.params)
+    )
 
 
 _STATUS_PIPELINE_SQL = """
@@ -446,21 +352,14 @@ _STATUS_PIPELINE_SQL = """
 
 
 @query
-def overview_status_pipeline(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_status_pipeline(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Initiatives of the period by status, the five statuses always listed in pipeline order.
 
     Columns: status, initiatives, budget_planned."""
-    f = _filters(years, sectors, funding, statuses, region)
+    c = _conditions(filters)
     return store.query(
-        _STATUS_PIPELINE_SQL.format(started=f.started()), {**f.params, "order": list(STATUS_ORDER)}
+        _STATUS_PIPELINE_SQL.format(started=c.started.sql),
+        {**c.started.params, "order": list(STATUS_ORDER)},
     )
 
 
@@ -501,26 +400,18 @@ _SDG_JOIN_SQL = """
 
 
 @query
-def overview_sdg_counts(
-    store: Store,
-    *,
-    years: Years = None,
-    sectors: Sequence[str] = (),
-    funding: Sequence[str] = (),
-    statuses: Sequence[str] = (),
-    region: str | None = None,
-) -> pd.DataFrame:
+def overview_sdg_counts(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """How many initiatives of the period serve each of the 17 SDGs (every goal listed).
 
     Columns: sdg (1-17), initiatives."""
-    f = _filters(years, sectors, funding, statuses, region)
-    started = f.started()
+    c = _conditions(filters)
+    started, params = c.started.sql, dict(c.started.params)
     with store.snapshot() as cur:  # the id range and the counts see the same rows
         lo, hi = cur.execute(
             "SELECT min(initiative_id), max(initiative_id) FROM initiatives"
         ).fetchone()
         if lo is not None and hi - lo < _SDG_BITMAP_MAX_IDS:
-            sql, params = _SDG_BITMAP_SQL.format(started=started), {**f.params, "lo": lo, "hi": hi}
+            sql, params = _SDG_BITMAP_SQL.format(started=started), {**params, "lo": lo, "hi": hi}
         else:
-            sql, params = _SDG_JOIN_SQL.format(started=started), f.params
+            sql = _SDG_JOIN_SQL.format(started=started)
         return cur.execute(sql, params).df()

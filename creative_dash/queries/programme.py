@@ -2,20 +2,30 @@
 competencies, satisfaction, recommendations on state support measures, and the initiatives that
 came out of the programme.
 
-``regions`` filters are optional (``None`` or an empty list: every region). Names come back in
-the UI language through a bound ``$lang``. "Today" is always a parameter, so what counts as an
+Queries that filter take ``filters`` (:class:`creative_dash.filters.Filters`): the
+participants' and recommendations' queries honour its regions (and the recommendations' its
+categories and statuses): they belong to the programme, whatever the period; the programme's
+initiatives honour every filter on initiatives, the period included (started in it). Names come
+back in the UI language through a bound ``$lang``. "Today" is always a parameter, so what counts as an
 overdue follow-up is the caller's (and a test's) choice, never the clock's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import pandas as pd
 
 from creative_dash import vocab
+from creative_dash.filters import (
+    INITIATIVES,
+    NO_FILTERS,
+    PARTICIPANTS,
+    RECOMMENDATIONS,
+    Filters,
+    Where,
+    where,
+)
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
@@ -26,11 +36,6 @@ REC_CATEGORIES = vocab.REC_CATEGORIES
 CLOSED_REC_STATUSES = vocab.CLOSED_REC_STATUSES
 INITIATIVE_STATUSES = vocab.INITIATIVE_STATUSES
 TOP_LIMIT_MAX = 50
-
-
-def _list_or_none(values: Sequence[str] | None) -> list[str] | None:
-    """An empty selection means "all": bound as NULL so the SQL skips that filter."""
-    return list(values) if values else None
 
 
 @query
@@ -88,22 +93,22 @@ def competency_gains(
     *,
     programme_id: str = DEFAULT_PROGRAMME,
     lang: str = "kk",
-    regions: Sequence[str] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
-    """Mean self-assessed score (1–10) before and after, per competency, over participants who
-    answered both.
+    """Mean self-assessed score (1–10) before and after, per competency, over the filters'
+    regions' participants who answered both.
 
     Columns: competency, competency_name, sort_order, pre_mean, post_mean, gain_mean,
     participants."""
+    w = where(filters, PARTICIPANTS, "pa.programme_id = $p")
     return store.query(
-        """
+        f"""
         WITH pairs AS (
             SELECT a.participant_id, a.competency,
                    max(a.score) FILTER (WHERE a.phase = 'pre') AS pre,
                    max(a.score) FILTER (WHERE a.phase = 'post') AS post
-            FROM assessments a JOIN participants p USING (participant_id)
-            WHERE p.programme_id = $p
-              AND ($regions IS NULL OR list_contains($regions, p.region_iso))
+            FROM assessments a JOIN participants pa USING (participant_id)
+            WHERE {w.sql}
             GROUP BY ALL
         )
         SELECT c.code AS competency,
@@ -117,8 +122,8 @@ def competency_gains(
         WHERE pairs.pre IS NOT NULL AND pairs.post IS NOT NULL
         GROUP BY ALL
         ORDER BY c.sort_order
-        """,
-        {"p": programme_id, "lang": lang, "regions": _list_or_none(regions)},
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
+        {**w.params, "p": programme_id, "lang": lang},
     )
 
 
@@ -156,26 +161,24 @@ def competency_gains_by_region(
 
 @query
 def satisfaction_distribution(
-    store: Store, *, programme_id: str = DEFAULT_PROGRAMME, regions: Sequence[str] | None = None
+    store: Store, *, programme_id: str = DEFAULT_PROGRAMME, filters: Filters = NO_FILTERS
 ) -> pd.DataFrame:
     """Participants per satisfaction score 1–5 (every score present, 0 when nobody gave it),
     then one row with score NULL: those who did not answer.
 
-    Columns: score (Int64, <NA> = not answered), participants."""
+    Columns: score (Int64, <NA> = not answered), participants (of the filters' regions)."""
+    w = where(filters, PARTICIPANTS, "pa.programme_id = $p")
     df = store.query(
-        """
-        WITH p AS (
-            SELECT satisfaction FROM participants
-            WHERE programme_id = $p AND ($regions IS NULL OR list_contains($regions, region_iso))
-        )
+        f"""
+        WITH p AS (SELECT pa.satisfaction FROM participants pa WHERE {w.sql})
         SELECT s.score, (SELECT count(*) FROM p WHERE p.satisfaction = s.score) AS participants,
                0 AS ord
         FROM range(1, 6) s(score)
         UNION ALL
         SELECT NULL, (SELECT count(*) FROM p WHERE p.satisfaction IS NULL), 1
         ORDER BY ord, score
-        """,
-        {"p": programme_id, "regions": _list_or_none(regions)},
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
+        {**w.params, "p": programme_id},
     )
     out = df[["score", "participants"]].reset_index(drop=True)
     out["score"] = out["score"].astype("Int64")
@@ -183,12 +186,11 @@ def satisfaction_distribution(
     return out
 
 
-_REC_FILTER = """
-    r.programme_id = $p
-    AND ($regions IS NULL OR list_contains($regions, r.region_iso))
-    AND ($categories IS NULL OR list_contains($categories, r.category))
-    AND ($statuses IS NULL OR list_contains($statuses, r.status))
-"""
+def _recommendations(filters: Filters) -> Where:
+    """The programme's recommendations kept by the filters (regions, categories, statuses)."""
+    return where(filters, RECOMMENDATIONS, "r.programme_id = $p")
+
+
 _OVERDUE = """
     (r.follow_up_date IS NOT NULL AND r.follow_up_date < $today
      AND NOT list_contains($closed, r.status))
@@ -200,28 +202,25 @@ def recommendations_by_category(
     store: Store,
     *,
     programme_id: str = DEFAULT_PROGRAMME,
-    regions: Sequence[str] | None = None,
-    categories: Sequence[str] | None = None,
-    statuses: Sequence[str] | None = None,
+    filters: Filters = NO_FILTERS,
     today: date | None = None,
 ) -> pd.DataFrame:
     """Recommendations per category and status (pairs with none left out), with how many of
     them have an overdue follow-up on ``today`` (default: the database's current date).
 
     Columns: category, status, recommendations, overdue."""
+    w = _recommendations(filters)
     return store.query(
         f"""
         SELECT r.category, r.status, count(*) AS recommendations,
                count(*) FILTER (WHERE {_OVERDUE}) AS overdue
         FROM recommendations r
-        WHERE {_REC_FILTER}
+        WHERE {w.sql}
         GROUP BY ALL ORDER BY r.category, r.status
-        """,  # noqa: S608 (constant SQL fragments)
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
         {
+            **w.params,
             "p": programme_id,
-            "regions": _list_or_none(regions),
-            "categories": _list_or_none(categories),
-            "statuses": _list_or_none(statuses),
             "today": today or date.today(),
             "closed": list(CLOSED_REC_STATUSES),
         },
@@ -234,9 +233,7 @@ def recommendations_list(
     *,
     programme_id: str = DEFAULT_PROGRAMME,
     lang: str = "kk",
-    regions: Sequence[str] | None = None,
-    categories: Sequence[str] | None = None,
-    statuses: Sequence[str] | None = None,
+    filters: Filters = NO_FILTERS,
     today: date | None = None,
 ) -> pd.DataFrame:
     """Every recommendation, overdue follow-ups first (most overdue first), then by follow-up
@@ -244,6 +241,7 @@ def recommendations_list(
 
     Columns: recommendation_id, region_iso, region_name, category, text, text_lang, status,
     responsible_body, follow_up_date, is_overdue, days_overdue (0 unless overdue)."""
+    w = _recommendations(filters)
     return store.query(
         f"""
         SELECT r.recommendation_id, r.region_iso,
@@ -254,34 +252,28 @@ def recommendations_list(
                CASE WHEN {_OVERDUE} THEN CAST(date_diff('day', r.follow_up_date, $today) AS INTEGER) ELSE 0 END
                    AS days_overdue
         FROM recommendations r JOIN regions g ON g.iso_code = r.region_iso
-        WHERE {_REC_FILTER}
+        WHERE {w.sql}
         ORDER BY is_overdue DESC, days_overdue DESC, r.follow_up_date NULLS LAST,
                  r.region_iso, r.recommendation_id
-        """,  # noqa: S608 (constant SQL fragments)
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
         {
+            **w.params,
             "p": programme_id,
             "lang": lang,
-            "regions": _list_or_none(regions),
-            "categories": _list_or_none(categories),
-            "statuses": _list_or_none(statuses),
             "today": today or date.today(),
             "closed": list(CLOSED_REC_STATUSES),
         },
     )
 
 
-# The programme's initiatives (148,000 of the 1.5 million in the largest store). The region
-# condition is in the SQL only when regions are chosen: a constant fragment, values bound.
-_INIT_FILTER = "i.from_programme AND (i.programme_id = $p OR i.programme_id IS NULL)"
-_INIT_REGIONS = "list_contains($regions, i.region_iso)"
+# The programme's initiatives (148,000 of the 1.5 million in the largest store).
+_FROM_PROGRAMME = "i.from_programme AND (i.programme_id = $p OR i.programme_id IS NULL)"
 
 
-def _init_where(programme_id: str, regions: Sequence[str] | None) -> tuple[str, dict[str, Any]]:
-    """Conditions on initiatives ``i`` (constant fragments) and the values they bind."""
-    chosen = _list_or_none(regions)
-    if chosen is None:
-        return _INIT_FILTER, {"p": programme_id}
-    return f"{_INIT_FILTER} AND {_INIT_REGIONS}", {"p": programme_id, "regions": chosen}
+def _initiatives(programme_id: str, filters: Filters) -> tuple[str, dict[str, object]]:
+    """Conditions on initiatives ``i`` and the values they bind."""
+    w = where(filters, INITIATIVES, _FROM_PROGRAMME)
+    return w.sql, {**w.params, "p": programme_id}
 
 
 @query
@@ -290,14 +282,14 @@ def programme_initiatives_by_region(
     *,
     programme_id: str = DEFAULT_PROGRAMME,
     lang: str = "kk",
-    regions: Sequence[str] | None = None,
+    filters: Filters = NO_FILTERS,
 ) -> pd.DataFrame:
-    """Initiatives that came out of the programme, per region and status (pairs with none left
-    out).
+    """Initiatives that came out of the programme and pass the filters (started in the period),
+    per region and status (pairs with none left out).
 
     Columns: region_iso, region_name, status, initiatives, budget_planned_kzt,
     budget_spent_kzt."""
-    where, params = _init_where(programme_id, regions)
+    cond, params = _initiatives(programme_id, filters)
     return store.query(
         f"""
         SELECT i.region_iso,
@@ -307,9 +299,9 @@ def programme_initiatives_by_region(
                sum(i.budget_planned_kzt) AS budget_planned_kzt,
                sum(i.budget_spent_kzt) AS budget_spent_kzt
         FROM initiatives i JOIN regions g ON g.iso_code = i.region_iso
-        WHERE {where}
+        WHERE {cond}
         GROUP BY ALL ORDER BY i.region_iso, i.status
-        """,  # noqa: S608 (constant SQL fragments)
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
         {**params, "lang": lang},
     )
 
@@ -320,23 +312,23 @@ def programme_initiatives_top(
     *,
     programme_id: str = DEFAULT_PROGRAMME,
     lang: str = "kk",
-    regions: Sequence[str] | None = None,
+    filters: Filters = NO_FILTERS,
     limit: int = 10,
 ) -> pd.DataFrame:
-    """The programme's initiatives with the largest planned budget (at most
-    ``TOP_LIMIT_MAX``).
+    """The programme's initiatives that pass the filters (started in the period) with the
+    largest planned budget (at most ``TOP_LIMIT_MAX``).
 
     Columns: initiative_id, title, region_iso, region_name, sector_name, status, start_date,
     end_date, budget_planned_kzt, budget_spent_kzt, execution (spent / planned, NULL when
     nothing was planned)."""
     # The top ones are picked on narrow columns first (with a known region and sector, as the
     # joins below require); only they are read again with their titles and names.
-    where, params = _init_where(programme_id, regions)
+    cond, params = _initiatives(programme_id, filters)
     return store.query(
         f"""
         WITH top AS (
             SELECT i.initiative_id FROM initiatives i
-            WHERE {where}
+            WHERE {cond}
               AND i.region_iso IN (SELECT iso_code FROM regions)
               AND i.sector_code IN (SELECT code FROM sectors)
             ORDER BY i.budget_planned_kzt DESC, i.initiative_id
@@ -355,6 +347,6 @@ def programme_initiatives_top(
         JOIN regions g ON g.iso_code = i.region_iso
         JOIN sectors s ON s.code = i.sector_code
         ORDER BY i.budget_planned_kzt DESC, i.initiative_id
-        """,  # noqa: S608 (constant SQL fragments)
+        """,  # noqa: S608 -- conditions from the filter builder, values bound
         {**params, "lang": lang, "limit": max(1, min(int(limit), TOP_LIMIT_MAX))},
     )

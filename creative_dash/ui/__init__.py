@@ -5,7 +5,8 @@ Modules, one concern each:
 - ``cache``: the store, query results and built figures (the only caches);
 - ``lang``: the reader's language;
 - ``urlstate``: widgets bound to the URL;
-- ``sidebar``: the shared sidebar and the selection it holds;
+- ``sidebar``: the shared sidebar and the selection it holds (and choosing its region from a page);
+- ``selection``: a page's filters (the sidebar's and its own widgets') as one ``Filters`` value;
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
 - ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads,
@@ -29,6 +30,7 @@ from creative_dash.ui.auth import check_session, identity_box, in_menu, run_page
 from creative_dash.ui.cache import (  # noqa: E402
     Query,
     clear_caches,
+    deferred,
     figure,
     figure_key,
     q,
@@ -38,8 +40,10 @@ from creative_dash.ui.lang import LANG_KEY, current_lang, tr  # noqa: E402
 from creative_dash.ui.layout import (  # noqa: E402
     draw_later,
     forget_later,
+    fragment,
     later,
     lazy_tabs,
+    print_stylesheet,
     print_view,
     print_view_link,
     url_tabs,
@@ -48,17 +52,25 @@ from creative_dash.ui.navigate import page, switch_page  # noqa: E402
 from creative_dash.ui.render import (  # noqa: E402
     boundaries_warning,
     chart,
+    chosen_row,
     clicked,
+    data_table,
     download_buttons,
+    frame_downloads,
     metric_cards,
+    pager,
     plotly,
 )
+from creative_dash.ui.selection import page_filters  # noqa: E402
 from creative_dash.ui.session import USER_KEY, set_user_id, sign_out, user_id  # noqa: E402
 from creative_dash.ui.sidebar import (  # noqa: E402
     REGION_KEY,
     YEARS_KEY,
+    choose_region,
     has_demo,
+    open_chosen_region,
     region_names,
+    region_picker,
     selected_region,
     selected_years,
     sidebar,
@@ -68,7 +80,9 @@ from creative_dash.ui.urlstate import (  # noqa: E402
     TEXT_MAX_CHARS,
     AnyOf,
     OneOf,
+    Text,
     UrlValue,
+    YearSpan,
     choice_parser,
     forget_rejected_url_value,
     multi_parser,
@@ -88,6 +102,19 @@ Q = Query.of
 
 __all__ = [
     "USER_KEY",
+    "Text",
+    "YearSpan",
+    "choose_region",
+    "chosen_row",
+    "data_table",
+    "deferred",
+    "fragment",
+    "frame_downloads",
+    "open_chosen_region",
+    "page_filters",
+    "pager",
+    "print_stylesheet",
+    "region_picker",
     "LANG_KEY",
     "REGION_KEY",
     "TEXT_MAX_CHARS",

@@ -119,6 +119,14 @@ def q(name: str, **params: Any) -> pd.DataFrame:
     return Query.of(name, **params).frame()
 
 
+def deferred(name: str, **params: Any) -> Callable[[], pd.DataFrame]:
+    """The named query as a call for later, outside the script's thread (a download button's
+    file is built in another thread, where no Streamlit call may be made): the store is bound
+    now, the query runs on each call, uncached."""
+    s = store()
+    return lambda: queries.run(s, name, **params)
+
+
 # -- built figures --------------------------------------------------------------------------------
 _FIGURES: OrderedDict[Any, tuple[go.Figure, str]] = OrderedDict()
 _FIGURES_LOCK = threading.Lock()

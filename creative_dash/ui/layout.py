@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -109,3 +111,52 @@ def draw_later() -> None:
 def forget_later() -> None:
     """Drop places a previous, interrupted run kept (app.py calls this before the page runs)."""
     st.session_state.pop(_LATER_KEY, None)
+
+
+def fragment(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``st.fragment(fn)`` whose ``later`` places are drawn when ``fn`` is done: a fragment's own
+    rerun runs ``fn`` alone, not app.py, which draws the page's places."""
+
+    @functools.wraps(fn)
+    def run() -> None:
+        outer = st.session_state.pop(_LATER_KEY, None)
+        try:
+            fn()
+            draw_later()
+        finally:
+            st.session_state.pop(_LATER_KEY, None)
+            if outer is not None:
+                st.session_state[_LATER_KEY] = outer
+
+    return st.fragment(run)
+
+
+# -- paper ----------------------------------------------------------------------------------------
+_PRINT_CSS = """
+<style>
+@media print {
+  @page { size: A4 portrait; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .modebar-container{hidden}
+  { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin: 0 !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  .stPlotlyChart, [data-testid="stMetric"], [data-testid="stTable"], h1, h2, h3 {
+    break-inside: avoid; page-break-inside: avoid; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+</style>
+"""
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def print_stylesheet(*hidden: str) -> None:
+    """On paper (A4), the page's main column only: no sidebar, toolbars or the containers keyed
+    ``hidden`` (constant keys of the page)."""
+    for key in hidden:
+        if not _KEY.match(key):
+            raise ValueError(f"not a container key: {key!r}")
+    extra = "".join(f", .st-key-{key}" for key in hidden)
+    st.markdown(_PRINT_CSS.replace("{hidden}", extra), unsafe_allow_html=True)

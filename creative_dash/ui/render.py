@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -14,6 +15,7 @@ from creative_dash.store import StoreError, store_fault
 from creative_dash.ui import plotly_view
 from creative_dash.ui.cache import built, q
 from creative_dash.ui.lang import tr
+from creative_dash.ui.urlstate import seed_from_url, url_number_input, write_url
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +75,9 @@ def boundaries_warning() -> None:
         st.warning(text, icon=":material/map:")
 
 
-def metric_cards(rows: Any) -> None:
-    """KPI cards (``views.overview.card_rows`` output: rows of cards) as bordered st.metric."""
+def metric_cards(rows: Any, *, border: bool = True) -> None:
+    """Rows of cards (``views.overview.card_rows`` output, or rows of ``views.cards.Card``) as
+    st.metric, a row at a time."""
     for row_cards in rows:
         for col, card in zip(st.columns(len(row_cards)), row_cards):
             col.metric(
@@ -84,7 +87,7 @@ def metric_cards(rows: Any) -> None:
                 delta_color=card.delta_color,
                 delta_arrow=card.delta_arrow,
                 help=card.help,
-                border=True,
+                border=border,
             )
 
 
@@ -99,6 +102,87 @@ def _outcomes(button_key: str) -> Any:
     from creative_dash.export import Outcomes
 
     return st.session_state.setdefault(f"_outcomes_{button_key}", Outcomes())
+
+
+def frame_downloads(
+    key: str, page: str, region: str | None, years: tuple[int, int] | None, frame: Any, sheet: str
+) -> None:
+    """``download_buttons`` of a table the page holds (CSV, and XLSX with the sheet ``sheet``)."""
+    from creative_dash.export import to_csv_bytes, to_xlsx_bytes
+
+    csv, xlsx = partial(to_csv_bytes, frame), partial(to_xlsx_bytes, frame, sheet)
+    download_buttons(key, page, region, years, csv=csv, xlsx=xlsx)
+
+
+def pager(key: str, total: int, page_size: int, selection: Any, container: Any = st) -> int:
+    """The page of a long table to show, in the URL as ``?key=<n>``; back to the first page
+    whenever ``selection`` (what the table lists: filters, sort) changes."""
+    t = tr()
+    signature = repr(selection)
+    seen = f"_{key}_selection"
+    if st.session_state.get(seen) not in (None, signature):
+        st.session_state[key] = 1
+    st.session_state[seen] = signature
+    pages = max(1, -(-int(total) // int(page_size)))
+    return url_number_input(
+        t("initiatives.page"),
+        key,
+        min_value=1,
+        max_value=pages,
+        default=1,
+        container=container,
+        help=t("initiatives.page_help", pages=t.num(pages), size=page_size),
+    )
+
+
+def data_table(
+    df: Any,
+    key: str,
+    *,
+    progress: Mapping[str, str] | None = None,
+    wide: tuple[str, ...] = (),
+    choose: tuple[str, list[int]] | None = None,
+    rows_visible: bool = False,
+    heading: str | None = None,
+) -> None:
+    """A table (under a subheader ``heading``): ``progress`` columns ({header: help}) as bars
+    of 0-100 %, ``wide`` columns wide; ``choose`` = (state key, the rows' ids) lets the reader
+    pick a row, whose id goes to ``st.session_state[state key]`` (see ``chosen_row``);
+    ``rows_visible``: every row shown without inner scrolling."""
+    if heading:
+        st.subheader(heading)
+    config: dict[str, Any] = {
+        name: st.column_config.ProgressColumn(
+            name, help=text, format="%d%%", min_value=0, max_value=100
+        )
+        for name, text in (progress or {}).items()
+    }
+    config.update({name: st.column_config.TextColumn(name, width="large") for name in wide})
+    kw: dict[str, Any] = {}
+    if choose is not None:
+        state, ids = choose
+
+        def pick() -> None:
+            rows = st.session_state[key].selection.rows
+            st.session_state[state] = ids[rows[0]] if rows else None
+
+        kw = {"on_select": pick, "selection_mode": "single-row"}
+    if rows_visible:
+        kw["height"] = (len(df) + 1) * 35 + 3
+    st.dataframe(df, hide_index=True, width="stretch", key=key, column_config=config, **kw)
+
+
+def chosen_row(key: str) -> int | None:
+    """The id of the row chosen in a ``data_table(..., choose=(key, ids))``, in the URL as
+    ``?key=<id>`` (a positive integer; anything else in a link is ignored)."""
+
+    def parse(raw: list[str]) -> int | None:
+        return int(raw[0]) if int(raw[0]) > 0 else None
+
+    seed_from_url(key, parse, None)
+    value = st.session_state.get(key)
+    write_url(key, value, None, str)
+    return int(value) if value else None
 
 
 def download_buttons(

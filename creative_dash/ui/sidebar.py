@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from creative_dash.i18n import LANG_NAMES, LANGS, Translator
 from creative_dash.ui.cache import q
 from creative_dash.ui.lang import LANG_KEY, initial_lang
+from creative_dash.ui.navigate import switch_page
 from creative_dash.ui.urlstate import (
     choice_parser,
+    forget_rejected_url_value,
     seed_from_url,
     url_selectbox,
     write_url,
@@ -73,3 +77,46 @@ def selected_years() -> tuple[int, int]:
 
 def has_demo() -> bool:
     return bool(q("store_facts").iloc[0]["has_demo"])
+
+
+# -- choosing the region from a page (a map click, a picker) ----------------------------------------
+_OPEN_KEY = "_open_region"  # set by a callback that also opens the region's dashboard
+
+
+def choose_region(code: str | None, *, open_page: bool = False) -> None:
+    """Make ``code`` the sidebar's region; with ``open_page``, open its dashboard too.
+
+    For callbacks: they run before the sidebar is drawn, the only moment its value may change.
+    An unknown code changes nothing."""
+    if code not in set(q("regions")["iso_code"]):
+        return
+    st.session_state[REGION_KEY] = code
+    st.query_params[REGION_KEY] = code
+    forget_rejected_url_value(REGION_KEY)
+    if open_page:
+        st.session_state[_OPEN_KEY] = code
+
+
+def open_chosen_region() -> None:
+    """Switch to the region's dashboard when a callback of this run asked for it."""
+    target = st.session_state.pop(_OPEN_KEY, None)
+    if target:
+        switch_page("region", region=target)
+
+
+def region_picker(t: Translator, key: str, label: str, placeholder: str, **kw: Any) -> None:
+    """A selectbox of the regions that makes the chosen one the sidebar's region (``kw``:
+    ``open_page=True`` opens its dashboard too), then empties itself."""
+    names = region_names(t)
+
+    def picked() -> None:
+        choose_region(st.session_state.get(key) or None, **kw)
+        st.session_state[key] = ""
+
+    st.selectbox(
+        label,
+        ["", *names],
+        key=key,
+        on_change=picked,
+        format_func=lambda c: names.get(c, c) if c else placeholder,
+    )

@@ -3,7 +3,13 @@
 A widget's value is seeded from ``?key=`` when its key has no value yet (a shared link), and
 written back to the URL while it differs from its default. A value the link gave that the widget
 cannot accept is kept (``rejected_url_value``) so the page can say what it ignored.
-:class:`AnyOf` and :class:`OneOf` read a widget's value before the widget is drawn;
+
+Pages declare their widgets as bindings: :class:`AnyOf` (a multiselect), :class:`OneOf` (a
+selectbox), :class:`Text` (a text input) and :class:`YearSpan` (a year-range slider). Each is
+given its key, options and default once, reads its value before it is drawn (so what it filters
+can be sent first, and its widget drawn later, or not at all while its section is closed), and
+names the :class:`~creative_dash.filters.Filters` field it sets (``field``), if any: that is how
+``ui.page_filters`` reads a page's filters. The ``url_*`` functions are what they draw with.
 :class:`UrlValue` is a value kept in the URL that no widget shows.
 """
 
@@ -131,6 +137,7 @@ class AnyOf:
     label: str  # catalogue key
     options: Sequence[str]
     name: Callable[[str], str | None]  # an option's name (None: the code itself)
+    field: str = ""  # the Filters field it sets ("": none)
 
     def value(self) -> list[str]:
         return url_multiselect_value(self.key, self.options)
@@ -154,6 +161,7 @@ class OneOf:
     key: str  # widget key and URL parameter
     options: Sequence[str]
     default: str
+    field: str = ""  # the Filters field it sets ("": none)
 
     def value(self) -> str:
         seed_from_url(self.key, choice_parser(self.options), self.default)
@@ -171,6 +179,53 @@ class OneOf:
         )
 
 
+TEXT_MAX_CHARS = 200  # a search box's longest text, in the box and from the URL
+
+
+@dataclass(frozen=True)
+class Text:
+    """A ``url_text_input`` (a search box) whose value is read before it is drawn."""
+
+    key: str  # widget key and URL parameter
+    field: str = ""  # the Filters field it sets ("": none)
+    max_chars: int = TEXT_MAX_CHARS
+
+    def value(self) -> str:
+        return url_text_input_value(self.key, max_chars=self.max_chars)
+
+    def draw(self, label: str, container: Any = st, **kw: Any) -> None:
+        url_text_input(label, self.key, max_chars=self.max_chars, container=container, **kw)
+
+
+@dataclass(frozen=True)
+class YearSpan:
+    """A year-range slider from ``lo`` to ``hi``, in the URL as ``?key=2019-2022`` while it is
+    narrowed. Its value is None while it spans every year (no filter), else (first, last)."""
+
+    key: str  # widget key and URL parameter
+    lo: int
+    hi: int
+    field: str = ""  # the Filters field it sets ("": none)
+
+    def _seed(self) -> tuple[int, int]:
+        seed_from_url(self.key, year_range_parser(self.lo, self.hi), (self.lo, self.hi))
+        a, b = (int(v) for v in st.session_state[self.key])
+        a, b = max(a, self.lo), min(b, self.hi)
+        span = (a, b) if a <= b else (self.lo, self.hi)
+        if tuple(st.session_state[self.key]) != span:  # bounds narrower than a link's span
+            st.session_state[self.key] = span
+        return span
+
+    def value(self) -> tuple[int, int] | None:
+        span = self._seed()
+        return None if span == (self.lo, self.hi) else span
+
+    def draw(self, label: str, container: Any = st, **kw: Any) -> None:
+        self._seed()
+        years = container.slider(label, self.lo, self.hi, key=self.key, **kw)
+        write_url(self.key, tuple(years), (self.lo, self.hi), lambda v: f"{v[0]}-{v[1]}")
+
+
 def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]]:
     def parse(raw: list[str]) -> tuple[int, int]:
         a, b = (int(x) for x in raw[0].split("-"))
@@ -179,9 +234,6 @@ def year_range_parser(lo: int, hi: int) -> Callable[[list[str]], tuple[int, int]
         return (a, b)
 
     return parse
-
-
-TEXT_MAX_CHARS = 200  # a search box's longest text, in the box and from the URL
 
 
 def url_text_input(

@@ -7,11 +7,13 @@ and headers, raw numbers and dates, so spreadsheets can compute with them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from creative_dash.i18n import Translator
+from creative_dash.views.cards import Card
 
 
 def hubs_table(df: pd.DataFrame, t: Translator, *, for_export: bool = False) -> pd.DataFrame:
@@ -40,12 +42,34 @@ def hubs_table(df: pd.DataFrame, t: Translator, *, for_export: bool = False) -> 
 
 
 def hub_totals(by_type: pd.DataFrame) -> dict[str, float]:
-    """Totals of the ``hubs_by_type`` rows: hubs, residents, floor_area_m2."""
+    """Totals of the ``hubs_by_type`` rows: hubs, operating, residents, floor_area_m2."""
     return {
         "hubs": int(by_type["hubs"].sum()) if len(by_type) else 0,
+        "operating": int(by_type["operating"].sum()) if len(by_type) else 0,
         "residents": float(by_type["residents"].sum()) if len(by_type) else 0.0,
         "floor_area_m2": float(by_type["floor_area_m2"].sum()) if len(by_type) else 0.0,
     }
+
+
+def hub_cards(t: Translator, totals: dict[str, float]) -> list[Card]:
+    """The figures above the map; each says what it counts."""
+    return [
+        Card(t("hubs.metric_hubs"), t.num(totals["hubs"]), t("hubs.metric_hubs_help")),
+        Card(
+            t("hubs.metric_operating"), t.num(totals["operating"]), t("hubs.metric_operating_help")
+        ),
+        Card(t("hubs.metric_residents"), t.num(totals["residents"])),
+        Card(
+            t("hubs.metric_floor_area"), t("hubs.area_value", area=t.num(totals["floor_area_m2"]))
+        ),
+    ]
+
+
+def showing_caption(t: Translator, focus: Sequence[str], names: Mapping[str, str]) -> str:
+    """Which regions the map and table show."""
+    if not focus:
+        return t("hubs.showing_all")
+    return t("hubs.showing_regions", regions=", ".join(names.get(c, c) for c in focus))
 
 
 def without_coordinates(df: pd.DataFrame) -> int:

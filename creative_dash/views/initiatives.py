@@ -6,17 +6,27 @@ Pure functions, no Streamlit.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.i18n import Translator
+
+# What the explorer offers, re-exported for the page (pages import no queries).
+from creative_dash.queries.initiatives import DEFAULT_SORT as DEFAULT_SORT
+from creative_dash.queries.initiatives import EXPORT_CAP as EXPORT_CAP
+from creative_dash.queries.initiatives import PAGE_SIZE as PAGE_SIZE
+from creative_dash.queries.initiatives import SORTS
+from creative_dash.queries.initiatives import XLSX_CAP as XLSX_CAP
 from creative_dash.store.demo import DEMO_ACTOR
+from creative_dash.views.cards import Card
 
 YES = "✓"
+SORT_KEYS: tuple[str, ...] = tuple(SORTS)  # the table's orders, in the order offered
 
 
 def header(t: Translator, key: str) -> str:
@@ -41,6 +51,45 @@ def rows_caption(t: Translator, page: int, page_size: int, total: int) -> str:
 
 def page_count(total: int, page_size: int) -> int:
     return max(1, -(-int(total) // int(page_size)))
+
+
+def summary_cards(t: Translator, summary: Mapping[str, Any]) -> list[Card]:
+    """The totals of the selection (an ``initiatives_summary`` row): count, planned (with the
+    share spent under it), spent, jobs."""
+    planned, spent = summary["planned_kzt"], summary["spent_kzt"]
+    execution = t("initiatives.kpi_execution", pct=t.pct(spent / planned, 0)) if planned else None
+    return [
+        Card(t("initiatives.kpi_count"), t.num(summary["n"])),
+        Card(t("initiatives.kpi_planned"), t.kzt(planned)),
+        Card(t("initiatives.kpi_spent"), t.kzt(spent), None, execution, "off", "off"),
+        Card(t("initiatives.kpi_jobs"), t.num(summary["jobs"])),
+    ]
+
+
+def table_key(prefix: str, selection: Any, page: int) -> str:
+    """A table's widget key that changes with what it lists and its page, so a new selection
+    or page starts with no row chosen."""
+    digest = hashlib.sha1(repr(selection).encode()).hexdigest()[:10]
+    return f"{prefix}_{digest}_{page}"
+
+
+def export_notice(t: Translator, total: int, csv_cap: int, xlsx_cap: int) -> str | None:
+    """What a download of ``total`` rows leaves out (None when nothing is capped)."""
+    if total <= xlsx_cap:
+        return None
+    return t(
+        "initiatives.export_capped",
+        total=t.num(total),
+        csv_cap=t.num(min(total, csv_cap)),
+        xlsx_cap=t.num(xlsx_cap),
+    )
+
+
+def export_region_part(regions: Sequence[str]) -> str | None:
+    """The region part of a download's file name: the one region, 'Nregions', or none."""
+    if len(regions) == 1:
+        return regions[0]
+    return f"{len(regions)}regions" if regions else None
 
 
 def _date(t: Translator, value: Any) -> str:

@@ -166,3 +166,13 @@ def population_caption(t: Translator, metrics: pd.DataFrame) -> str:
         older=older,
         n=len(dates),
     )
+
+
+def map_caption(t: Translator, metric: Any, metrics: pd.DataFrame) -> str:
+    """Under the map: how to use it, and what a per-capita or gain metric rests on."""
+    notes = [t("overview.map_help")]
+    if metric.per_capita:
+        notes.append(population_caption(t, metrics))
+    if metric.code == "competency_gain":
+        notes.append(t("overview.gain_help"))
+    return " ".join(notes)

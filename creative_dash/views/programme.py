@@ -12,9 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from creative_dash.charts.programme import satisfaction_mean
 from creative_dash.i18n import Translator
+from creative_dash.views.cards import Card
 
 OVERDUE_BADGE = "⚠"
+TOP_N = 10  # the programme's largest initiatives listed
 
 
 def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | None:
@@ -30,6 +33,15 @@ def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | No
         "organisers": str(row[f"organisers_{t.lang}"]),
         "source": str(row["source"]),
     }
+
+
+def showing(t: Translator, region: str | None, names: dict[str, str]) -> str:
+    """Which regions the page shows (the comparisons keep every region, marking the chosen one)."""
+    return (
+        t("programme.showing_region", region=names[region])
+        if region
+        else t("programme.showing_all")
+    )
 
 
 def sessions_table(df: pd.DataFrame, t: Translator) -> pd.DataFrame:
@@ -139,3 +151,53 @@ def initiatives_table(df: pd.DataFrame, t: Translator, *, for_export: bool = Fal
             t("programme.col_execution"): execution,
         }
     )
+
+
+def participation_cards(t: Translator, df: pd.DataFrame, region: str | None) -> list[Card]:
+    """Participants, regions present of all, person-days (``participation_totals`` of a
+    ``participation_by_region`` frame)."""
+    totals = participation_totals(df, region)
+    regions = t(
+        "programme.metric_regions_value",
+        present=totals["regions_present"],
+        total=totals["regions_total"],
+    )
+    return [
+        Card(t("programme.metric_participants"), t.num(totals["participants"])),
+        Card(t("programme.metric_regions"), regions),
+        Card(t("programme.metric_person_days"), t.num(totals["person_days"])),
+    ]
+
+
+def satisfaction_cards(t: Translator, distribution: pd.DataFrame) -> list[Card]:
+    """The mean score (— without answers) and how many did not answer, of a
+    ``satisfaction_distribution`` frame."""
+    mean, _answered, missing = satisfaction_mean(distribution)
+    value = t("programme.metric_satisfaction_value", mean=t.num(mean, 1)) if mean else "—"
+    return [
+        Card(t("programme.metric_satisfaction"), value),
+        Card(t("programme.metric_not_answered"), t.num(missing)),
+    ]
+
+
+def recommendation_cards(t: Translator, by_category: pd.DataFrame) -> list[Card]:
+    """Recommendations, overdue follow-ups, implemented (``recommendation_totals`` of a
+    ``recommendations_by_category`` frame)."""
+    totals = recommendation_totals(by_category)
+    return [
+        Card(t("programme.metric_recommendations"), t.num(totals["recommendations"])),
+        Card(t("programme.metric_overdue"), t.num(totals["overdue"])),
+        Card(t("programme.metric_implemented"), t.num(totals["implemented"])),
+    ]
+
+
+def initiative_cards(t: Translator, by_region: pd.DataFrame) -> list[Card]:
+    """Initiatives, planned, spent, execution (``initiative_totals`` of a
+    ``programme_initiatives_by_region`` frame)."""
+    totals = initiative_totals(by_region)
+    return [
+        Card(t("programme.metric_initiatives"), t.num(totals["initiatives"])),
+        Card(t("programme.metric_planned"), t.kzt(totals["planned"])),
+        Card(t("programme.metric_spent"), t.kzt(totals["spent"])),
+        Card(t("programme.metric_execution"), t.pct(totals["execution"], 0)),
+    ]

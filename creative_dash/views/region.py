@@ -6,12 +6,14 @@ Pure functions (frames in, frames or strings out), no Streamlit.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from creative_dash.i18n import Translator
 from creative_dash.metrics import PeerRow, format_value, rank_words
+from creative_dash.views.cards import Card
 
 # What an ISO 3166-2:KZ code looks like; anything else from the URL is not echoed back.
 _CODE_RE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
@@ -67,3 +69,22 @@ def peers_caption(t: Translator, group: str, peers: Sequence[str], names: dict[s
         return t("region.peers_none")
     listed = ", ".join(sorted(names.get(c, c) for c in peers))
     return t(f"region.peers_caption.{group}", n=len(peers), names=listed)
+
+
+def training_cards(t: Translator, training: Mapping[str, Any]) -> list[Card]:
+    """The region's part in the programmes of the period (a ``region_training`` row)."""
+    implemented = t.num(training["implemented"])
+    return [
+        Card(t("region.participants"), t.num(training["participants"])),
+        Card(t("region.days"), t.num(training["days_attended"], 1)),
+        Card(
+            t("region.satisfaction"),
+            t.num(training["satisfaction"], 1),
+            t("region.satisfaction_help"),
+        ),
+        Card(
+            t("region.recommendations"),
+            t.num(training["recommendations"]),
+            t("region.recommendations_help", implemented=implemented),
+        ),
+    ]

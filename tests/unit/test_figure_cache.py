@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from creative_dash import ui
+from creative_dash.filters import Filters
 from creative_dash.i18n import Translator
 from creative_dash.ui import cache
 
@@ -139,6 +140,16 @@ def test_a_query_argument_is_keyed_by_its_query_and_run_only_on_a_miss(demo_stor
         "initiatives_by_status", regions=("KZ-71",)
     )
     assert ui.figure_key(bars, (ui.Q("regions", x=1),), {}) != key
+    # a Filters value keys a query: equal selections share a key, others do not
+    same = ui.Q("region_metrics", filters=Filters(regions=["KZ-75", "KZ-71"], years=(2021, 2024)))
+    assert same == ui.Q(
+        "region_metrics", filters=Filters(regions=("KZ-71", "KZ-75"), years=[2021, 2024])
+    )
+    assert hash(same) == hash(
+        ui.Q("region_metrics", filters=Filters(regions=["KZ-71", "KZ-75"], years=(2021, 2024)))
+    )
+    assert same != ui.Q("region_metrics", filters=Filters(regions=["KZ-71"], years=(2021, 2024)))
+    assert ui.figure_key(bars, (same,), {}) != key
     # a frame a page computed is hashed by its content
     assert ui.figure_key(bars, (ui.q("regions").head(3),), {})[2][1][0][0] == "frame"
 

@@ -233,11 +233,17 @@ def test_totals() -> None:
         {
             "hub_type": ["cluster", "incubator"],
             "hubs": [3, 2],
+            "operating": [2, 0],
             "residents": [10.0, 5.0],
             "floor_area_m2": [100.0, 50.0],
         }
     )
-    assert hub_totals(by_type) == {"hubs": 5, "residents": 15.0, "floor_area_m2": 150.0}
+    assert hub_totals(by_type) == {
+        "hubs": 5,
+        "operating": 2,
+        "residents": 15.0,
+        "floor_area_m2": 150.0,
+    }
     assert hub_totals(by_type.iloc[0:0])["hubs"] == 0
 
 

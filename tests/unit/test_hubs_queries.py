@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from creative_dash import queries
+from creative_dash.filters import Filters
 from creative_dash.queries.hubs import HUB_STATUSES, HUB_TYPES
 
 
@@ -40,7 +41,7 @@ def test_no_filter_returns_every_hub_once(demo_store) -> None:
     ("lang", "column"), [("kk", "name_kk"), ("ru", "name_ru"), ("en", "name_en")]
 )
 def test_names_come_in_the_language(demo_store, lang: str, column: str) -> None:
-    df = queries.run(demo_store, "hubs_for_map", lang=lang, regions=["KZ-71"])
+    df = queries.run(demo_store, "hubs_for_map", lang=lang, filters=Filters(regions=["KZ-71"]))
     expected = demo_store.scalar(f"SELECT {column} FROM regions WHERE iso_code = 'KZ-71'")
     assert set(df["region_name"]) == {expected}
     # Astana's hubs are in Astana: the city is the administrative centre, translated.
@@ -75,18 +76,14 @@ def test_filters_match_pandas(demo_store) -> None:
         & (hubs["status"] == "operating")
         & years.between(2018, 2023)
     ]
-    df = queries.run(
-        demo_store,
-        "hubs_for_map",
-        lang="kk",
+    f = Filters(
         regions=regions,
-        types=types,
+        hub_types=types,
         sectors=sectors,
-        statuses=["operating"],
-        year_from=2018,
-        year_to=2023,
-        include_undated=False,
+        hub_statuses=["operating"],
+        opened=(2018, 2023),
     )
+    df = queries.run(demo_store, "hubs_for_map", lang="kk", filters=f)
     assert len(expected) > 0
     assert sorted(df["hub_id"]) == sorted(expected["hub_id"])
 
@@ -95,29 +92,45 @@ def test_each_filter_narrows(demo_store) -> None:
     total = len(queries.run(demo_store, "hubs_for_map"))
     for kw in (
         {"regions": ["KZ-75"]},
-        {"types": ["makerspace"]},
+        {"hub_types": ["makerspace"]},
         {"sectors": ["music"]},
-        {"statuses": ["planned"]},
-        {"year_from": 2020, "year_to": 2021},
+        {"hub_statuses": ["planned"]},
+        {"opened": (2020, 2021)},
+        {"years": (2019, 2020)},
     ):
-        n = len(queries.run(demo_store, "hubs_for_map", **kw))
+        n = len(queries.run(demo_store, "hubs_for_map", filters=Filters(**kw)))
         assert 0 < n < total, kw
 
 
 def test_empty_lists_mean_all(demo_store) -> None:
-    a = queries.run(demo_store, "hubs_for_map", regions=[], types=[], sectors=[], statuses=[])
+    f = Filters(regions=[], hub_types=[], sectors=[], hub_statuses=[], years=None, opened=None)
+    a = queries.run(demo_store, "hubs_for_map", filters=f)
     assert len(a) == 200
 
 
-def test_undated_hubs_only_while_the_year_range_is_open(demo_store) -> None:
+def test_undated_hubs_only_while_the_opening_years_are_open(demo_store) -> None:
     with demo_store.transaction() as cur:
         cur.execute("UPDATE hubs SET opened_on = NULL WHERE hub_id = 1")
-    wide = queries.run(demo_store, "hubs_for_map", year_from=2015, year_to=2026)
-    narrow = queries.run(
-        demo_store, "hubs_for_map", year_from=2015, year_to=2026, include_undated=False
-    )
+    wide = queries.run(demo_store, "hubs_for_map")
+    narrow = queries.run(demo_store, "hubs_for_map", filters=Filters(opened=(2015, 2026)))
     assert 1 in set(wide["hub_id"]) and 1 not in set(narrow["hub_id"])
     assert len(wide) == len(narrow) + 1
+    # the period keeps undated hubs: they may have opened at any time
+    period = queries.run(demo_store, "hubs_for_map", filters=Filters(years=(2019, 2019)))
+    assert 1 in set(period["hub_id"])
+
+
+def test_the_period_keeps_the_hubs_opened_by_its_end(demo_store) -> None:
+    hubs = raw(demo_store, "SELECT hub_id, opened_on FROM hubs")
+    for years in [(2019, 2020), (2015, 2015), (2019, 2026)]:
+        end = pd.Timestamp(years[1], 12, 31)
+        expected = hubs[hubs["opened_on"].isna() | (pd.to_datetime(hubs["opened_on"]) <= end)]
+        df = queries.run(demo_store, "hubs_for_map", filters=Filters(years=years))
+        assert sorted(df["hub_id"]) == sorted(expected["hub_id"]), years
+    # the first year does not narrow hubs: one opened before the period still works in it
+    a = queries.run(demo_store, "hubs_for_map", filters=Filters(years=(2015, 2022)))
+    b = queries.run(demo_store, "hubs_for_map", filters=Filters(years=(2022, 2022)))
+    assert a["hub_id"].tolist() == b["hub_id"].tolist()
 
 
 def test_a_city_that_is_not_the_centre_stays_as_entered(demo_store) -> None:
@@ -128,17 +141,23 @@ def test_a_city_that_is_not_the_centre_stays_as_entered(demo_store) -> None:
 
 
 def test_hubs_by_type_sums_the_same_selection(demo_store) -> None:
-    kw = {"regions": ["KZ-75", "KZ-19"], "statuses": ["operating", "planned"]}
+    kw = {"filters": Filters(regions=["KZ-75", "KZ-19"], hub_statuses=["operating", "planned"])}
     rows = queries.run(demo_store, "hubs_for_map", **kw)
     by_type = queries.run(demo_store, "hubs_by_type", **kw).set_index("hub_type")
-    expected = rows.groupby("hub_type").agg(
-        hubs=("hub_id", "size"),
-        residents=("residents", "sum"),
-        floor_area_m2=("floor_area_m2", "sum"),
+    expected = (
+        rows.assign(op=rows["status"] == "operating")
+        .groupby("hub_type")
+        .agg(
+            hubs=("hub_id", "size"),
+            operating=("op", "sum"),
+            residents=("residents", "sum"),
+            floor_area_m2=("floor_area_m2", "sum"),
+        )
     )
     assert set(by_type.index) == set(expected.index) <= set(HUB_TYPES)
     for hub_type, row in expected.iterrows():
         assert by_type.loc[hub_type, "hubs"] == row["hubs"]
+        assert by_type.loc[hub_type, "operating"] == row["operating"]
         assert by_type.loc[hub_type, "residents"] == row["residents"]
         assert by_type.loc[hub_type, "floor_area_m2"] == pytest.approx(row["floor_area_m2"])
 

@@ -3,9 +3,11 @@ independent count), search is safe, sorting only from the allow-list, pages are 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from creative_dash.filters import Filters
 from creative_dash.queries import REGISTRY
 from creative_dash.queries import initiatives as iq
 from creative_dash.store import Store, audit
@@ -15,11 +17,16 @@ def all_rows(store: Store) -> pd.DataFrame:
     """The whole (small) demo table, for independent counts in pandas."""
     df = store.query("SELECT * FROM initiatives")
     sdgs = store.query("SELECT initiative_id, list(sdg) AS sdgs FROM initiative_sdgs GROUP BY 1")
-    return df.merge(sdgs, on="initiative_id", how="left")
+    more = store.query(
+        "SELECT initiative_id, list(sector_code) AS further FROM initiative_sectors GROUP BY 1"
+    )
+    return df.merge(sdgs, on="initiative_id", how="left").merge(
+        more, on="initiative_id", how="left"
+    )
 
 
 def count(store: Store, **kw) -> int:
-    return int(iq.initiatives_summary(store, **iq.filters_dict(**kw)).iloc[0]["n"])
+    return int(iq.initiatives_summary(store, filters=Filters(**kw)).iloc[0]["n"])
 
 
 def test_queries_are_registered():
@@ -39,7 +46,7 @@ def test_queries_are_registered():
 def test_no_filter_counts_everything(demo_store):
     df = all_rows(demo_store)
     assert count(demo_store) == len(df) == 1500
-    s = iq.initiatives_summary(demo_store, **iq.filters_dict()).iloc[0]
+    s = iq.initiatives_summary(demo_store).iloc[0]
     assert s["planned_kzt"] == df["budget_planned_kzt"].sum()
     assert s["spent_kzt"] == df["budget_spent_kzt"].sum()
     assert s["jobs"] == df["jobs_created"].sum()
@@ -50,7 +57,12 @@ def test_each_filter_filters(demo_store):
     start_year = pd.to_datetime(df["start_date"]).dt.year
     cases = [
         ({"regions": ["KZ-71", "KZ-75"]}, df["region_iso"].isin(["KZ-71", "KZ-75"])),
-        ({"sectors": ["music"]}, df["sector_code"] == "music"),
+        # the main sector or a further one, as on the overview
+        (
+            {"sectors": ["music"]},
+            (df["sector_code"] == "music")
+            | df["further"].map(lambda s: isinstance(s, list | np.ndarray) and "music" in s),
+        ),
         ({"statuses": ["completed", "cancelled"]}, df["status"].isin(["completed", "cancelled"])),
         ({"funding": ["grant"]}, df["funding_source"] == "grant"),
         ({"sdgs": [5]}, df["sdgs"].map(lambda g: 5 in list(g))),
@@ -109,9 +121,10 @@ def test_search_finds_titles_with_special_characters(demo_store):
     assert count(demo_store, search="0% f") == 1
 
 
-def test_search_regex_quotes_everything():
-    assert iq.search_regex("a.b") == "(?i)\\Qa.b\\E"
-    assert iq.search_regex("x\\Ey") == "(?i)\\Qx\\E\\\\E\\Qy\\E"
+def test_the_sector_filter_includes_further_sectors(demo_store):
+    df = all_rows(demo_store)
+    main = int((df["sector_code"] == "music").sum())
+    assert count(demo_store, sectors=["music"]) > main > 0
 
 
 @pytest.mark.parametrize(
@@ -133,7 +146,7 @@ def test_search_matches_literally(demo_store, title, hit, miss):
 def test_sort_allow_list_rejects_unknown_columns(demo_store):
     for bad in ("title; DROP TABLE initiatives", "budget_planned_kzt", "random()", ""):
         with pytest.raises(ValueError):
-            iq.initiatives_page(demo_store, sort=bad, **iq.filters_dict())
+            iq.initiatives_page(demo_store, sort=bad)
         with pytest.raises(ValueError):
             iq.sort_sql(bad)
     assert demo_store.scalar("SELECT count(*) FROM initiatives") == 1500
@@ -142,13 +155,15 @@ def test_sort_allow_list_rejects_unknown_columns(demo_store):
 def test_unknown_filter_and_origin_rejected(demo_store):
     with pytest.raises(TypeError):
         iq.initiatives_summary(demo_store, colour="red")
+    with pytest.raises(TypeError):
+        iq.initiatives_summary(demo_store, filters=Filters(colour="red"))  # type: ignore[call-arg]
     with pytest.raises(ValueError):
-        iq.initiatives_summary(demo_store, origin="x")
+        iq.initiatives_summary(demo_store, filters=Filters(origin="x"))
 
 
 @pytest.mark.parametrize("sort", sorted(iq.SORTS))
 def test_every_sort_orders_the_page(demo_store, sort):
-    page = iq.initiatives_page(demo_store, sort=sort, **iq.filters_dict())
+    page = iq.initiatives_page(demo_store, sort=sort)
     assert len(page) == iq.PAGE_SIZE
     column, direction = iq.SORTS[sort].split()[:2]
     values = page[column].dropna().tolist()
@@ -156,21 +171,21 @@ def test_every_sort_orders_the_page(demo_store, sort):
 
 
 def test_pages_partition_the_set(demo_store):
-    f = iq.filters_dict(regions=["KZ-75"])
+    f = Filters(regions=["KZ-75"])
     n = count(demo_store, regions=["KZ-75"])
     assert n > iq.PAGE_SIZE
     seen: list[int] = []
     for page in range(1, -(-n // iq.PAGE_SIZE) + 1):
-        rows = iq.initiatives_page(demo_store, sort="planned_desc", page=page, **f)
+        rows = iq.initiatives_page(demo_store, sort="planned_desc", page=page, filters=f)
         assert set(rows["region_iso"]) == {"KZ-75"}
         seen += rows["initiative_id"].tolist()
     assert len(seen) == len(set(seen)) == n
-    past = iq.initiatives_page(demo_store, sort="planned_desc", page=10_000, **f)
+    past = iq.initiatives_page(demo_store, sort="planned_desc", page=10_000, filters=f)
     assert past.empty
 
 
 def test_page_rows_carry_sdgs_and_execution(demo_store):
-    page = iq.initiatives_page(demo_store, **iq.filters_dict())
+    page = iq.initiatives_page(demo_store)
     row = page.iloc[0]
     expected = demo_store.query(
         "SELECT sdg FROM initiative_sdgs WHERE initiative_id = $i ORDER BY sdg",
@@ -185,28 +200,28 @@ def test_page_rows_carry_sdgs_and_execution(demo_store):
 
 def test_aggregates_match_the_table(demo_store):
     df = all_rows(demo_store)
-    f = iq.filters_dict(statuses=["completed"])
-    by_region = iq.initiatives_by_region(demo_store, **f).set_index("region_iso")
+    f = Filters(statuses=["completed"])
+    by_region = iq.initiatives_by_region(demo_store, filters=f).set_index("region_iso")
     done = df[df["status"] == "completed"]
     expected = done.groupby("region_iso")["budget_spent_kzt"].sum()
     assert by_region["spent_kzt"].to_dict() == expected.to_dict()
-    by_sector = iq.initiatives_by_sector(demo_store, **f)
+    by_sector = iq.initiatives_by_sector(demo_store, filters=f)
     assert by_sector["jobs"].sum() == done["jobs_created"].sum()
     top = done.sort_values("budget_planned_kzt").groupby("region_iso").tail(1)
     assert set(by_region["largest_title"]) == set(top["title"])
-    status = iq.initiatives_status_by_year(demo_store, **iq.filters_dict())
+    status = iq.initiatives_status_by_year(demo_store)
     assert status["n"].sum() == 1500
     assert set(status["status"]) <= set(iq.STATUSES)
 
 
 def test_export_is_capped_and_sorted(demo_store):
-    f = iq.filters_dict(regions=["KZ-71"])
-    full = iq.initiatives_export(demo_store, sort="jobs_desc", **f)
+    f = Filters(regions=["KZ-71"])
+    full = iq.initiatives_export(demo_store, sort="jobs_desc", filters=f)
     assert len(full) == count(demo_store, regions=["KZ-71"])
-    capped = iq.initiatives_export(demo_store, sort="jobs_desc", limit=10, **f)
+    capped = iq.initiatives_export(demo_store, sort="jobs_desc", limit=10, filters=f)
     assert len(capped) == 10
     assert capped["jobs_created"].tolist() == sorted(capped["jobs_created"], reverse=True)
-    assert iq.initiatives_export(demo_store, limit=10**9, **iq.filters_dict()).shape[0] == 1500
+    assert iq.initiatives_export(demo_store, limit=10**9).shape[0] == 1500
 
 
 def test_detail_and_audit(demo_store):

@@ -18,6 +18,7 @@ from creative_dash.charts.live import (
     presenter_layout,
     region_ranking_figure,
 )
+from creative_dash.filters import Filters
 from creative_dash.i18n import LANGS, Translator, t
 from creative_dash.live import LiveError, Poll, SceneRef, scenes
 from tests.conftest import presenter_id
@@ -328,7 +329,7 @@ def test_tokens_and_ids():
 # -- queries ------------------------------------------------------------------------------------------
 def test_region_ranking_covers_all_regions_and_matches_raw_sums(demo_store):
     df = queries.run(
-        demo_store, "live_region_ranking", metric="jobs", first_year=2024, last_year=2024
+        demo_store, "live_region_ranking", metric="jobs", filters=Filters(years=(2024, 2024))
     )
     assert len(df) == 20 and df["rank"].iloc[0] == 1
     assert df["value"].is_monotonic_decreasing
@@ -358,7 +359,7 @@ def test_ranking_metric_comes_from_the_allow_list(demo_store):
 def test_initiatives_per_year_totals(demo_store):
     df = queries.run(demo_store, "live_initiatives_per_year")
     assert df["initiatives"].sum() == demo_store.scalar("SELECT count(*) FROM initiatives")
-    one = queries.run(demo_store, "live_initiatives_per_year", region="KZ-75")
+    one = queries.run(demo_store, "live_initiatives_per_year", filters=Filters(regions=["KZ-75"]))
     assert one["initiatives"].sum() == demo_store.scalar(
         "SELECT count(*) FROM initiatives WHERE region_iso = 'KZ-75'"
     )

@@ -9,12 +9,18 @@ import pandas as pd
 import pytest
 
 from creative_dash import queries
+from creative_dash.filters import Filters
 from creative_dash.queries.overview import FUNDING_ORDER, STATUS_ORDER, previous_period
 
 YEARS = (2023, 2024)
 SECTORS = ["music", "design", "crafts"]
 FUNDING = ["local", "impact", "private"]
 STATUSES = ["completed", "in_progress", "approved", "cancelled"]
+
+
+def run(store, name: str, *, region: str | None = None, **filters) -> pd.DataFrame:
+    """The query with these filters (``region``: the one region of ``Filters.regions``)."""
+    return queries.run(store, name, filters=Filters(regions=[region] if region else (), **filters))
 
 
 @pytest.fixture
@@ -115,7 +121,7 @@ def _check(row: pd.Series, expected: dict) -> None:
     ],
 )
 def test_kpis_match_pandas(demo_store, raw, filters):
-    got = queries.run(demo_store, "overview_kpis", years=YEARS, **filters)
+    got = run(demo_store, "overview_kpis", years=YEARS, **filters)
     assert got["period"].tolist() == ["current", "previous"]
     _check(got.iloc[0], _expected_kpis(raw, YEARS, **filters))
     _check(got.iloc[1], _expected_kpis(raw, previous_period(YEARS), **filters))
@@ -123,14 +129,14 @@ def test_kpis_match_pandas(demo_store, raw, filters):
 
 
 def test_kpis_are_not_trivial(demo_store):
-    got = queries.run(demo_store, "overview_kpis", years=YEARS).iloc[0]
+    got = run(demo_store, "overview_kpis", years=YEARS).iloc[0]
     assert got["initiatives"] > 100 and got["hubs"] > 50 and got["active"] > 0
     assert 0 < got["private_impact_share"] < 1
 
 
 def test_empty_filters_mean_all(demo_store):
-    a = queries.run(demo_store, "overview_kpis", years=YEARS)
-    b = queries.run(demo_store, "overview_kpis", years=YEARS, sectors=[], funding=(), statuses=[])
+    a = run(demo_store, "overview_kpis", years=YEARS)
+    b = run(demo_store, "overview_kpis", years=YEARS, sectors=[], funding=(), statuses=[])
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -141,9 +147,7 @@ def test_previous_period_has_the_same_length():
 
 
 def test_region_metrics_per_capita_match_pandas(demo_store, raw):
-    got = queries.run(demo_store, "region_metrics", years=YEARS, funding=FUNDING).set_index(
-        "iso_code"
-    )
+    got = run(demo_store, "region_metrics", years=YEARS, funding=FUNDING).set_index("iso_code")
     assert len(got) == 20
     pop = raw["region_population_latest"].set_index("iso_code")
     for iso in raw["regions"]["iso_code"]:
@@ -163,7 +167,7 @@ def test_region_metrics_per_capita_match_pandas(demo_store, raw):
 
 
 def test_competency_gain_matches_pandas(demo_store, raw):
-    got = queries.run(demo_store, "region_metrics", years=(2025, 2025)).set_index("iso_code")
+    got = run(demo_store, "region_metrics", years=(2025, 2025)).set_index("iso_code")
     a = raw["assessments"]
     pre = a[a["phase"] == "pre"].set_index(["participant_id", "competency"])["score"]
     post = a[a["phase"] == "post"].set_index(["participant_id", "competency"])["score"]
@@ -174,14 +178,14 @@ def test_competency_gain_matches_pandas(demo_store, raw):
     for iso, value in expected.items():
         assert got.loc[iso, "competency_gain"] == pytest.approx(value)
     # no programme in 2019-2020: no gain, and no participants
-    early = queries.run(demo_store, "region_metrics", years=(2019, 2020))
+    early = run(demo_store, "region_metrics", years=(2019, 2020))
     assert early["competency_gain"].isna().all() and (early["participants"] == 0).all()
 
 
 def test_mixes_add_up_to_the_kpis(demo_store, raw):
     filters = {"years": YEARS, "sectors": SECTORS}
-    k = queries.run(demo_store, "overview_kpis", **filters).iloc[0]
-    funding = queries.run(demo_store, "overview_funding_mix", **filters)
+    k = run(demo_store, "overview_kpis", **filters).iloc[0]
+    funding = run(demo_store, "overview_funding_mix", **filters)
     assert funding["funding_source"].tolist() == [
         "republican",
         "local",
@@ -191,14 +195,14 @@ def test_mixes_add_up_to_the_kpis(demo_store, raw):
     ]
     assert funding["budget_planned"].sum() == k["budget_planned"]
     assert funding["share"].sum() == pytest.approx(1.0)
-    sectors = queries.run(demo_store, "overview_sector_mix", **filters)
+    sectors = run(demo_store, "overview_sector_mix", **filters)
     assert len(sectors) == 13 and sectors["initiatives"].sum() == k["initiatives"]
-    by_year = queries.run(demo_store, "overview_started_by_year", **filters)
+    by_year = run(demo_store, "overview_started_by_year", **filters)
     assert set(by_year["year"]) == {2023, 2024}
     assert by_year["initiatives"].sum() == k["initiatives"]
-    by_quarter = queries.run(demo_store, "overview_started_by_quarter", **filters)
+    by_quarter = run(demo_store, "overview_started_by_quarter", **filters)
     assert by_quarter["initiatives"].sum() == k["initiatives"]
-    pipeline = queries.run(demo_store, "overview_status_pipeline", **filters)
+    pipeline = run(demo_store, "overview_status_pipeline", **filters)
     assert pipeline["status"].tolist() == [
         "proposed",
         "approved",
@@ -210,7 +214,7 @@ def test_mixes_add_up_to_the_kpis(demo_store, raw):
 
 
 def test_sdg_counts_match_pandas(demo_store, raw):
-    got = queries.run(demo_store, "overview_sdg_counts", years=YEARS, region="KZ-75")
+    got = run(demo_store, "overview_sdg_counts", years=YEARS, region="KZ-75")
     assert got["sdg"].tolist() == list(range(1, 18))
     started = _filtered(raw, region="KZ-75")
     started = started[started["start_date"].dt.year.between(*YEARS)]
@@ -221,20 +225,41 @@ def test_sdg_counts_match_pandas(demo_store, raw):
 
 
 def test_region_queries(demo_store, raw):
-    hubs = queries.run(demo_store, "region_hubs", region="KZ-62")
+    hubs = run(demo_store, "region_hubs", region="KZ-62")
     expected = raw["hubs"][(raw["hubs"]["region_iso"] == "KZ-62") & raw["hubs"]["lat"].notna()]
     assert sorted(hubs["hub_id"]) == sorted(expected["hub_id"])
     assert hubs["sectors_en"].notna().any()
-    comp = queries.run(demo_store, "region_competencies", region="KZ-62", years=(2025, 2025))
+    comp = run(demo_store, "region_competencies", region="KZ-62", years=(2025, 2025))
     assert (
         len(comp) == 5 and (comp["post_mean"] - comp["pre_mean"] - comp["gain"]).abs().max() < 1e-9
     )
-    training = queries.run(demo_store, "region_training", region="KZ-62", years=(2025, 2025))
+    training = run(demo_store, "region_training", region="KZ-62", years=(2025, 2025))
     assert training.iloc[0]["participants"] == (raw["participants"]["region_iso"] == "KZ-62").sum()
-    recs = queries.run(demo_store, "region_recommendations", region="KZ-62", years=(2025, 2025))
+    recs = run(demo_store, "region_recommendations", region="KZ-62", years=(2025, 2025))
     assert training.iloc[0]["recommendations"] == len(recs) > 0
-    none = queries.run(demo_store, "region_recommendations", region="KZ-62", years=(2019, 2020))
+    none = run(demo_store, "region_recommendations", region="KZ-62", years=(2019, 2020))
     assert none.empty
+
+
+def test_region_hubs_are_those_open_by_the_end_of_the_period(demo_store, raw):
+    hubs = raw["hubs"]
+    placed = hubs[(hubs["region_iso"] == "KZ-75") & hubs["lat"].notna()]
+    for years in [(2019, 2020), (2023, 2024)]:
+        end = pd.Timestamp(date(years[1], 12, 31))
+        expected = placed[placed["opened_on"].isna() | (placed["opened_on"] <= end)]
+        got = run(demo_store, "region_hubs", region="KZ-75", years=years)
+        assert 0 < len(got) < len(placed)
+        assert sorted(got["hub_id"]) == sorted(expected["hub_id"])
+
+
+def test_the_hub_count_of_the_overview_is_the_operating_hubs_of_the_hubs_page(demo_store):
+    """Both pages count hubs with the same filters: the overview's card is the hubs page's
+    operating hubs, for any period and region."""
+    for region, years in [(None, (2019, 2026)), ("KZ-75", (2021, 2024)), ("KZ-71", (2019, 2019))]:
+        kpi = run(demo_store, "overview_kpis", region=region, years=years).iloc[0]["hubs"]
+        by_type = run(demo_store, "hubs_by_type", region=region, years=years)
+        assert kpi == by_type["operating"].sum() > 0
+        assert by_type["hubs"].sum() > kpi  # the hubs page shows planned and closed ones too
 
 
 MIX_FILTERS = [
@@ -257,14 +282,14 @@ def test_every_mix_matches_pandas(demo_store, raw, years, filters):
     started = _started(raw, years, **filters)
     args = {"years": years, **filters}
 
-    sectors = queries.run(demo_store, "overview_sector_mix", **args).set_index("code")
+    sectors = run(demo_store, "overview_sector_mix", **args).set_index("code")
     by_sector = started.groupby("sector_code")["budget_planned_kzt"].agg(["size", "sum"])
     assert len(sectors) == 13
     for code, row in sectors.iterrows():
         n, planned = by_sector.loc[code] if code in by_sector.index else (0, 0)
         assert (row["initiatives"], row["budget_planned"]) == (n, planned), code
 
-    funding = queries.run(demo_store, "overview_funding_mix", **args)
+    funding = run(demo_store, "overview_funding_mix", **args)
     assert funding["funding_source"].tolist() == list(FUNDING_ORDER)
     total = started["budget_planned_kzt"].sum()
     for row in funding.itertuples():
@@ -277,7 +302,7 @@ def test_every_mix_matches_pandas(demo_store, raw, years, filters):
         else:
             assert pd.isna(row.share)
 
-    pipeline = queries.run(demo_store, "overview_status_pipeline", **args)
+    pipeline = run(demo_store, "overview_status_pipeline", **args)
     assert pipeline["status"].tolist() == list(STATUS_ORDER)
     for row in pipeline.itertuples():
         rows = started[started["status"] == row.status]
@@ -286,7 +311,7 @@ def test_every_mix_matches_pandas(demo_store, raw, years, filters):
             rows["budget_planned_kzt"].sum(),
         )
 
-    by_year = queries.run(demo_store, "overview_started_by_year", **args)
+    by_year = run(demo_store, "overview_started_by_year", **args)
     expected = (
         started.assign(year=started["start_date"].dt.year)
         .groupby(["year", "status"])
@@ -295,7 +320,7 @@ def test_every_mix_matches_pandas(demo_store, raw, years, filters):
     )
     assert by_year.astype({"year": int}).values.tolist() == expected.values.tolist()
 
-    by_quarter = queries.run(demo_store, "overview_started_by_quarter", **args)
+    by_quarter = run(demo_store, "overview_started_by_quarter", **args)
     expected = (
         started.assign(year=started["start_date"].dt.year, quarter=started["start_date"].dt.quarter)
         .groupby(["year", "quarter", "status"])
@@ -306,7 +331,7 @@ def test_every_mix_matches_pandas(demo_store, raw, years, filters):
         expected.values.tolist()
     )
 
-    sdgs = queries.run(demo_store, "overview_sdg_counts", **args)
+    sdgs = run(demo_store, "overview_sdg_counts", **args)
     links = raw["initiative_sdgs"]
     counts = links[links["initiative_id"].isin(started["initiative_id"])]["sdg"].value_counts()
     assert sdgs["sdg"].tolist() == list(range(1, 18))
@@ -317,12 +342,10 @@ def test_sdg_counts_by_bitmap_and_by_join_agree(demo_store, monkeypatch):
     from creative_dash.queries import overview
 
     cases = [{"years": YEARS}, {"years": (2019, 2026), **MIX_FILTERS[3]}, {"years": (2030, 2031)}]
-    by_bitmap = [queries.run(demo_store, "overview_sdg_counts", **c) for c in cases]
+    by_bitmap = [run(demo_store, "overview_sdg_counts", **c) for c in cases]
     monkeypatch.setattr(overview, "_SDG_BITMAP_MAX_IDS", 0)
     for case, expected in zip(cases, by_bitmap, strict=True):
-        pd.testing.assert_frame_equal(
-            queries.run(demo_store, "overview_sdg_counts", **case), expected
-        )
+        pd.testing.assert_frame_equal(run(demo_store, "overview_sdg_counts", **case), expected)
 
 
 @pytest.mark.parametrize("far_id", [-5, 2_000_000_000])
@@ -346,6 +369,6 @@ def test_sdg_counts_with_spread_ids_and_orphan_links(demo_store, far_id):
     started = _started(raw, years)
     links = raw["initiative_sdgs"]
     counts = links[links["initiative_id"].isin(started["initiative_id"])]["sdg"].value_counts()
-    got = queries.run(demo_store, "overview_sdg_counts", years=years)
+    got = run(demo_store, "overview_sdg_counts", years=years)
     assert got["initiatives"].tolist() == [int(counts.get(g, 0)) for g in range(1, 18)]
     assert counts.get(17, 0) >= 1

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from creative_dash import queries
+from creative_dash.filters import Filters
 from creative_dash.queries.programme import CLOSED_REC_STATUSES, REC_CATEGORIES, REC_STATUSES
 
 TODAY = date(2026, 3, 1)
@@ -69,7 +70,9 @@ def test_mean_gain_per_competency(demo_store) -> None:
 
 
 def test_mean_gain_per_competency_for_one_region(demo_store) -> None:
-    df = queries.run(demo_store, "competency_gains", regions=["KZ-75"]).set_index("competency")
+    df = queries.run(demo_store, "competency_gains", filters=Filters(regions=["KZ-75"])).set_index(
+        "competency"
+    )
     pairs = _pairs(demo_store)
     expected = pairs[pairs["region_iso"] == "KZ-75"].groupby("competency")["gain"].mean()
     for code, gain in expected.items():
@@ -109,7 +112,7 @@ def test_satisfaction_distribution(demo_store) -> None:
 
 
 def test_satisfaction_for_one_region(demo_store) -> None:
-    df = queries.run(demo_store, "satisfaction_distribution", regions=["KZ-71"])
+    df = queries.run(demo_store, "satisfaction_distribution", filters=Filters(regions=["KZ-71"]))
     n = demo_store.scalar("SELECT count(*) FROM participants WHERE region_iso = 'KZ-71'")
     assert df["participants"].sum() == n
 
@@ -159,9 +162,11 @@ def test_recommendation_filters(demo_store) -> None:
         & recs["status"].isin(["proposed", "in_progress"])
     ]
     kw = {
-        "regions": ["KZ-71", "KZ-75"],
-        "categories": ["financing", "tax"],
-        "statuses": ["proposed", "in_progress"],
+        "filters": Filters(
+            regions=["KZ-71", "KZ-75"],
+            rec_categories=["financing", "tax"],
+            rec_statuses=["proposed", "in_progress"],
+        ),
         "today": TODAY,
     }
     df = queries.run(demo_store, "recommendations_list", **kw)
@@ -188,7 +193,9 @@ def test_programme_initiatives_by_region(demo_store) -> None:
         assert got.loc[key, "initiatives"] == row["n"]
         assert got.loc[key, "budget_planned_kzt"] == row["planned"]
         assert got.loc[key, "budget_spent_kzt"] == row["spent"]
-    one = queries.run(demo_store, "programme_initiatives_by_region", regions=["KZ-75"])
+    one = queries.run(
+        demo_store, "programme_initiatives_by_region", filters=Filters(regions=["KZ-75"])
+    )
     assert set(one["region_iso"]) == {"KZ-75"}
     assert one["initiatives"].sum() == (inits["region_iso"] == "KZ-75").sum()
 
@@ -236,7 +243,11 @@ def test_programme_initiatives_top_for_regions_and_unknown_codes(demo_store) -> 
         "(SELECT code FROM sectors) AND region_iso IN ('KZ-75', 'KZ-71')"
     )
     df = queries.run(
-        demo_store, "programme_initiatives_top", lang="kk", regions=["KZ-75", "KZ-71"], limit=5
+        demo_store,
+        "programme_initiatives_top",
+        lang="kk",
+        filters=Filters(regions=["KZ-75", "KZ-71"]),
+        limit=5,
     )
     expected = inits.sort_values(
         ["budget_planned_kzt", "initiative_id"], ascending=[False, True]

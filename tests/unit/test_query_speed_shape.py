@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from creative_dash import queries
+from creative_dash.filters import Filters
 from creative_dash.store import Store
 
 LANDING = {"years": (2019, 2026)}
@@ -19,11 +20,11 @@ PAGE_QUERIES = [
     ("overview_funding_mix", {}),
     ("overview_started_by_year", {}),
     ("overview_sdg_counts", {}),
-    ("overview_kpis", {"region": "KZ-71"}),
-    ("overview_status_pipeline", {"region": "KZ-71"}),
-    ("overview_funding_mix", {"region": "KZ-71"}),
-    ("overview_sector_mix", {"region": "KZ-71"}),
-    ("overview_started_by_quarter", {"region": "KZ-71"}),
+    ("overview_kpis", {"regions": ["KZ-71"]}),
+    ("overview_status_pipeline", {"regions": ["KZ-71"]}),
+    ("overview_funding_mix", {"regions": ["KZ-71"]}),
+    ("overview_sector_mix", {"regions": ["KZ-71"]}),
+    ("overview_started_by_quarter", {"regions": ["KZ-71"]}),
 ]
 
 
@@ -44,7 +45,7 @@ def _plans(store: Store, monkeypatch: pytest.MonkeyPatch, name: str, **params: A
     seen: list[tuple[str, dict]] = []
     plain_cursor = store.cursor
     monkeypatch.setattr(store, "cursor", lambda: _RecordingCursor(plain_cursor(), seen))
-    queries.run(store, name, **params)
+    queries.run(store, name, filters=Filters(**params))
     monkeypatch.setattr(store, "cursor", plain_cursor)
     plans = []
     for sql, bound in seen:
