@@ -12,8 +12,8 @@ import streamlit as st
 from creative_dash import ui
 from creative_dash.charts import maps
 from creative_dash.charts import overview as charts
-from creative_dash.metrics import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
-from creative_dash.views.overview import card_rows, kpi_cards, period_text, population_caption
+from creative_dash.metrics import DEFAULT_METRIC, MAP_METRICS, METRIC_BY_CODE
+from creative_dash.views.overview import card_rows, kpi_cards, map_caption, period_text
 from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES
 
 OPEN_KEY = "_ov_open_region"  # set by the map or the picker callbacks, read below
@@ -76,7 +76,7 @@ with st.container(key="ov_main"):
 
     # -- the map -----------------------------------------------------------------------------------
     map_head = st.container()
-    metric_choice = ui.OneOf("ov_metric", METRIC_CODES, DEFAULT_METRIC)
+    metric_choice = ui.OneOf("ov_metric", MAP_METRICS, DEFAULT_METRIC)
     metric_code = metric_choice.value()
     metric = METRIC_BY_CODE[metric_code]
     metrics = ui.q("region_metrics", **filters)
@@ -114,12 +114,7 @@ with st.container(key="ov_main"):
     with map_head:
         st.subheader(t("overview.map_title"))
         metric_choice.draw(t("overview.metric_label"), lambda c: METRIC_BY_CODE[c].label(t))
-    notes = [t("overview.map_help")]
-    if metric.per_capita:
-        notes.append(population_caption(t, metrics))
-    if metric.code == "competency_gain":
-        notes.append(t("overview.gain_help"))
-    st.caption(" ".join(notes))
+    st.caption(map_caption(t, metric, metrics))
     st.selectbox(
         t("overview.pick_label"),
         [""] + codes,

@@ -9,9 +9,10 @@ Definitions shared by every query here (the pages' captions repeat them):
 * A hub counts when it is operating and opened before the end of the period (or has no opening
   date): the store keeps no closing dates, so closed hubs are left out of every period.
 * Programme outcomes (participants, competency gain) count programmes running in the period.
+* Official indicators (creative exports...) count the years of the period.
 * Filters: an empty list means "all". The sector filter keeps an initiative whose main sector or
   one of its further sectors is selected (a hub: one of its sectors); funding and status filters
-  apply to initiatives only.
+  apply to initiatives only; indicators take the region filter only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 import pandas as pd
 
 from creative_dash import vocab
+from creative_dash.metrics import KPI_METRICS, METRICS
+from creative_dash.queries.metric_sql import metrics_sql
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
@@ -49,6 +52,8 @@ _HUB_SECTOR = """h.hub_id IN (SELECT hs.hub_id FROM hub_sectors hs
                               WHERE list_contains($sectors::VARCHAR[], hs.sector_code))"""
 _HUB_REGION = "h.region_iso = $region::VARCHAR"
 _PARTICIPANT_REGION = "pa.region_iso = $region::VARCHAR"
+_INDICATOR_REGION = "ind.region_iso = $region::VARCHAR"
+_POPULATION_REGION = "p.iso_code = $region::VARCHAR"
 
 # The period: 1 January of its first year $y0 to 31 December of its last year $y1.
 _D0 = "make_date(CAST($y0 AS INTEGER), 1, 1)"
@@ -65,6 +70,8 @@ _ACTIVE = (
 _HUB_KEPT = f"h.status = 'operating' AND (h.opened_on IS NULL OR h.opened_on <= {_D1})"
 # A programme runs in the period.
 _PROGRAMME_RUNS = f"pr.start_date <= {_D1} AND pr.end_date >= {_D0}"
+# An indicator's year lies in the period (the other filters do not apply to official figures).
+_INDICATOR_YEARS = "ind.year BETWEEN CAST($y0 AS INTEGER) AND CAST($y1 AS INTEGER)"
 
 
 def _years(years: Years) -> tuple[int, int]:
@@ -94,6 +101,8 @@ class _Filters:
     initiatives: tuple[str, ...]
     hubs: tuple[str, ...]
     participants: tuple[str, ...]
+    regional: tuple[str, ...]  # the region filter on indicators ``ind``
+    population: tuple[str, ...]  # the region filter on population rows ``p``
     params: dict[str, Any]
 
     def started(self) -> str:
@@ -112,6 +121,21 @@ class _Filters:
         """Conditions on participants ``pa`` joined to programmes ``pr``."""
         return _and((_PROGRAMME_RUNS, *self.participants))
 
+    def indicators_kept(self) -> str:
+        """Conditions on indicators ``ind``: a year of the period, the region filter."""
+        return _and((_INDICATOR_YEARS, *self.regional))
+
+    def sources(self) -> dict[str, str]:
+        """The condition of each source of the metric catalogue (``metric_sql.metrics_sql``)."""
+        return {
+            "started": self.started(),
+            "active": self.active(),
+            "hubs": self.hubs_kept(),
+            "participants": self.participants_kept(),
+            "indicators": self.indicators_kept(),
+            "population": _and(self.population),
+        }
+
 
 def _filters(
     years: Years,
@@ -125,6 +149,8 @@ def _filters(
     ini: list[str] = []
     hubs: list[str] = []
     people: list[str] = []
+    regional: list[str] = []
+    population: list[str] = []
     if sectors:
         params["sectors"] = list(sectors)
         ini.append(_SECTOR)
@@ -140,47 +166,21 @@ def _filters(
         ini.append(_REGION)
         hubs.append(_HUB_REGION)
         people.append(_PARTICIPANT_REGION)
-    return _Filters(tuple(ini), tuple(hubs), tuple(people), params)
-
-
-# One period's headline figures: a scan of the initiatives started in it (grouped by funding
-# source, which DuckDB does faster than sum(...) FILTER (WHERE funding_source = ...)), one of
-# those active in it (an initiative that started before the period may be active in it), and
-# the small hubs and participants tables.
-_KPI_SQL = """
-    WITH by_source AS (
-        SELECT i.funding_source, count(*) AS n,
-               sum(i.budget_planned_kzt) AS planned, sum(i.budget_spent_kzt) AS spent,
-               sum(i.jobs_created) AS jobs, sum(i.beneficiaries_youth) AS youth,
-               sum(i.beneficiaries_women) AS women
-        FROM initiatives i WHERE {started} GROUP BY i.funding_source
-    ),
-    sums AS (
-        SELECT CAST(coalesce(sum(n), 0) AS BIGINT) AS initiatives,
-               CAST(coalesce(sum(planned), 0) AS BIGINT) AS budget_planned,
-               CAST(coalesce(sum(spent), 0) AS BIGINT) AS budget_spent,
-               CAST(coalesce(sum(planned) FILTER (WHERE funding_source = 'private'), 0) AS BIGINT)
-                   AS budget_private,
-               CAST(coalesce(sum(planned) FILTER (WHERE funding_source = 'impact'), 0) AS BIGINT)
-                   AS budget_impact,
-               CAST(coalesce(sum(jobs), 0) AS BIGINT) AS jobs,
-               CAST(coalesce(sum(youth), 0) AS BIGINT) AS youth,
-               CAST(coalesce(sum(women), 0) AS BIGINT) AS women
-        FROM by_source
+        regional.append(_INDICATOR_REGION)
+        population.append(_POPULATION_REGION)
+    return _Filters(
+        tuple(ini), tuple(hubs), tuple(people), tuple(regional), tuple(population), params
     )
-    SELECT $label AS period, CAST($y0 AS INTEGER) AS first_year, CAST($y1 AS INTEGER) AS last_year,
-           (SELECT count(*) FROM hubs h WHERE {hubs}) AS hubs,
-           s.initiatives,
-           (SELECT count(*) FROM initiatives i WHERE {active}) AS active,
-           s.budget_planned, s.budget_spent, s.budget_private, s.budget_impact,
-           CASE WHEN s.budget_planned > 0
-                THEN (s.budget_private + s.budget_impact) / s.budget_planned END
-               AS private_impact_share,
-           s.jobs, s.youth, s.women,
-           (SELECT count(*) FROM participants pa JOIN programmes pr USING (programme_id)
-            WHERE {participants}) AS participants
-    FROM sums s
-"""
+
+
+# The headline figures and the regions' figures are the metric catalogue's (creative_dash
+# .metrics), in SQL that metric_sql builds from its entries, each source (the initiatives started
+# in the period, those active in it, the hubs...) scanned once: the KPIs (and the metrics they
+# are derived from) for the country, every metric computed by region for the regions.
+REGION_CODES = tuple(m.code for m in METRICS if m.by_region)
+_KPI_LEAD = (
+    "$label AS period, CAST($y0 AS INTEGER) AS first_year, CAST($y1 AS INTEGER) AS last_year"
+)
 
 
 @query
@@ -193,84 +193,22 @@ def overview_kpis(
     statuses: Sequence[str] = (),
     region: str | None = None,
 ) -> pd.DataFrame:
-    """The headline figures of the period and of the period of equal length before it.
+    """The KPIs of the catalogue for the country (or ``region``), in the period and in the
+    period of equal length before it.
 
     Two rows, ``period`` 'current' then 'previous'. Columns: period, first_year, last_year,
-    hubs, initiatives, active, budget_planned, budget_spent, budget_private, budget_impact
-    (planned ₸ by source), private_impact_share (share of the planned budget from private money
-    and impact investment, NULL without budget), jobs, youth, women, participants.
+    population (the sum of the latest figures), then a column per metric shown as a card and
+    per metric those are derived from, named by its code (``creative_dash.metrics.METRICS``;
+    e.g. hubs, initiatives, budget_planned, budget_private, budget_impact,
+    private_impact_share: NULL without budget).
     """
     current = _years(years)
     frames = []
     for label, period in (("current", current), ("previous", previous_period(current))):
         f = _filters(period, sectors, funding, statuses, region)
-        sql = _KPI_SQL.format(
-            started=f.started(),
-            active=f.active(),
-            hubs=f.hubs_kept(),
-            participants=f.participants_kept(),
-        )
+        sql = metrics_sql(KPI_METRICS, f.sources(), by_region=False, lead=_KPI_LEAD)
         frames.append(store.query(sql, {**f.params, "label": label}))
     return pd.concat(frames, ignore_index=True)
-
-
-_REGION_METRICS_SQL = """
-    WITH ini AS (
-        SELECT i.region_iso, count(*) AS initiatives,
-               CAST(sum(i.budget_planned_kzt) AS BIGINT) AS budget_planned,
-               CAST(sum(i.budget_spent_kzt) AS BIGINT) AS budget_spent,
-               CAST(sum(i.jobs_created) AS BIGINT) AS jobs
-        FROM initiatives i WHERE {started} GROUP BY i.region_iso
-    ),
-    act AS (
-        SELECT i.region_iso, count(*) AS active FROM initiatives i WHERE {active}
-        GROUP BY i.region_iso
-    ),
-    hub AS (
-        SELECT h.region_iso, count(*) AS hubs FROM hubs h WHERE {hubs} GROUP BY h.region_iso
-    ),
-    prog AS (
-        SELECT pa.participant_id, pa.region_iso FROM participants pa
-        JOIN programmes pr USING (programme_id)
-        WHERE {participants}
-    ),
-    people AS (SELECT region_iso, count(*) AS participants FROM prog GROUP BY region_iso),
-    gain AS (
-        SELECT prog.region_iso, avg(post.score - pre.score) AS competency_gain
-        FROM prog
-        JOIN assessments pre ON pre.participant_id = prog.participant_id
-             AND pre.phase = 'pre'
-        JOIN assessments post ON post.participant_id = prog.participant_id
-             AND post.phase = 'post' AND post.competency = pre.competency
-        GROUP BY prog.region_iso
-    )
-    SELECT r.iso_code, r.kind, r.name_kk, r.name_ru, r.name_en,
-           r.admin_center_lat, r.admin_center_lon,
-           pop.population, pop.as_of AS population_as_of,
-           coalesce(ini.initiatives, 0) AS initiatives,
-           coalesce(act.active, 0) AS active,
-           coalesce(hub.hubs, 0) AS hubs,
-           coalesce(ini.budget_planned, 0) AS budget_planned,
-           coalesce(ini.budget_spent, 0) AS budget_spent,
-           coalesce(ini.jobs, 0) AS jobs,
-           coalesce(people.participants, 0) AS participants,
-           gain.competency_gain,
-           coalesce(ini.initiatives, 0) * 100000.0 / nullif(pop.population, 0)
-               AS initiatives_per_100k,
-           coalesce(act.active, 0) * 100000.0 / nullif(pop.population, 0) AS active_per_100k,
-           coalesce(hub.hubs, 0) * 100000.0 / nullif(pop.population, 0) AS hubs_per_100k,
-           coalesce(ini.jobs, 0) * 100000.0 / nullif(pop.population, 0) AS jobs_per_100k,
-           coalesce(ini.budget_planned, 0) * 1.0 / nullif(pop.population, 0)
-               AS budget_per_capita
-    FROM regions r
-    LEFT JOIN region_population_latest pop USING (iso_code)
-    LEFT JOIN ini ON ini.region_iso = r.iso_code
-    LEFT JOIN act ON act.region_iso = r.iso_code
-    LEFT JOIN hub ON hub.region_iso = r.iso_code
-    LEFT JOIN people ON people.region_iso = r.iso_code
-    LEFT JOIN gain ON gain.region_iso = r.iso_code
-    ORDER BY r.iso_code
-"""
 
 
 @query
@@ -282,23 +220,16 @@ def region_metrics(
     funding: Sequence[str] = (),
     statuses: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Every region's figures for the period, with its latest population, one row per region.
+    """Every region's metrics for the period, with its latest population, one row per region.
 
     Columns: iso_code, kind, name_kk, name_ru, name_en, admin_center_lat, admin_center_lon,
-    population, population_as_of, initiatives, active, hubs, budget_planned, budget_spent,
-    jobs, participants, competency_gain (mean post - pre self-assessment over the region's
-    participants and competencies; NULL without assessments), initiatives_per_100k,
-    active_per_100k, hubs_per_100k, jobs_per_100k, budget_per_capita (planned ₸ per inhabitant).
-    Per-capita columns are NULL where the population is unknown.
+    population, population_as_of, then a column per metric the catalogue computes by region
+    (``by_region``), named by its code (``creative_dash.metrics.METRICS``). Per-capita
+    columns are NULL where the population is unknown; a mean or an indicator is NULL where the
+    region has no figures.
     """
     f = _filters(years, sectors, funding, statuses)
-    sql = _REGION_METRICS_SQL.format(
-        started=f.started(),
-        active=f.active(),
-        hubs=f.hubs_kept(),
-        participants=f.participants_kept(),
-    )
-    return store.query(sql, f.params)
+    return store.query(metrics_sql(REGION_CODES, f.sources(), by_region=True), f.params)
 
 
 _SECTOR_MIX_SQL = """

@@ -535,7 +535,7 @@ def test_every_metric_has_labels_in_every_language():
     for lang in LANGS:
         t = Translator(lang)
         for m in METRICS:
-            assert t.has(f"overview.metric.{m.code}") and t.has(f"overview.metric_unit.{m.kind}")
+            assert t.has(f"metric.{m.code}") and t.has(f"metric_unit.{m.unit}")
 
 
 def test_ranking_sorts_by_value_not_by_code(metrics):

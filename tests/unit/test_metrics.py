@@ -1,0 +1,221 @@
+"""The metric catalogue (creative_dash/metrics.py): its entries are consistent, every metric has
+its messages in the three languages, and the SQL built from it computes, on the demo store,
+what a hand-written pandas computation on the raw tables gives."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from creative_dash import metrics as M
+from creative_dash import queries
+from creative_dash.i18n import LANGS, Translator, catalog
+from creative_dash.metrics import METRIC_BY_CODE, METRICS
+from creative_dash.queries.metric_sql import RESERVED, SOURCE_CONDITION, SOURCE_SQL, metrics_sql
+from creative_dash.queries.overview import _filters
+
+CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+YEARS = (2023, 2024)
+
+
+# -- the catalogue's entries -------------------------------------------------------------------
+def test_codes_are_unique_identifiers_free_for_the_frames():
+    codes = [m.code for m in METRICS]
+    assert len(codes) == len(set(codes)) == len(METRIC_BY_CODE)
+    for code in codes:
+        assert CODE.match(code), code  # codes are put in SQL as column names
+        assert code not in RESERVED, code
+
+
+@pytest.mark.parametrize("m", METRICS, ids=lambda m: m.code)
+def test_each_entry_is_consistent(m):
+    assert m.kind in M.KINDS and m.unit in M.UNITS
+    assert set(m.places) <= set(M.PLACES) and len(set(m.places)) == len(m.places)
+    assert (M.KPI in m.places) == (m.kpi_row is not None)
+    assert m.kpi_row is None or m.kpi_row in M.KPI_ROWS
+    assert m.comparable or M.KPI in m.places
+    if set(m.places) & {M.MAP, M.PEERS, M.LIVE}:
+        assert m.by_region, "shown by region, so computed by region"
+    # computed from a source, or from other metrics, never both for a non-per-capita figure
+    assert m.source is None or m.source in M.SOURCES
+    for code in m.of:
+        parent = METRIC_BY_CODE[code]
+        assert parent.source and parent.kind in ("count", "money"), code
+        assert parent.by_region or not m.by_region, code
+    if m.per_capita:
+        assert m.population in M.POPULATIONS and m.per >= 1
+        assert bool(m.source) != bool(m.of) and len(m.of) <= 1
+        assert m.unit in ("per_100k", "kzt_per_inhabitant")
+    else:
+        assert m.population is None and m.per == 1
+        assert bool(m.source) != bool(m.of)
+    if m.kind == "share":
+        assert set(re.findall(r"[a-z_]+", m.sql)) <= {*m.of, "nullif"}
+    if m.source:
+        # the SQL reads only its own source's alias, and is one expression
+        alias = M.SOURCES[m.source].alias
+        assert set(re.findall(r"\b([a-z_]+)\.[a-z_]", m.sql)) <= {alias}, m.sql
+        assert ";" not in m.sql and "--" not in m.sql
+    if m.money:
+        assert m.kind in ("money", "per_capita")
+
+
+def test_each_place_lists_metrics():
+    for place in M.PLACES:
+        assert M.shown_in(place), place
+    assert M.DEFAULT_METRIC in M.MAP_METRICS
+    assert {m.kpi_row for m in METRICS if m.kpi_row} == set(M.KPI_ROWS)
+
+
+def test_the_sql_sources_are_the_catalogues():
+    assert set(SOURCE_SQL) == set(M.SOURCES) == set(SOURCE_CONDITION)
+    for name, (rows, region) in SOURCE_SQL.items():
+        alias = M.SOURCES[name].alias
+        assert re.search(rf"(\) | ){alias}( WHERE|$)", rows) or f" {alias} JOIN" in rows, name
+        assert region.startswith(f"{alias}."), name
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_metric_has_its_messages(lang):
+    keys = catalog(lang)
+    for m in METRICS:
+        for key in (f"metric.{m.code}", f"metric_help.{m.code}", f"metric_unit.{m.unit}"):
+            assert keys.get(key, "").strip(), f"{key} missing in {lang}"
+    # and no message of a metric that left the catalogue
+    for key in keys:
+        if key.startswith(("metric.", "metric_help.")):
+            assert key.split(".", 1)[1] in METRIC_BY_CODE, key
+        if key.startswith("metric_unit."):
+            assert key.split(".", 1)[1] in M.UNITS, key
+
+
+def test_labels_differ_between_metrics():
+    for lang in LANGS:
+        t = Translator(lang)
+        labels = [m.label(t) for m in METRICS]
+        assert len(labels) == len(set(labels)), lang
+
+
+def test_unknown_codes_are_refused():
+    with pytest.raises(ValueError):
+        M.by_code("jobs); DROP TABLE initiatives; --")
+    with pytest.raises(ValueError):
+        metrics_sql(["jobs", "nope"], _filters(YEARS).sources(), by_region=True)
+
+
+def test_derived_metrics_bring_their_inputs():
+    assert [m.code for m in M.with_inputs(["private_impact_share"])] == [
+        "budget_planned",
+        "budget_private",
+        "budget_impact",
+        "private_impact_share",
+    ]
+
+
+# -- ranks and formatting ----------------------------------------------------------------------
+def test_ranks_follow_the_direction_of_the_metric():
+    values = pd.Series([3.0, 1.0, None, 3.0, 2.0])
+    assert M.ranks(values).tolist() == [1, 4, pd.NA, 1, 3]
+    assert M.ranks(values, higher_is_better=False).tolist() == [3, 1, pd.NA, 3, 2]
+    lower = M.Metric("x", kind="count", unit="number", source="started", higher_is_better=False)
+    df = pd.DataFrame({"x": [3, 1, None, 2], "name": ["c", "a", "d", "b"]})
+    assert M.best_first(df, lower, "name")["name"].tolist() == ["a", "b", "c", "d"]
+    higher = METRIC_BY_CODE["jobs"]
+    df = df.rename(columns={"x": "jobs"})
+    assert M.best_first(df, higher, "name")["name"].tolist() == ["c", "b", "a", "d"]
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "en", "ru"),
+    [
+        ("initiatives", 12345, "12,345", "12\xa0345"),
+        ("initiatives_per_100k", 12.345, "12.3", "12,3"),
+        ("budget_planned", 2.5e9, "₸2.5B", "2,5\xa0млрд\xa0₸"),
+        ("budget_per_capita", 1234.4, "₸1,234", "1\xa0234\xa0₸"),
+        ("private_impact_share", 0.256, "25.6%", "25,6%"),
+        ("competency_gain", -0.5, "−0.50", "−0,50"),
+        ("jobs", None, "no data", "нет данных"),
+    ],
+)
+def test_values_read_by_kind_and_unit(code, value, en, ru):
+    m = METRIC_BY_CODE[code]
+    assert M.format_value(Translator("en"), m, value) == en
+    assert M.format_value(Translator("ru"), m, value) == ru
+
+
+# -- the SQL built from the catalogue, against pandas ------------------------------------------
+@pytest.fixture
+def raw(demo_store):
+    tables = ("initiatives", "hubs", "indicators", "region_population_latest", "regions")
+    return {name: demo_store.query(f"SELECT * FROM {name}") for name in tables}  # noqa: S608
+
+
+def _started(raw, years, region=None) -> pd.DataFrame:
+    ini = raw["initiatives"]
+    ini = ini[ini["start_date"].dt.year.between(*years)]
+    return ini if region is None else ini[ini["region_iso"] == region]
+
+
+@pytest.mark.parametrize("years", [YEARS, (2019, 2026)])
+def test_region_sums_match_pandas(demo_store, raw, years):
+    got = queries.run(demo_store, "region_metrics", years=years).set_index("iso_code")
+    started = _started(raw, years)
+    by_region = started.groupby("region_iso")
+    pop = raw["region_population_latest"].set_index("iso_code")["population"]
+    columns = {
+        "budget_spent": "budget_spent_kzt",
+        "youth": "beneficiaries_youth",
+        "women": "beneficiaries_women",
+        "jobs": "jobs_created",
+    }
+    for code, column in columns.items():
+        expected = by_region[column].sum().reindex(got.index, fill_value=0)
+        assert got[code].tolist() == expected.tolist(), code
+    jobs = by_region["jobs_created"].sum().reindex(got.index, fill_value=0)
+    assert got["jobs_per_100k"].tolist() == pytest.approx((jobs * 1e5 / pop[got.index]).tolist())
+
+
+@pytest.mark.parametrize("region", [None, "KZ-75"])
+def test_the_countrys_figures_add_up_the_regions(demo_store, region):
+    """Every metric at both grains: the country's sums are the regions' sums, its per-capita
+    figures divide by the summed population, and the funding split matches pandas."""
+    f = _filters(YEARS, region=region)
+    codes = [m.code for m in METRICS]
+    country = demo_store.query(metrics_sql(codes, f.sources(), by_region=False), f.params)
+    regions = demo_store.query(metrics_sql(codes, f.sources(), by_region=True), f.params)
+    assert len(country) == 1 and len(regions) == 20
+    row = country.iloc[0]
+    if region:
+        regions = regions[regions["iso_code"] == region]
+    assert row["population"] == regions["population"].sum()
+    for m in METRICS:
+        if m.kind in ("count", "money"):
+            assert row[m.code] == regions[m.code].sum(), m.code
+        elif m.per_capita and m.of:
+            expected = regions[m.of[0]].sum() * m.per / regions["population"].sum()
+            assert row[m.code] == pytest.approx(expected), m.code
+    planned = row["budget_planned"]
+    assert row["private_impact_share"] == pytest.approx(
+        (row["budget_private"] + row["budget_impact"]) / planned
+    )
+
+
+def test_kpis_and_regions_compute_what_their_places_need(demo_store):
+    kpis = queries.run(demo_store, "overview_kpis", years=YEARS)
+    for code in M.KPI_METRICS:
+        assert code in kpis.columns, code
+    regions = queries.run(demo_store, "region_metrics", years=YEARS)
+    for code in (*M.MAP_METRICS, *M.PEER_METRICS):
+        assert code in regions.columns, code
+    # the funding split is left out by region (its FILTER clauses cost on a large store)
+    assert "budget_private" not in regions.columns
+
+
+def test_live_ranking_reads_the_catalogue(demo_store):
+    for code in M.LIVE_METRICS:
+        df = queries.run(demo_store, "live_region_ranking", metric=code, first_year=2024)
+        assert len(df) == 20 and df["rank"].min() == 1, code
+    with pytest.raises(ValueError):  # in the catalogue, but not one of the presenter's
+        queries.run(demo_store, "live_region_ranking", metric="competency_gain")
