@@ -9,7 +9,7 @@ import pandas as pd
 
 from creative_dash import vocab
 from creative_dash.metrics import LIVE_METRICS, METRIC_BY_CODE
-from creative_dash.queries.metric_sql import metrics_sql
+from creative_dash.queries.metric_sql import metrics_sql, used_params
 from creative_dash.queries.overview import ALL_YEARS, _filters
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
@@ -109,16 +109,14 @@ def live_region_ranking(
     order = "DESC" if m.higher_is_better else "ASC"
     # The metric's code is a catalogue key checked above, the SQL the catalogue's; every value
     # is a bound parameter.
-    return store.query(
-        f"""
+    sql = f"""
         WITH figures AS ({metrics_sql((m.code,), f.sources(), by_region=True)})
         SELECT iso_code, name_kk, name_ru, name_en, {m.code} AS value,
                CASE WHEN {m.code} IS NOT NULL
                     THEN rank() OVER (ORDER BY {m.code} {order} NULLS LAST) END AS rank
         FROM figures ORDER BY rank NULLS LAST, iso_code
-        """,  # noqa: S608
-        f.params,
-    )
+        """  # noqa: S608
+    return store.query(sql, used_params(sql, f.params))
 
 
 @query

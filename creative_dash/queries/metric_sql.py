@@ -18,7 +18,9 @@ caller (``queries.overview``), with every value a bound parameter.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from creative_dash.metrics import SOURCES, Metric, with_inputs
 
@@ -155,3 +157,9 @@ def metrics_sql(
         final=", ".join(_final_column(m) for m in metrics),
         order=order,
     )
+
+
+def used_params(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``params`` that ``sql`` mentions: a statement of a few metrics may read no source
+    that a filter's parameter is for, and DuckDB refuses a parameter its SQL does not use."""
+    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}

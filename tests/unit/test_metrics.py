@@ -13,7 +13,13 @@ from creative_dash import metrics as M
 from creative_dash import queries
 from creative_dash.i18n import LANGS, Translator, catalog
 from creative_dash.metrics import METRIC_BY_CODE, METRICS
-from creative_dash.queries.metric_sql import RESERVED, SOURCE_CONDITION, SOURCE_SQL, metrics_sql
+from creative_dash.queries.metric_sql import (
+    RESERVED,
+    SOURCE_CONDITION,
+    SOURCE_SQL,
+    metrics_sql,
+    used_params,
+)
 from creative_dash.queries.overview import _filters
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -112,6 +118,16 @@ def test_derived_metrics_bring_their_inputs():
         "budget_impact",
         "private_impact_share",
     ]
+
+
+def test_only_the_parameters_a_statement_uses_are_bound():
+    """A statement of one metric reads one source: the other filters' parameters must go (DuckDB
+    refuses a parameter its SQL does not mention)."""
+    f = _filters(YEARS, statuses=["completed"], region="KZ-71")
+    hubs_only = metrics_sql(["hubs"], f.sources(), by_region=True)
+    assert used_params(hubs_only, {**f.params, "y": 1}) == {"y1": 2024, "region": "KZ-71"}
+    started = metrics_sql(["jobs"], f.sources(), by_region=True)
+    assert set(used_params(started, f.params)) == {"y0", "y1", "statuses", "region"}
 
 
 # -- ranks and formatting ----------------------------------------------------------------------
@@ -219,3 +235,4 @@ def test_live_ranking_reads_the_catalogue(demo_store):
         assert len(df) == 20 and df["rank"].min() == 1, code
     with pytest.raises(ValueError):  # in the catalogue, but not one of the presenter's
         queries.run(demo_store, "live_region_ranking", metric="competency_gain")
+
