@@ -126,7 +126,7 @@ def ranking_bars(
         )
     fig.update_yaxes(categoryorder="array", categoryarray=data["_label"].tolist()[::-1], title=None)
     fig.update_xaxes(title=esc(metric.unit_text(t)), rangemode="tozero")
-    largest = float(data[metric.code].max(skipna=True) or 0)
+    largest = float(data[metric.code].fillna(0).max())  # 0 when no region has a value
     _room_for_labels(fig, largest, 1.2)
     if metric.money:
         money_axis(fig, t, largest)

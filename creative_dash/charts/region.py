@@ -250,7 +250,7 @@ def peer_bars(
         )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), title=None)
     fig.update_xaxes(title=esc(metric.unit_text(t)), rangemode="tozero")
-    largest = float(data[metric.code].max(skipna=True) or 0)
+    largest = float(data[metric.code].fillna(0).max())  # 0 when no region has a value
     if metric.money:
         money_axis(fig, t, largest)
     if largest > 0:

@@ -538,6 +538,20 @@ def test_every_metric_has_labels_in_every_language():
             assert t.has(f"metric.{m.code}") and t.has(f"metric_unit.{m.unit}")
 
 
+@pytest.mark.parametrize("code", ["budget_per_capita", "competency_gain", "jobs"])
+def test_a_metric_no_region_has_a_value_for_draws_empty_bars(metrics, code):
+    """An official figure not yet published for the years chosen: every region "no data"."""
+    df = metrics.assign(**{code: float("nan")})
+    metric = METRIC_BY_CODE[code]
+    t = Translator("ru")
+    fig = ov.ranking_bars(df, metric, t, title="T")
+    assert {x for tr in fig.data for x in tr.x} == {0}
+    assert {x for tr in fig.data for x in tr.text} == {t("overview.no_data")}
+    peers = rg.peer_bars(df, metric, t, iso="KZ-71", peers=["KZ-75"], title="T", median_label="M")
+    assert not peers.data
+    assert maps.national_map(df, metric, t, geojson={}, title="T").data
+
+
 def test_ranking_sorts_by_value_not_by_code(metrics):
     df = metrics.copy()
     df["jobs"] = [(i * 7) % 20 for i in range(20)]  # a permutation of 0..19
