@@ -55,7 +55,8 @@ def clicked(key: str) -> dict[str, Any]:
 def metric_cards(rows: Any) -> None:
     """KPI cards (``views.overview.card_rows`` output: rows of cards) as bordered st.metric."""
     for row_cards in rows:
-        for col, card in zip(st.columns(len(row_cards)), row_cards):
+        # at least three columns: a row of one or two cards keeps the width of the cards above
+        for col, card in zip(st.columns(max(len(row_cards), 3)), row_cards):
             col.metric(
                 card.label,
                 card.value,
