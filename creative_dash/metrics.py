@@ -43,8 +43,10 @@ MAP = "map"  # the overview's map selector, and the ranking under the map
 PEERS = "peers"  # the region page's comparison with its peers
 LIVE = "live"  # the presenter's ranking scene
 PLACES: tuple[str, ...] = (KPI, MAP, PEERS, LIVE)
-# The rows of KPI cards, by theme (narrow enough that values in Kazakh, "63,3 млрд ₸", fit).
-KPI_ROWS: tuple[str, ...] = ("activity", "money", "people")
+# The rows of KPI cards, by theme, at most four cards wide (so that labels and values, in Kazakh
+# too, "63,3 млрд ₸", are not cut). Official statistics have a row of their own: the
+# initiatives' filters do not apply to them.
+KPI_ROWS: tuple[str, ...] = ("activity", "money", "people", "official")
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,17 @@ METRICS: tuple[Metric, ...] = (
         places=(KPI,),
         kpi_row="money",
         by_region=False,
+    ),
+    Metric(
+        "creative_exports_per_capita",
+        kind="per_capita",
+        unit="kzt_per_inhabitant",
+        source="indicators",  # official figures in mln ₸ (indicator_defs)
+        sql="sum(ind.value) FILTER (WHERE ind.indicator_code = 'creative_exports') * 1000000",
+        population="latest",
+        zero_when_empty=False,  # a region or period without figures has no value, not 0
+        places=(KPI, MAP, PEERS, LIVE),
+        kpi_row="official",
     ),
     Metric(
         "jobs",

@@ -28,7 +28,7 @@ def test_overview_renders_in_each_language(demo_db, lang):
     assert not at.exception
     assert at.title[0].value == t(lang, "overview.title")
     labels = [m.label for m in at.metric]
-    assert t(lang, "metric.hubs") in labels and len(labels) == 10
+    assert t(lang, "metric.hubs") in labels and len(labels) == 11
     spec = _chart(at, "ov_map")
     types = [tr["type"] for tr in spec["data"]]
     assert types[0] == "choropleth" and "scattergeo" in types

@@ -236,3 +236,83 @@ def test_live_ranking_reads_the_catalogue(demo_store):
     with pytest.raises(ValueError):  # in the catalogue, but not one of the presenter's
         queries.run(demo_store, "live_region_ranking", metric="competency_gain")
 
+
+# -- the worked example: creative exports per inhabitant ---------------------------------------
+EXPORTS = "creative_exports_per_capita"
+
+
+def _exports_per_capita(raw, years, regions=None) -> pd.Series:
+    """Exports (mln ₸) of the years, by region, per inhabitant in ₸: pandas on the raw rows."""
+    ind = raw["indicators"]
+    ind = ind[(ind["indicator_code"] == "creative_exports") & ind["year"].between(*years)]
+    pop = raw["region_population_latest"].set_index("iso_code")["population"]
+    if regions is not None:
+        ind, pop = ind[ind["region_iso"].isin(regions)], pop[list(regions)]
+    return ind.groupby("region_iso")["value"].sum() * 1e6 / pop
+
+
+@pytest.mark.parametrize("years", [YEARS, (2019, 2026), (2025, 2025)])
+def test_exports_per_capita_by_region_match_pandas(demo_store, raw, years):
+    got = queries.run(demo_store, "region_metrics", years=years).set_index("iso_code")[EXPORTS]
+    expected = _exports_per_capita(raw, years)
+    assert len(expected) == 20 and (expected > 0).all()
+    assert got.to_dict() == pytest.approx(expected.to_dict())
+    # official figures: the initiatives' filters leave them as they are
+    filtered = queries.run(
+        demo_store, "region_metrics", years=years, sectors=["music"], funding=["grant"]
+    ).set_index("iso_code")[EXPORTS]
+    assert filtered.to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_exports_per_capita_of_the_country_and_of_a_region(demo_store, raw):
+    pop = raw["region_population_latest"].set_index("iso_code")["population"]
+    ind = raw["indicators"]
+    exports = ind[ind["indicator_code"] == "creative_exports"]
+    kpis = queries.run(demo_store, "overview_kpis", years=YEARS).set_index("period")[EXPORTS]
+    for period, years in (("current", YEARS), ("previous", (2021, 2022))):
+        total = exports[exports["year"].between(*years)]["value"].sum() * 1e6
+        assert kpis[period] == pytest.approx(total / pop.sum())
+    one = queries.run(demo_store, "overview_kpis", years=YEARS, region="KZ-75")
+    assert one.iloc[0][EXPORTS] == pytest.approx(
+        _exports_per_capita(raw, YEARS, ["KZ-75"])["KZ-75"]
+    )
+
+
+def test_no_exports_figures_is_no_value_not_zero(demo_store):
+    """The demo has figures for 2019-2025: a later year has no value, shown as "no data"."""
+    later = queries.run(demo_store, "region_metrics", years=(2026, 2026))
+    assert later[EXPORTS].isna().all()
+    kpis = queries.run(demo_store, "overview_kpis", years=(2026, 2026)).set_index("period")
+    assert pd.isna(kpis.loc["current", EXPORTS]) and kpis.loc["previous", EXPORTS] > 0
+    t = Translator("en")
+    assert M.format_value(t, METRIC_BY_CODE[EXPORTS], later[EXPORTS].iloc[0]) == "no data"
+
+
+def test_exports_are_in_every_place():
+    assert METRIC_BY_CODE[EXPORTS].places == (M.KPI, M.MAP, M.PEERS, M.LIVE)
+    for codes in (M.KPI_METRICS, M.MAP_METRICS, M.PEER_METRICS, M.LIVE_METRICS):
+        assert EXPORTS in codes
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_presenter_ranks_the_regions_on_exports(demo_store, raw, lang):
+    from creative_dash.live import SceneRef, scenes
+
+    run = lambda name, **params: queries.run(demo_store, name, **params)  # noqa: E731
+    t = Translator(lang)
+    label = METRIC_BY_CODE[EXPORTS].label(t)
+    ranking = scenes.SCENES["ranking"]
+    metric_param = next(p for p in ranking.params if p.name == "metric")
+    assert metric_param.options(run, t)[EXPORTS] == label
+    ref = SceneRef("ranking", {"metric": EXPORTS, "period": "2024"})
+    fig = scenes.figure(ref, run, t, presenter=True)
+    assert fig.layout.title.text == t("live.ranking.title", metric=label)
+    expected = _exports_per_capita(raw, (2024, 2024)).sort_values(ascending=False)
+    bars = fig.data[0]
+    assert list(bars.x) == pytest.approx(expected.tolist())  # best first
+    names = raw["regions"].set_index("iso_code")[t.name_col()]
+    assert list(fig.layout.yaxis.ticktext) == [
+        f"{i}. {names[iso]}" for i, iso in enumerate(expected.index, 1)
+    ]
+    assert list(bars.text) == [M.format_value(t, METRIC_BY_CODE[EXPORTS], v) for v in expected]
+    assert scenes.label(ref, run, t) == f"{t('live.scene.ranking')} — {label}, 2024"
