@@ -246,6 +246,17 @@ class YearIn:
 
 
 @dataclass(frozen=True)
+class YearBetween:
+    """The row's year (an integer column) is in the span."""
+
+    column: str
+
+    def sql(self, a: str, p: str, value: Any) -> tuple[str, dict[str, Any]]:
+        sql = f"{a}.{self.column} BETWEEN CAST(${p}_0 AS INTEGER) AND CAST(${p}_1 AS INTEGER)"
+        return sql, _period(p, value)
+
+
+@dataclass(frozen=True)
 class Origin:
     """A boolean column: "programme" keeps the rows where it is true, "other" the rest."""
 
@@ -265,7 +276,18 @@ class Contains:
         return f"regexp_matches({a}.{self.column}, ${p})", {p: search_regex(value)}
 
 
-Condition = In | Linked | MainOrLinked | Started | Overlaps | OpenBy | YearIn | Origin | Contains
+Condition = (
+    In
+    | Linked
+    | MainOrLinked
+    | Started
+    | Overlaps
+    | OpenBy
+    | YearIn
+    | YearBetween
+    | Origin
+    | Contains
+)
 
 
 @dataclass(frozen=True)
@@ -370,3 +392,7 @@ RECOMMENDATIONS = Table(
     "r",
     {"regions": In("region_iso"), "rec_categories": In("category"), "rec_statuses": In("status")},
 )
+# Official indicators: a year of the period, the region filter (the others say nothing of them).
+INDICATORS = Table("ind", {"years": YearBetween("year"), "regions": In("region_iso")})
+# Population rows (region_population_latest): the region filter only.
+POPULATION = Table("p", {"regions": In("iso_code")})

@@ -15,7 +15,7 @@ import streamlit as st
 from creative_dash import ui
 from creative_dash.charts import maps
 from creative_dash.charts import overview as charts
-from creative_dash.metrics import DEFAULT_METRIC, METRIC_BY_CODE, METRIC_CODES
+from creative_dash.metrics import DEFAULT_METRIC, MAP_METRICS, METRIC_BY_CODE
 from creative_dash.views.overview import card_rows, kpi_cards, map_caption, period_text
 from creative_dash.views.selection import chosen_count, national_caption
 from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES
@@ -44,7 +44,7 @@ FILTERS = (
     ),
 )
 f = ui.page_filters(*FILTERS, region=False)  # national: the sidebar's region is only marked
-METRIC = ui.OneOf("ov_metric", METRIC_CODES, DEFAULT_METRIC)
+METRIC = ui.OneOf("ov_metric", MAP_METRICS, DEFAULT_METRIC)
 metric = METRIC_BY_CODE[METRIC.value()]
 highlight = ui.selected_region()
 period = period_text(t, *f.years)

@@ -4,13 +4,14 @@ presenter look (large type readable from the back of a room) for any figure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from creative_dash.charts.base import GOLD, SKY, esc, new_figure
 from creative_dash.i18n import Translator
+from creative_dash.metrics import Metric, format_value
 
 # Presenter type sizes (px): a 1080p projector seen from ~15 m.
 
@@ -147,37 +148,31 @@ def _dtick(top: int) -> int:
     return step
 
 
-METRIC_FORMAT = {"budget_spent": "kzt", "jobs_per_100k": "rate", "initiatives_per_100k": "rate"}
+def region_ranking_figure(
+    df: pd.DataFrame, t: Translator, metric: Metric, period: str
+) -> go.Figure:
+    """The 20 regions as horizontal bars, best first; ``df`` from ``live_region_ranking``.
 
-
-def format_metric(t: Translator, metric: str, value: Any) -> str:
-    kind = METRIC_FORMAT.get(metric, "count")
-    if kind == "kzt":
-        return t.kzt(value)
-    if kind == "rate":
-        return t.num(value, 1)
-    return t.num(value)
-
-
-def region_ranking_figure(df: pd.DataFrame, t: Translator, metric: str, period: str) -> go.Figure:
-    """The 20 regions as horizontal bars, highest first; ``df`` from ``live_region_ranking``.
-
-    Each bar is labelled with its rank, region name and formatted value (not colour alone)."""
-    metric_label = t(f"live.metric.{metric}")
+    Each bar is labelled with its rank, region name and formatted value (not colour alone); a
+    region without a value comes last, unranked, labelled "no data"."""
+    metric_label = metric.label(t)
     fig = new_figure(t, t("live.ranking.title", metric=metric_label))
     fig.update_layout(title={"subtitle": {"text": esc(period)}})
     if df.empty:
         return fig
-    names = [f"{int(r)}. {n}" for r, n in zip(df["rank"], df[t.name_col()], strict=True)]
-    values = [float(v) for v in df["value"]]
-    texts = [format_metric(t, metric, v) for v in values]
+    names = [
+        f"{int(r)}. {n}" if not pd.isna(r) else f"– {n}"
+        for r, n in zip(df["rank"], df[t.name_col()], strict=True)
+    ]
+    values = [0.0 if pd.isna(v) else float(v) for v in df["value"]]
+    texts = [format_value(t, metric, v) for v in df["value"]]
     fig.add_trace(
         go.Bar(
             x=values,
             y=list(range(len(df))),
             orientation="h",
             name=esc(metric_label),
-            marker={"color": [GOLD if r == 1 else SKY for r in df["rank"]]},
+            marker={"color": [GOLD if not pd.isna(r) and r == 1 else SKY for r in df["rank"]]},
             text=texts,
             textposition="outside",
             cliponaxis=False,

@@ -112,8 +112,8 @@ def geo_layout(box: tuple[float, float, float, float], padding: float = 0.04) ->
 # -- the national choropleth ------------------------------------------------------------------------
 def _hover_rows(df: pd.DataFrame, metric: Metric, t: Translator) -> list[list[str]]:
     """customdata per region: [iso, name, value, rank, population line]."""
-    rank = ranks(df[metric.column])
-    n = int(df[metric.column].notna().sum())
+    rank = ranks(df[metric.code], metric.higher_is_better)
+    n = int(df[metric.code].notna().sum())
     rows = []
     for (_, row), r in zip(df.iterrows(), rank):
         rank_text = rank_words(t, int(r), n) if not pd.isna(r) else t("overview.no_rank")
@@ -128,7 +128,7 @@ def _hover_rows(df: pd.DataFrame, metric: Metric, t: Translator) -> list[list[st
             [
                 row["iso_code"],
                 esc(row[t.name_col()]),
-                esc(format_value(t, metric, row[metric.column])),
+                esc(format_value(t, metric, row[metric.code])),
                 esc(rank_text),
                 esc(pop_text),
             ]
@@ -159,8 +159,8 @@ def national_map(
         "<b>%{customdata[1]}</b><br>" + label + ": <b>%{customdata[2]}</b><br>"
         "%{customdata[3]}<br>%{customdata[4]}<extra></extra>"
     )
-    has_value = df[metric.column].notna().to_numpy()
-    values = df[metric.column].astype(float)
+    has_value = df[metric.code].notna().to_numpy()
+    values = df[metric.code].astype(float)
     zmax = float(values.max()) if has_value.any() else 1.0
     zmin = min(0.0, float(values.min())) if has_value.any() else 0.0
     fig.add_trace(
@@ -177,7 +177,7 @@ def national_map(
             zmax=zmax if zmax > zmin else zmin + 1,
             marker={"line": {"color": OUTLINE_COLOR, "width": 1}, "opacity": 0.95},
             colorbar={
-                "title": {"text": esc(metric.unit(t)), "side": "top"},
+                "title": {"text": esc(metric.unit_text(t)), "side": "top"},
                 "orientation": "h",
                 "x": 0.5,
                 "xanchor": "center",

@@ -27,7 +27,7 @@ from creative_dash.charts.base import (
     new_figure,
 )
 from creative_dash.i18n import Translator
-from creative_dash.metrics import Metric, format_value, rank_words, ranks
+from creative_dash.metrics import Metric, best_first, format_value, rank_words, ranks
 
 UNCTAD_COLORS = {
     "heritage": "#9C6644",
@@ -90,11 +90,9 @@ def ranking_bars(
     if df.empty:
         return titled(empty_figure(t, title), title)
     data = df.copy()
-    data["_rank"] = ranks(data[metric.column])
-    data = data.sort_values(
-        [metric.column, t.name_col()], ascending=[False, True], na_position="last"
-    )
-    n = int(data[metric.column].notna().sum())
+    data["_rank"] = ranks(data[metric.code], metric.higher_is_better)
+    data = best_first(data, metric, t.name_col())
+    n = int(data[metric.code].notna().sum())
     names = [esc(v) for v in data[t.name_col()]]
     if highlight:
         names = [
@@ -107,7 +105,7 @@ def ranking_bars(
         rows = data[data["kind"] == kind]
         if rows.empty:
             continue
-        texts = [format_value(t, metric, v) for v in rows[metric.column]]
+        texts = [format_value(t, metric, v) for v in rows[metric.code]]
         rank_texts = [
             rank_words(t, int(r), n) if not pd.isna(r) else t("overview.no_rank")
             for r in rows["_rank"]
@@ -116,7 +114,7 @@ def ranking_bars(
             go.Bar(
                 orientation="h",
                 y=rows["_label"].tolist(),
-                x=rows[metric.column].fillna(0).tolist(),
+                x=rows[metric.code].fillna(0).tolist(),
                 text=esc_all(texts),
                 textposition="outside",
                 cliponaxis=False,
@@ -127,10 +125,10 @@ def ranking_bars(
             )
         )
     fig.update_yaxes(categoryorder="array", categoryarray=data["_label"].tolist()[::-1], title=None)
-    fig.update_xaxes(title=esc(metric.unit(t)), rangemode="tozero")
-    largest = float(data[metric.column].max(skipna=True) or 0)
+    fig.update_xaxes(title=esc(metric.unit_text(t)), rangemode="tozero")
+    largest = float(data[metric.code].fillna(0).max())  # 0 when no region has a value
     _room_for_labels(fig, largest, 1.2)
-    if metric.kind == "kzt":
+    if metric.money:
         money_axis(fig, t, largest)
     else:
         fig.update_xaxes(exponentformat="none", separatethousands=True)

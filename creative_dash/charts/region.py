@@ -24,7 +24,7 @@ from creative_dash.charts.base import (
 )
 from creative_dash.charts.overview import money_axis, titled
 from creative_dash.i18n import Translator
-from creative_dash.metrics import Metric, format_value
+from creative_dash.metrics import Metric, best_first, format_value
 
 PIPELINE = ("proposed", "approved", "in_progress", "completed")
 REC_STATUS_ORDER = vocab.REC_STATUSES
@@ -214,11 +214,9 @@ def peer_bars(
     """The region and its peers on ``metric`` (``region_metrics`` rows), the region in gold and
     marked ▶ in its label, the peers' median as a dashed line."""
     data = df[df["iso_code"].isin([iso, *peers])].copy()
-    if data.empty or data[metric.column].notna().sum() == 0:
+    if data.empty or data[metric.code].notna().sum() == 0:
         return titled(empty_figure(t, title), title)
-    data = data.sort_values(
-        [metric.column, t.name_col()], ascending=[False, True], na_position="last"
-    )
+    data = best_first(data, metric, t.name_col())
     labels = [
         f"<b>▶ {esc(n)}</b>" if code == iso else esc(n)
         for n, code in zip(data[t.name_col()], data["iso_code"])
@@ -228,8 +226,8 @@ def peer_bars(
         go.Bar(
             orientation="h",
             y=labels,
-            x=data[metric.column].fillna(0).tolist(),
-            text=esc_all(format_value(t, metric, v) for v in data[metric.column]),
+            x=data[metric.code].fillna(0).tolist(),
+            text=esc_all(format_value(t, metric, v) for v in data[metric.code]),
             textposition="outside",
             cliponaxis=False,
             marker={"color": [GOLD if code == iso else SKY for code in data["iso_code"]]},
@@ -238,7 +236,7 @@ def peer_bars(
             hovertemplate="%{y}: <b>%{text}</b><extra></extra>",
         )
     )
-    median = data.loc[data["iso_code"] != iso, metric.column].median()
+    median = data.loc[data["iso_code"] != iso, metric.code].median()
     if not pd.isna(median):
         fig.add_vline(x=float(median), line={"color": "#10222B", "dash": "dash", "width": 1.5})
         fig.add_annotation(
@@ -251,9 +249,9 @@ def peer_bars(
             font={"size": 12},
         )
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), title=None)
-    fig.update_xaxes(title=esc(metric.unit(t)), rangemode="tozero")
-    largest = float(data[metric.column].max(skipna=True) or 0)
-    if metric.kind == "kzt":
+    fig.update_xaxes(title=esc(metric.unit_text(t)), rangemode="tozero")
+    largest = float(data[metric.code].fillna(0).max())  # 0 when no region has a value
+    if metric.money:
         money_axis(fig, t, largest)
     if largest > 0:
         fig.update_xaxes(range=[0, largest * 1.15])

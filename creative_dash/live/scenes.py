@@ -37,7 +37,6 @@ from creative_dash.charts.live import (
 from creative_dash.filters import Filters
 from creative_dash.i18n import Translator
 from creative_dash.live.model import LiveError, Poll, SceneRef
-from creative_dash.queries.live import RANKING_METRICS
 
 Runner = Callable[..., pd.DataFrame]
 Options = Callable[[Runner, Translator], dict[str, str]]
@@ -143,7 +142,7 @@ def _period_options(run: Runner, t: Translator) -> dict[str, str]:
 
 
 def _metric_options(run: Runner, t: Translator) -> dict[str, str]:
-    return {m: t(f"live.metric.{m}") for m in RANKING_METRICS}
+    return {code: metrics.METRIC_BY_CODE[code].label(t) for code in metrics.LIVE_METRICS}
 
 
 def _poll_options(run: Runner, t: Translator) -> dict[str, str]:
@@ -183,8 +182,9 @@ def _poll_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Fi
 
 def _ranking_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
     period = params["period"]
-    df = run("live_region_ranking", metric=params["metric"], filters=_period_filter(period))
-    return region_ranking_figure(df, t, params["metric"], _period_options(run, t)[period])
+    metric = metrics.METRIC_BY_CODE[params["metric"]]
+    df = run("live_region_ranking", metric=metric.code, filters=_period_filter(period))
+    return region_ranking_figure(df, t, metric, _period_options(run, t)[period])
 
 
 def _per_year_figure(run: Runner, t: Translator, params: Mapping[str, str]) -> go.Figure:
@@ -248,7 +248,7 @@ register(Scene("jobs_per_million", "live.scene.jobs_per_million", (BY, PERIOD), 
 
 # Overview page: the national map and the mixes, for one year or the whole period.
 def _map_metric_options(run: Runner, t: Translator) -> dict[str, str]:
-    return {m.code: m.label(t) for m in metrics.METRICS}
+    return {code: metrics.METRIC_BY_CODE[code].label(t) for code in metrics.MAP_METRICS}
 
 
 MAP_METRIC = Param("metric", "live.param.metric", _map_metric_options)

@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from creative_dash import vocab
 from creative_dash.filters import INITIATIVES, NO_FILTERS, Filters, where
+from creative_dash.metrics import LIVE_METRICS, METRIC_BY_CODE
+from creative_dash.queries.metric_sql import metrics_sql, used_params
+from creative_dash.queries.overview import _conditions
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
-
-# Ranking metrics: the SQL of each is chosen from this allow-list, never built from input.
-# ``per_100k`` metrics divide by the region's latest population (region_population_latest).
-RANKING_METRICS: dict[str, str] = {
-    "initiatives": "count(i.initiative_id)",
-    "jobs": "coalesce(sum(i.jobs_created), 0)",
-    "budget_spent": "coalesce(sum(i.budget_spent_kzt), 0)",
-    "youth": "coalesce(sum(i.beneficiaries_youth), 0)",
-    "women": "coalesce(sum(i.beneficiaries_women), 0)",
-    "jobs_per_100k": "coalesce(sum(i.jobs_created), 0) * 100000.0 / nullif(any_value(p.population), 0)",
-    "initiatives_per_100k": "count(i.initiative_id) * 100000.0 / nullif(any_value(p.population), 0)",
-}
 
 
 @query
@@ -96,36 +88,35 @@ def live_deck(store: Store, deck_id: str) -> pd.DataFrame:
     )
 
 
+# The presenter's ranking leaves cancelled initiatives out.
+RANKED_STATUSES = tuple(s for s in vocab.INITIATIVE_STATUSES if s != "cancelled")
+
+
 @query
 def live_region_ranking(store: Store, metric: str, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """All 20 regions ranked on ``metric`` (a key of RANKING_METRICS) over the initiatives that
-    pass the filters (started in the period; every filter on initiatives but regions: every
-    region is ranked); cancelled initiatives are left out.
+    """All 20 regions ranked on ``metric`` (a code of ``creative_dash.metrics.LIVE_METRICS``)
+    as ``region_metrics`` computes it under ``filters`` (every filter but regions: every region
+    is ranked), with the initiatives of every status but cancelled (of the filter's statuses,
+    when it has some).
 
-    Columns: iso_code, name_kk, name_ru, name_en, value (0 when a region has none), rank
-    (1 = highest; ties share a rank)."""
-    if metric not in RANKING_METRICS:
+    Columns: iso_code, name_kk, name_ru, name_en, value (NULL where a region has no figure),
+    rank (1 = best; ties share a rank; NULL without a value)."""
+    if metric not in LIVE_METRICS:
         raise ValueError(f"unknown ranking metric {metric!r}")
-    expr = RANKING_METRICS[metric]
-    w = where(filters.everywhere(), INITIATIVES, "i.status <> 'cancelled'")
-    # The expression is one of the literals above; the conditions come from the filter builder
-    # (in the join, so a region without initiatives is still listed); every value is bound.
-    return store.query(
-        f"""
-        WITH agg AS (
-            SELECT r.iso_code, r.name_kk, r.name_ru, r.name_en,
-                   coalesce({expr}, 0) AS value
-            FROM regions r
-            LEFT JOIN region_population_latest p ON p.iso_code = r.iso_code
-            LEFT JOIN initiatives i
-                   ON i.region_iso = r.iso_code AND {w.sql}
-            GROUP BY r.iso_code, r.name_kk, r.name_ru, r.name_en
-        )
-        SELECT *, rank() OVER (ORDER BY value DESC) AS rank
-        FROM agg ORDER BY rank, iso_code
-        """,  # noqa: S608
-        dict(w.params),
-    )
+    m = METRIC_BY_CODE[metric]
+    statuses = tuple(s for s in filters.statuses or RANKED_STATUSES if s in RANKED_STATUSES)
+    c = _conditions(filters.everywhere().but(statuses=statuses or RANKED_STATUSES))
+    order = "DESC" if m.higher_is_better else "ASC"
+    # The metric's code is a catalogue key checked above, the SQL the catalogue's; every value
+    # is a bound parameter.
+    sql = f"""
+        WITH figures AS ({metrics_sql((m.code,), c.sources(), by_region=True)})
+        SELECT iso_code, name_kk, name_ru, name_en, {m.code} AS value,
+               CASE WHEN {m.code} IS NOT NULL
+                    THEN rank() OVER (ORDER BY {m.code} {order} NULLS LAST) END AS rank
+        FROM figures ORDER BY rank NULLS LAST, iso_code
+        """  # noqa: S608
+    return store.query(sql, used_params(sql, c.params))
 
 
 @query

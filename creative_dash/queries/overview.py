@@ -9,10 +9,12 @@ Definitions shared by every query here (the pages' captions repeat them):
 * A hub counts when it is operating and opened before the end of the period (or has no opening
   date): the store keeps no closing dates, so closed hubs are left out of every period.
 * Programme outcomes (participants, competency gain) count programmes running in the period.
+* Official indicators (creative exports...) count the years of the period.
 * Filters: every query takes ``filters`` (:class:`creative_dash.filters.Filters`; empty means
   "all") and honours its years, regions, sectors, funding and statuses. The sector filter keeps
   an initiative whose main sector or one of its further sectors is selected (a hub: one of its
-  sectors); funding and status filters apply to initiatives only.
+  sectors); funding and status filters apply to initiatives only; indicators and the population
+  take the years and regions only.
 """
 
 from __future__ import annotations
@@ -25,15 +27,19 @@ import pandas as pd
 from creative_dash import vocab
 from creative_dash.filters import (
     HUBS,
+    INDICATORS,
     INITIATIVES,
     INITIATIVES_ACTIVE,
     NO_FILTERS,
     PARTICIPANTS,
+    POPULATION,
     PROGRAMMES,
     Filters,
     Where,
     where,
 )
+from creative_dash.metrics import KPI_METRICS, METRICS
+from creative_dash.queries.metric_sql import metrics_sql, used_params
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
 
@@ -72,11 +78,31 @@ class _Conditions:
     active: Where  # initiatives i active in the period, kept by the filters
     hubs: Where  # hubs h counted in the period (operating), kept by the sector/region filters
     participants: Where  # participants pa of programmes pr running in the period
+    indicators: Where  # indicators ind of the period's years, kept by the region filter
+    population: Where  # population rows p (region_population_latest), kept by the region filter
 
     @property
     def params(self) -> dict[str, Any]:
-        both = self.started & self.active & self.hubs & self.participants
-        return dict(both.params)
+        every = (
+            self.started
+            & self.active
+            & self.hubs
+            & self.participants
+            & self.indicators
+            & self.population
+        )
+        return dict(every.params)
+
+    def sources(self) -> dict[str, str]:
+        """The condition of each source of the metric catalogue (``metric_sql.metrics_sql``)."""
+        return {
+            "started": self.started.sql,
+            "active": self.active.sql,
+            "hubs": self.hubs.sql,
+            "participants": self.participants.sql,
+            "indicators": self.indicators.sql,
+            "population": self.population.sql,
+        }
 
 
 def _conditions(filters: Filters) -> _Conditions:
@@ -87,153 +113,55 @@ def _conditions(filters: Filters) -> _Conditions:
         active=where(f, INITIATIVES_ACTIVE, _IS_ACTIVE),
         hubs=where(f, HUBS.only(*_HUB_FILTERS), _IS_OPERATING),
         participants=where(f, PROGRAMMES) & where(f, PARTICIPANTS),
+        indicators=where(f, INDICATORS),
+        population=where(f, POPULATION),
     )
 
 
-# One period's headline figures: a scan of the initiatives started in it (grouped by funding
-# source, which DuckDB does faster than sum(...) FILTER (WHERE funding_source = ...)), one of
-# those active in it (an initiative that started before the period may be active in it), and
-# the small hubs and participants tables.
-_KPI_SQL = """
-    WITH by_source AS (
-        SELECT i.funding_source, count(*) AS n,
-               sum(i.budget_planned_kzt) AS planned, sum(i.budget_spent_kzt) AS spent,
-               sum(i.jobs_created) AS jobs, sum(i.beneficiaries_youth) AS youth,
-               sum(i.beneficiaries_women) AS women
-        FROM initiatives i WHERE {started} GROUP BY i.funding_source
-    ),
-    sums AS (
-        SELECT CAST(coalesce(sum(n), 0) AS BIGINT) AS initiatives,
-               CAST(coalesce(sum(planned), 0) AS BIGINT) AS budget_planned,
-               CAST(coalesce(sum(spent), 0) AS BIGINT) AS budget_spent,
-               CAST(coalesce(sum(planned) FILTER (WHERE funding_source = 'private'), 0) AS BIGINT)
-                   AS budget_private,
-               CAST(coalesce(sum(planned) FILTER (WHERE funding_source = 'impact'), 0) AS BIGINT)
-                   AS budget_impact,
-               CAST(coalesce(sum(jobs), 0) AS BIGINT) AS jobs,
-               CAST(coalesce(sum(youth), 0) AS BIGINT) AS youth,
-               CAST(coalesce(sum(women), 0) AS BIGINT) AS women
-        FROM by_source
-    )
-    SELECT $label AS period, CAST($first AS INTEGER) AS first_year,
-           CAST($last AS INTEGER) AS last_year,
-           (SELECT count(*) FROM hubs h WHERE {hubs}) AS hubs,
-           s.initiatives,
-           (SELECT count(*) FROM initiatives i WHERE {active}) AS active,
-           s.budget_planned, s.budget_spent, s.budget_private, s.budget_impact,
-           CASE WHEN s.budget_planned > 0
-                THEN (s.budget_private + s.budget_impact) / s.budget_planned END
-               AS private_impact_share,
-           s.jobs, s.youth, s.women,
-           (SELECT count(*) FROM participants pa JOIN programmes pr USING (programme_id)
-            WHERE {participants}) AS participants
-    FROM sums s
-"""
+# The headline figures and the regions' figures are the metric catalogue's (creative_dash
+# .metrics), in SQL that metric_sql builds from its entries, each source (the initiatives started
+# in the period, those active in it, the hubs...) scanned once: the KPIs (and the metrics they
+# are derived from) for the country, every metric computed by region for the regions.
+REGION_CODES = tuple(m.code for m in METRICS if m.by_region)
+_KPI_LEAD = (
+    "$label AS period, CAST($first AS INTEGER) AS first_year, CAST($last AS INTEGER) AS last_year"
+)
 
 
 @query
 def overview_kpis(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """The headline figures of the period and of the period of equal length before it.
+    """The KPIs of the catalogue for the country (or the filters' regions), in the period and in
+    the period of equal length before it.
 
     Two rows, ``period`` 'current' then 'previous'. Columns: period, first_year, last_year,
-    hubs, initiatives, active, budget_planned, budget_spent, budget_private, budget_impact
-    (planned ₸ by source), private_impact_share (share of the planned budget from private money
-    and impact investment, NULL without budget), jobs, youth, women, participants.
+    population (the sum of the latest figures), then a column per metric shown as a card and
+    per metric those are derived from, named by its code (``creative_dash.metrics.METRICS``;
+    e.g. hubs, initiatives, budget_planned, budget_private, budget_impact,
+    private_impact_share: NULL without budget).
     """
     current = _years(filters.years)
     frames = []
     for label, period in (("current", current), ("previous", previous_period(current))):
         c = _conditions(filters.but(years=period))
-        sql = _KPI_SQL.format(
-            started=c.started.sql,
-            active=c.active.sql,
-            hubs=c.hubs.sql,
-            participants=c.participants.sql,
-        )
+        sql = metrics_sql(KPI_METRICS, c.sources(), by_region=False, lead=_KPI_LEAD)
         own = {"label": label, "first": period[0], "last": period[1]}
-        frames.append(store.query(sql, {**c.params, **own}))
+        frames.append(store.query(sql, used_params(sql, {**c.params, **own})))
     return pd.concat(frames, ignore_index=True)
-
-
-_REGION_METRICS_SQL = """
-    WITH ini AS (
-        SELECT i.region_iso, count(*) AS initiatives,
-               CAST(sum(i.budget_planned_kzt) AS BIGINT) AS budget_planned,
-               CAST(sum(i.budget_spent_kzt) AS BIGINT) AS budget_spent,
-               CAST(sum(i.jobs_created) AS BIGINT) AS jobs
-        FROM initiatives i WHERE {started} GROUP BY i.region_iso
-    ),
-    act AS (
-        SELECT i.region_iso, count(*) AS active FROM initiatives i WHERE {active}
-        GROUP BY i.region_iso
-    ),
-    hub AS (
-        SELECT h.region_iso, count(*) AS hubs FROM hubs h WHERE {hubs} GROUP BY h.region_iso
-    ),
-    prog AS (
-        SELECT pa.participant_id, pa.region_iso FROM participants pa
-        JOIN programmes pr USING (programme_id)
-        WHERE {participants}
-    ),
-    people AS (SELECT region_iso, count(*) AS participants FROM prog GROUP BY region_iso),
-    gain AS (
-        SELECT prog.region_iso, avg(post.score - pre.score) AS competency_gain
-        FROM prog
-        JOIN assessments pre ON pre.participant_id = prog.participant_id
-             AND pre.phase = 'pre'
-        JOIN assessments post ON post.participant_id = prog.participant_id
-             AND post.phase = 'post' AND post.competency = pre.competency
-        GROUP BY prog.region_iso
-    )
-    SELECT r.iso_code, r.kind, r.name_kk, r.name_ru, r.name_en,
-           r.admin_center_lat, r.admin_center_lon,
-           pop.population, pop.as_of AS population_as_of,
-           coalesce(ini.initiatives, 0) AS initiatives,
-           coalesce(act.active, 0) AS active,
-           coalesce(hub.hubs, 0) AS hubs,
-           coalesce(ini.budget_planned, 0) AS budget_planned,
-           coalesce(ini.budget_spent, 0) AS budget_spent,
-           coalesce(ini.jobs, 0) AS jobs,
-           coalesce(people.participants, 0) AS participants,
-           gain.competency_gain,
-           coalesce(ini.initiatives, 0) * 100000.0 / nullif(pop.population, 0)
-               AS initiatives_per_100k,
-           coalesce(act.active, 0) * 100000.0 / nullif(pop.population, 0) AS active_per_100k,
-           coalesce(hub.hubs, 0) * 100000.0 / nullif(pop.population, 0) AS hubs_per_100k,
-           coalesce(ini.jobs, 0) * 100000.0 / nullif(pop.population, 0) AS jobs_per_100k,
-           coalesce(ini.budget_planned, 0) * 1.0 / nullif(pop.population, 0)
-               AS budget_per_capita
-    FROM regions r
-    LEFT JOIN region_population_latest pop USING (iso_code)
-    LEFT JOIN ini ON ini.region_iso = r.iso_code
-    LEFT JOIN act ON act.region_iso = r.iso_code
-    LEFT JOIN hub ON hub.region_iso = r.iso_code
-    LEFT JOIN people ON people.region_iso = r.iso_code
-    LEFT JOIN gain ON gain.region_iso = r.iso_code
-    ORDER BY r.iso_code
-"""
 
 
 @query
 def region_metrics(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Every region's figures for the period, with its latest population, one row per region.
+    """Every region's metrics for the period, with its latest population, one row per region.
 
     Columns: iso_code, kind, name_kk, name_ru, name_en, admin_center_lat, admin_center_lon,
-    population, population_as_of, initiatives, active, hubs, budget_planned, budget_spent,
-    jobs, participants, competency_gain (mean post - pre self-assessment over the region's
-    participants and competencies; NULL without assessments), initiatives_per_100k,
-    active_per_100k, hubs_per_100k, jobs_per_100k, budget_per_capita (planned ₸ per inhabitant).
-    Per-capita columns are NULL where the population is unknown. Every region is listed: the
-    filters' regions do not apply.
+    population, population_as_of, then a column per metric the catalogue computes by region
+    (``by_region``), named by its code (``creative_dash.metrics.METRICS``). Per-capita
+    columns are NULL where the population is unknown; a mean or an indicator is NULL where the
+    region has no figures. Every region is listed: the filters' regions do not apply.
     """
     c = _conditions(filters.everywhere())
-    sql = _REGION_METRICS_SQL.format(
-        started=c.started.sql,
-        active=c.active.sql,
-        hubs=c.hubs.sql,
-        participants=c.participants.sql,
-    )
-    return store.query(sql, c.params)
+    sql = metrics_sql(REGION_CODES, c.sources(), by_region=True)
+    return store.query(sql, used_params(sql, c.params))
 
 
 _SECTOR_MIX_SQL = """

@@ -19,7 +19,7 @@ from creative_dash.store import Store, gateway
 
 SEED = 20250512
 # Bump when the generator's output changes, so `init --demo` replaces older demo rows.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEMO_ACTOR = "demo-generator"
 DEMO_STAMP = datetime(2026, 1, 1, 9, 0, 0)
 AS_OF = date(2026, 10, 31)  # demo "today": no initiative starts later than this
@@ -566,16 +566,23 @@ def generate(
     recommendations = _audit_cols(pd.DataFrame(r_rows))
 
     # -- indicators: region x year ---------------------------------------------------------------
+    # Exports draw from a generator of their own, so adding them left every other value as it was.
+    exports_rng = np.random.default_rng((SEED, 3))
     i_rows = []
     for k, iso in enumerate(regions["iso_code"]):
         share = rng.uniform(0.012, 0.03) * (1.6 if is_city[k] else 1.0)
         growth = rng.uniform(0.02, 0.08)
+        # the share of creative output sold abroad: larger in the cities
+        export_share = exports_rng.uniform(0.005, 0.03) * (1.5 if is_city[k] else 1.0)
         for y in range(2019, 2026):
             emp = pop[k] * share * (1 + growth) ** (y - 2019) * rng.uniform(0.97, 1.03)
+            enterprises = emp / rng.uniform(6, 10)
+            output = emp * rng.uniform(6, 12)
             vals = {
                 "creative_employment": round(emp),
-                "creative_enterprises": round(emp / rng.uniform(6, 10)),
-                "creative_output": round(emp * rng.uniform(6, 12), 1),
+                "creative_enterprises": round(enterprises),
+                "creative_output": round(output, 1),
+                "creative_exports": round(output * export_share * exports_rng.uniform(0.8, 1.2), 1),
             }
             for code in indicator_codes:
                 i_rows.append(

@@ -79,7 +79,8 @@ def metric_cards(rows: Any, *, border: bool = True) -> None:
     """Rows of cards (``views.overview.card_rows`` output, or rows of ``views.cards.Card``) as
     st.metric, a row at a time."""
     for row_cards in rows:
-        for col, card in zip(st.columns(len(row_cards)), row_cards):
+        # at least three columns: a row of one or two cards keeps the width of the cards above
+        for col, card in zip(st.columns(max(len(row_cards), 3)), row_cards):
             col.metric(
                 card.label,
                 card.value,

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from creative_dash.i18n import Translator
+from creative_dash.metrics import KPI_METRICS, KPI_ROWS, METRIC_BY_CODE, Metric, format_value
 
 
 @dataclass(frozen=True)
@@ -24,34 +25,6 @@ class KpiCard:
     help: str
 
 
-# (code, query column, how to show it). Shares move in percentage points, counts in percent.
-KPIS: tuple[tuple[str, str, str], ...] = (
-    ("hubs", "hubs", "count"),
-    ("initiatives", "initiatives", "count"),
-    ("active", "active", "count"),  # no change shown: see NO_DELTA
-    ("budget_planned", "budget_planned", "kzt"),
-    ("budget_spent", "budget_spent", "kzt"),
-    ("private_impact_share", "private_impact_share", "share"),
-    ("jobs", "jobs", "count"),
-    ("youth", "youth", "count"),
-    ("women", "women", "count"),
-    ("participants", "participants", "count"),
-)
-
-
-# Cards in rows by theme (activity, money, people): narrow enough rows that the values, in
-# Kazakh too ("63,3 млрд ₸"), are not cut.
-KPI_ROWS: tuple[tuple[str, ...], ...] = (
-    ("hubs", "initiatives", "active", "participants"),
-    ("budget_planned", "budget_spent", "private_impact_share"),
-    ("jobs", "youth", "women"),
-)
-
-# "Active" uses the status recorded today (approved or in progress), so an earlier period looks
-# empty: its change would mislead, and is left out (the help text says why).
-NO_DELTA = frozenset({"active"})
-
-
 def _missing(value: Any) -> bool:
     return value is None or pd.isna(value)
 
@@ -60,69 +33,63 @@ def period_text(t: Translator, first: int, last: int) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
-def _value(t: Translator, kind: str, value: Any) -> str:
-    if _missing(value):
-        return "—"
-    if kind == "kzt":
-        return t.kzt(value)
-    if kind == "share":
-        return t.pct(value)
-    return t.num(value)
+def _value(t: Translator, metric: Metric, value: Any) -> str:
+    return "—" if _missing(value) else format_value(t, metric, value)
 
 
-def _delta(t: Translator, kind: str, current: Any, previous: Any) -> tuple[str | None, str, str]:
-    """(text, colour, arrow) of the change from ``previous`` to ``current``."""
+def _delta(
+    t: Translator, metric: Metric, current: Any, previous: Any
+) -> tuple[str | None, str, str]:
+    """(text, colour, arrow) of the change from ``previous`` to ``current``; the colour says
+    better (green) or worse (red), the arrow up or down."""
     if _missing(current) or _missing(previous):
         return None, "gray", "off"
     diff = float(current) - float(previous)
-    if kind == "share":
-        points = abs(diff) * 100
-        sign = "+" if diff > 0 else "−" if diff < 0 else "±"
-        text = t("overview.pp", value=f"{sign}{t.num(points, 1)}")
+    sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+    if metric.kind == "share":
+        text = t("overview.pp", value=f"{sign}{t.num(abs(diff) * 100, 1)}")
     elif float(previous) == 0:
         # no percentage from zero: the absolute change says it
-        sign = "+" if diff > 0 else "−" if diff < 0 else "±"
-        amount = t.kzt(abs(diff)) if kind == "kzt" else t.num(abs(diff))
-        text = f"{sign}{amount}"
+        text = f"{sign}{format_value(t, metric, abs(diff))}"
     else:
         text = t.signed_pct(diff / abs(float(previous)))
-    if diff > 0:
-        return text, "green", "up"
-    if diff < 0:
-        return text, "red", "down"
-    return text, "gray", "off"
+    if diff == 0:
+        return text, "gray", "off"
+    arrow = "up" if diff > 0 else "down"
+    return text, "green" if (diff > 0) == metric.higher_is_better else "red", arrow
+
+
+def _help(t: Translator, metric: Metric, note: str) -> str:
+    return f"{metric.help(t)} {note}"
 
 
 def kpi_cards(t: Translator, kpis: pd.DataFrame, data_from: int | None = None) -> list[KpiCard]:
-    """The overview's cards from the ``overview_kpis`` frame (rows 'current' and 'previous').
+    """The cards of the catalogue's KPIs from the ``overview_kpis`` frame (rows 'current' and
+    'previous').
 
     ``data_from``: the first year with initiatives in the store. A previous period wholly
     before it has no data to compare with (not zero activity): initiative and programme figures
-    then show no change. Hubs keep theirs: they carry their own opening dates."""
+    then show no change. Hubs and indicators keep theirs: they carry their own dates."""
     current = kpis[kpis["period"] == "current"].iloc[0]
     previous = kpis[kpis["period"] == "previous"].iloc[0]
     prev_period = period_text(t, int(previous["first_year"]), int(previous["last_year"]))
     before_data = data_from is not None and int(previous["last_year"]) < data_from
     cards = []
-    for code, column, kind in KPIS:
-        if before_data and code != "hubs":
-            delta, color, arrow = None, "gray", "off"
-            help_text = (
-                t(f"overview.kpi_help.{code}") + " " + t("overview.kpi_no_earlier", year=data_from)
-            )
-        elif code in NO_DELTA:
-            delta, color, arrow = None, "gray", "off"
-            help_text = t(f"overview.kpi_help.{code}") + " " + t("overview.kpi_no_change")
+    for code in KPI_METRICS:
+        metric = METRIC_BY_CODE[code]
+        now, before = current[code], previous[code]
+        delta, color, arrow = None, "gray", "off"
+        if before_data and not metric.own_dates:
+            help_text = _help(t, metric, t("overview.kpi_no_earlier", year=data_from))
+        elif not metric.comparable:
+            help_text = _help(t, metric, t("overview.kpi_no_change"))
+        elif _missing(before):
+            help_text = _help(t, metric, t("overview.kpi_no_previous", period=prev_period))
         else:
-            delta, color, arrow = _delta(t, kind, current[column], previous[column])
-            help_text = (
-                t(f"overview.kpi_help.{code}")
-                + " "
-                + t(
-                    "overview.kpi_previous",
-                    period=prev_period,
-                    value=_value(t, kind, previous[column]),
-                )
+            delta, color, arrow = _delta(t, metric, now, before)
+            value = _value(t, metric, before)
+            help_text = _help(
+                t, metric, t("overview.kpi_previous", period=prev_period, value=value)
             )
         if code == "private_impact_share" and current["budget_planned"]:
             help_text += " " + t(
@@ -131,23 +98,27 @@ def kpi_cards(t: Translator, kpis: pd.DataFrame, data_from: int | None = None) -
                 impact=t.kzt(current["budget_impact"]),
             )
         cards.append(
-            KpiCard(
-                code,
-                t(f"overview.kpi.{code}"),
-                _value(t, kind, current[column]),
-                delta,
-                color,
-                arrow,
-                help_text,
-            )
+            KpiCard(code, metric.label(t), _value(t, metric, now), delta, color, arrow, help_text)
         )
     return cards
 
 
 def card_rows(cards: list[KpiCard]) -> list[list[KpiCard]]:
-    """The cards grouped in the rows of KPI_ROWS."""
+    """The cards in rows by theme (the catalogue's ``kpi_row``), in catalogue order."""
     by_key = {c.key: c for c in cards}
-    return [[by_key[k] for k in row if k in by_key] for row in KPI_ROWS]
+    return [
+        [by_key[c] for c in KPI_METRICS if c in by_key and METRIC_BY_CODE[c].kpi_row == row]
+        for row in KPI_ROWS
+    ]
+
+
+def map_caption(t: Translator, metric: Metric, metrics: pd.DataFrame) -> str:
+    """The caption under the map: how to use it, what ``metric`` counts and, per capita, which
+    population figures it divides by."""
+    notes = [t("overview.map_help"), metric.help(t)]
+    if metric.per_capita:
+        notes.append(population_caption(t, metrics))
+    return " ".join(notes)
 
 
 def population_caption(t: Translator, metrics: pd.DataFrame) -> str:
@@ -166,13 +137,3 @@ def population_caption(t: Translator, metrics: pd.DataFrame) -> str:
         older=older,
         n=len(dates),
     )
-
-
-def map_caption(t: Translator, metric: Any, metrics: pd.DataFrame) -> str:
-    """Under the map: how to use it, and what a per-capita or gain metric rests on."""
-    notes = [t("overview.map_help")]
-    if metric.per_capita:
-        notes.append(population_caption(t, metrics))
-    if metric.code == "competency_gain":
-        notes.append(t("overview.gain_help"))
-    return " ".join(notes)

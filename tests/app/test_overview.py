@@ -28,7 +28,7 @@ def test_overview_renders_in_each_language(demo_db, lang):
     assert not at.exception
     assert at.title[0].value == t(lang, "overview.title")
     labels = [m.label for m in at.metric]
-    assert t(lang, "overview.kpi.hubs") in labels and len(labels) == 10
+    assert t(lang, "metric.hubs") in labels and len(labels) == 11
     spec = _chart(at, "ov_map")
     types = [tr["type"] for tr in spec["data"]]
     assert types[0] == "choropleth" and "scattergeo" in types
@@ -89,7 +89,7 @@ def test_the_metric_selector_changes_the_map_and_the_url(demo_db):
     at.selectbox(key="ov_metric").set_value("hubs").run()
     assert not at.exception
     spec = _chart(at, "ov_map")
-    assert t("ru", "overview.metric.hubs") in spec["layout"]["title"]["text"].replace("<br>", " ")
+    assert t("ru", "metric.hubs") in spec["layout"]["title"]["text"].replace("<br>", " ")
     assert all(float(z).is_integer() for z in spec["data"][0]["z"])
     assert at.query_params["ov_metric"] in ("hubs", ["hubs"])
 

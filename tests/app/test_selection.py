@@ -34,10 +34,11 @@ def test_the_overview_and_the_hubs_page_count_the_same_hubs(demo_store, years):
     overview = open_page("overview", "en", years=years)
     hubs = open_page("hubs", "en", years=years)
     assert not overview.exception and not hubs.exception
-    card = metric(overview, t("en", "overview.kpi.hubs"))
+    card = metric(overview, t("en", "metric.hubs"))
     assert card == metric(hubs, t("en", "hubs.metric_operating")) == f"{expected:,}"
     # each page names what it counts
-    assert t("en", "overview.kpi_help.hubs") in overview.metric[0].help
+    hubs_card = next(m for m in overview.metric if m.label == t("en", "metric.hubs"))
+    assert t("en", "metric_help.hubs") in hubs_card.help
     assert t("en", "hubs.metric_operating_help") in [m.help for m in hubs.metric]
     first = int(years[:4])
     period = str(first) if first == last else f"{first}–{last}"
@@ -54,7 +55,7 @@ def test_with_a_region_the_region_page_and_the_hubs_page_agree_and_the_overview_
     region = open_page("region", "en", region="KZ-75", years="2021-2024")
     hubs = open_page("hubs", "en", region="KZ-75", years="2021-2024")
     overview = open_page("overview", "en", region="KZ-75", years="2021-2024")
-    label = t("en", "overview.kpi.hubs")
+    label = t("en", "metric.hubs")
     assert metric(region, label) == metric(hubs, t("en", "hubs.metric_operating")) == str(expected)
     assert metric(overview, label) == f"{national:,}"
     assert t("en", "overview.scope_region", region="Almaty") in page_text(overview)

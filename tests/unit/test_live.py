@@ -21,6 +21,7 @@ from creative_dash.charts.live import (
 from creative_dash.filters import Filters
 from creative_dash.i18n import LANGS, Translator, t
 from creative_dash.live import LiveError, Poll, SceneRef, scenes
+from creative_dash.metrics import METRIC_BY_CODE
 from tests.conftest import presenter_id
 
 XSS = "<script>alert(1)</script>"
@@ -443,7 +444,7 @@ def test_rating_and_region_charts():
 def test_presenter_layout_enlarges_any_figure(demo_store):
     tr = Translator("kk")
     df = queries.run(demo_store, "live_region_ranking", metric="initiatives")
-    fig = region_ranking_figure(df, tr, "initiatives", "2019–2026")
+    fig = region_ranking_figure(df, tr, METRIC_BY_CODE["initiatives"], "2019–2026")
     assert fig.layout.font.size in (None, 14)
     presenter_layout(fig)
     assert fig.layout.font.size == PRESENTER_FONT

@@ -64,6 +64,7 @@ def metrics() -> pd.DataFrame:
                 "hubs_per_100k": (1 + i % 5) * 1e5 / population,
                 "jobs_per_100k": (30 + i) * 1e5 / population,
                 "budget_per_capita": (1e9 + i * 1e8) / population,
+                "creative_exports_per_capita": 1000.0 + 250 * (i % 7),
             }
         )
     return pd.DataFrame(rows)
@@ -500,6 +501,7 @@ def test_kpi_cards_show_change_against_the_previous_period():
         "youth": 0,
         "women": 10,
         "participants": 4,
+        "creative_exports_per_capita": 5000.0,
     }
     prev = {
         **base,
@@ -508,6 +510,7 @@ def test_kpi_cards_show_change_against_the_previous_period():
         "private_impact_share": 0.2,
         "youth": 0,
         "women": 0,
+        "creative_exports_per_capita": 4000.0,
     }
     df = pd.DataFrame(
         [
@@ -516,7 +519,7 @@ def test_kpi_cards_show_change_against_the_previous_period():
         ]
     )
     cards = {c.key: c for c in kpi_cards(t, df)}
-    assert len(cards) == 10
+    assert len(cards) == 11
     assert (cards["hubs"].delta, cards["hubs"].delta_color, cards["hubs"].delta_arrow) == (
         "+25.0%",
         "green",
@@ -529,13 +532,29 @@ def test_kpi_cards_show_change_against_the_previous_period():
     assert cards["active"].delta is None
     assert "2021–2022" in cards["hubs"].help
     assert cards["budget_planned"].value == "₸2B"
+    exports = cards["creative_exports_per_capita"]
+    assert (exports.value, exports.delta, exports.delta_color) == ("₸5,000", "+25.0%", "green")
 
 
 def test_every_metric_has_labels_in_every_language():
     for lang in LANGS:
         t = Translator(lang)
         for m in METRICS:
-            assert t.has(f"overview.metric.{m.code}") and t.has(f"overview.metric_unit.{m.kind}")
+            assert t.has(f"metric.{m.code}") and t.has(f"metric_unit.{m.unit}")
+
+
+@pytest.mark.parametrize("code", ["budget_per_capita", "competency_gain", "jobs"])
+def test_a_metric_no_region_has_a_value_for_draws_empty_bars(metrics, code):
+    """An official figure not yet published for the years chosen: every region "no data"."""
+    df = metrics.assign(**{code: float("nan")})
+    metric = METRIC_BY_CODE[code]
+    t = Translator("ru")
+    fig = ov.ranking_bars(df, metric, t, title="T")
+    assert {x for tr in fig.data for x in tr.x} == {0}
+    assert {x for tr in fig.data for x in tr.text} == {t("overview.no_data")}
+    peers = rg.peer_bars(df, metric, t, iso="KZ-71", peers=["KZ-75"], title="T", median_label="M")
+    assert not peers.data
+    assert maps.national_map(df, metric, t, geojson={}, title="T").data
 
 
 def test_ranking_sorts_by_value_not_by_code(metrics):
@@ -563,6 +582,7 @@ def test_no_change_against_a_period_before_any_data():
         "youth": 1,
         "women": 1,
         "participants": 4,
+        "creative_exports_per_capita": 3000.0,
     }
     df = pd.DataFrame(
         [
@@ -574,6 +594,7 @@ def test_no_change_against_a_period_before_any_data():
                 **{k: 0 for k in row},
                 "hubs": 5,
                 "private_impact_share": None,
+                "creative_exports_per_capita": None,
             },
         ]
     )
@@ -581,6 +602,10 @@ def test_no_change_against_a_period_before_any_data():
     assert cards["initiatives"].delta is None
     assert t("overview.kpi_no_earlier", year=2019) in cards["initiatives"].help
     assert cards["hubs"].delta == "+100,0%"
+    # official figures carry their own years: none for the previous period says so
+    exports = cards["creative_exports_per_capita"]
+    assert exports.delta is None
+    assert t("overview.kpi_no_previous", period="2011–2018") in exports.help
     with_data = {c.key: c for c in kpi_cards(t, df, data_from=2010)}
     assert with_data["initiatives"].delta == "+100"
 
