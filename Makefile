@@ -6,7 +6,7 @@ PORT ?= 8501
 # The OpenID Connect provider the browser tests sign in with (npm, pinned by its lockfile).
 OIDC_TEST := tests/e2e/oidc
 
-.PHONY: run test check lint bench boundaries system-deps clean
+.PHONY: run test check lint typecheck bench boundaries system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,11 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff format --check creative_dash pages app.py tests scripts bench
 	$(BIN)/lint-imports --no-logo  # the layer contract (.importlinter)
 
-check: lint test
+# The library's types (mypy.ini).
+typecheck: $(VENV)/.dev-deps
+	$(BIN)/mypy
+
+check: lint typecheck test
 
 bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench

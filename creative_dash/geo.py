@@ -15,7 +15,7 @@ import csv
 import json
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -200,7 +200,7 @@ def region_feature(iso_code: str) -> dict[str, Any] | None:
     return None
 
 
-def bbox(feature: dict[str, Any]) -> tuple[float, float, float, float]:
+def bbox(feature: Mapping[str, Any]) -> tuple[float, float, float, float]:
     """(min lon, min lat, max lon, max lat) of a feature."""
     xs: list[float] = []
     ys: list[float] = []

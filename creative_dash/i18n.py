@@ -12,6 +12,8 @@ import logging
 import numbers
 import tomllib
 from datetime import date, datetime
+
+Date = date  # the type, for annotations inside Translator (whose method `date` hides it)
 from functools import cache
 from importlib import resources
 from math import copysign
@@ -174,11 +176,11 @@ class Translator:
             value = value.date()
         return _babel_date(value, format=fmt, locale=self.locale)
 
-    def date_range(self, start: date, end: date) -> str:
+    def date_range(self, start: Date, end: Date) -> str:
         """'12–14 May 2025' in the language's own order."""
         return format_interval(start, end, "yMMMMd", locale=self.locale)
 
-    def month(self, value: date) -> str:
+    def month(self, value: Date) -> str:
         return _babel_date(value, format="LLLL y", locale=self.locale)
 
     # plotly -----------------------------------------------------------------------------------

@@ -507,7 +507,7 @@ def compare_with_peers(
             better = valued[m.code] > value if m.higher_is_better else valued[m.code] < value
             rank = int(better.sum()) + 1
         gap = None
-        if value is not None and peer_median not in (None, 0.0):
+        if value is not None and peer_median is not None and peer_median != 0.0:
             gap = (value - peer_median) / abs(peer_median)
         out.append(PeerRow(m, value, national, peer_median, rank, len(valued), gap))
     return out

@@ -179,7 +179,7 @@ def status_by_year(df: pd.DataFrame, t: Translator) -> go.Figure:
     for status in STATUS_ORDER:
         if status not in counts.columns:
             continue
-        values = [int(counts.at[y, status]) if y in counts.index else 0 for y in years]
+        values = counts[status].reindex(years, fill_value=0).astype(int).tolist()
         label = t.enum("status", status)
         fig.add_trace(
             go.Bar(

@@ -20,8 +20,11 @@ class PollShown(Protocol):
     """What the results chart reads of a poll (``creative_dash.live.model.Poll`` has it): the
     chart layer stays below the live package, which builds its scenes from these charts."""
 
-    kind: str
-    status: str
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
 
     def question_in(self, lang: str) -> str: ...
 

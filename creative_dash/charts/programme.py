@@ -8,6 +8,8 @@ marked with ``▶`` in its label, overdue follow-ups have their own marker symbo
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import date
 
 import pandas as pd
@@ -138,7 +140,8 @@ def participation_bars(
     title = t("programme.participation_title")
     if df.empty:
         return empty_figure(t, title)
-    data = df.assign(_name=[tuple(name_sort_key(n)) for n in df["region_name"]])
+    sort_names: list[Any] = [tuple(name_sort_key(n)) for n in df["region_name"]]
+    data = df.assign(_name=sort_names)
     data = data.sort_values(["participants", "_name"], ascending=[False, True])
     labels = [_label(n, c == highlight) for c, n in zip(data["region_iso"], data["region_name"])]
     texts = [t.num(v) if v > 0 else t("programme.absent_label") for v in data["participants"]]
@@ -437,16 +440,16 @@ def followup_timeline(df: pd.DataFrame, t: Translator, *, today: date) -> go.Fig
     def custom(rows: pd.DataFrame) -> list[list[str]]:
         return [
             [
-                esc(shorten(r.text, HOVER_TEXT_CHARS)),
-                esc(t.enum("rec_category", r.category)),
-                esc(t.enum("rec_status", r.status)),
-                esc(t.enum("body", r.responsible_body)),
-                t.date(r.follow_up_date),
-                ("<br>⚠ " + esc(t("programme.days_overdue", n=t.num(r.days_overdue))))
-                if r.is_overdue
+                esc(shorten(r["text"], HOVER_TEXT_CHARS)),
+                esc(t.enum("rec_category", r["category"])),
+                esc(t.enum("rec_status", r["status"])),
+                esc(t.enum("body", r["responsible_body"])),
+                t.date(r["follow_up_date"]),
+                ("<br>⚠ " + esc(t("programme.days_overdue", n=t.num(r["days_overdue"]))))
+                if r["is_overdue"]
                 else "",
             ]
-            for r in rows.itertuples(index=False)
+            for r in rows.to_dict("records")
         ]
 
     fig = new_figure(t, title)
@@ -532,7 +535,7 @@ def initiatives_by_region_status(
     title = t("programme.init_status_title")
     if df.empty:
         return empty_figure(t, title)
-    totals = df.groupby(["region_iso", "region_name"], as_index=False)["initiatives"].sum()
+    totals = df.groupby(["region_iso", "region_name"])["initiatives"].sum().reset_index()
     totals = totals.sort_values(["initiatives", "region_name"], ascending=[False, True])
     order = totals["region_iso"].tolist()
     names = dict(zip(totals["region_iso"], totals["region_name"]))

@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,7 +113,7 @@ class Poll:
     closed_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Poll:
+    def from_row(cls, row: Mapping[Hashable, Any]) -> Poll:
         question = {
             lang: row[f"question_{lang}"]
             for lang in LANGS
@@ -225,7 +225,7 @@ class Deck:
     updated_at: datetime | None
 
 
-def deck_from_row(row: Mapping[str, Any]) -> Deck:
+def deck_from_row(row: Mapping[Hashable, Any]) -> Deck:
     """A deck from a ``decks`` row; scenes that cannot be read are dropped, not fatal."""
     refs = []
     try:

@@ -335,9 +335,10 @@ def overview_sdg_counts(store: Store, *, filters: Filters = NO_FILTERS) -> pd.Da
     c = _conditions(filters)
     started, params = c.started.sql, dict(c.started.params)
     with store.snapshot() as cur:  # the id range and the counts see the same rows
-        lo, hi = cur.execute(
+        bounds = cur.execute(
             "SELECT min(initiative_id), max(initiative_id) FROM initiatives"
         ).fetchone()
+        lo, hi = bounds if bounds else (None, None)
         if lo is not None and hi - lo < _SDG_BITMAP_MAX_IDS:
             sql, params = _SDG_BITMAP_SQL.format(started=started), {**params, "lo": lo, "hi": hi}
         else:

@@ -547,7 +547,10 @@ class Store:
         sql = "SELECT version FROM data_version WHERE id = 1"
         if cur is None:
             return int(self.scalar(sql))
-        return int(cur.execute(sql).fetchone()[0])
+        row = cur.execute(sql).fetchone()
+        if row is None:
+            raise StoreError("the store has no data version row")
+        return int(row[0])
 
     def _reload_version(self) -> None:
         if not self.is_postgres and self.table_exists("data_version"):

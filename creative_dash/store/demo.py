@@ -455,7 +455,7 @@ def generate(
             "beneficiaries_women": women,
             "hub_id": pd.Series(hub_id).replace(0, pd.NA).astype("Int64"),
             "from_programme": from_prog,
-            "programme_id": np.where(from_prog, PROGRAMME_ID, None),
+            "programme_id": [PROGRAMME_ID if f else None for f in from_prog],
         }
     )
     initiatives["start_date"] = pd.to_datetime(initiatives["start_date"]).dt.date
@@ -530,13 +530,15 @@ def generate(
     participants["satisfaction"] = participants["satisfaction"].astype("Int64")
     a_rows = []
     region_gain = dict(zip(regions["iso_code"], rng.uniform(0.6, 2.6, n_reg)))
-    for p in participants.itertuples():
+    for pid, iso, days in zip(
+        participants["participant_id"], participants["region_iso"], participants["days_attended"]
+    ):
         for c_i, comp in enumerate(competencies):
             pre = float(np.clip(np.round(rng.normal(4.8 - 0.3 * c_i % 2, 1.1), 1), 1, 9))
-            gain = region_gain[p.region_iso] * (p.days_attended / 3) + rng.normal(0, 0.5)
+            gain = region_gain[iso] * (int(days) / 3) + rng.normal(0, 0.5)
             post = float(np.clip(np.round(pre + gain, 1), 1, 10))
-            a_rows.append((p.participant_id, comp, "pre", pre, True))
-            a_rows.append((p.participant_id, comp, "post", post, True))
+            a_rows.append((pid, comp, "pre", pre, True))
+            a_rows.append((pid, comp, "post", post, True))
     assessments = pd.DataFrame(
         a_rows, columns=["participant_id", "competency", "phase", "score", "is_demo"]
     )

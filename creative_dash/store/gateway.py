@@ -210,10 +210,10 @@ def write(store: Store, actor: ActorRef, table: str, *, key: Any, action: str) -
     may not; anything the caller raises inside rolls the write back and propagates."""
     if table not in RULES or action not in access.ROW_ACTIONS:
         # not a row write of a writable table (loads go through load()): refused for anyone
-        reason = "audit_log" if table in access.APPEND_ONLY else "table"
+        reason: str | None = "audit_log" if table in access.APPEND_ONLY else "table"
         row_key = str(key)
-        _record_refusal(store, actor, table, row_key, action, reason)
-        raise AccessDenied(reason)
+        _record_refusal(store, actor, table, row_key, action, str(reason))
+        raise AccessDenied(str(reason))
     rule = RULES[table]
     the_key = _key_values(rule, key)
     row_key = _row_key(the_key)

@@ -244,8 +244,9 @@ def create_user(
     _check_identity_free(store, None, oidc_subject, email)
     now = datetime.now()
     name = gateway.actor_name(actor)
-    row = {
-        "user_id": _new_user_id(),
+    user_id = _new_user_id()
+    row: dict[str, Any] = {
+        "user_id": user_id,
         "login": login,
         "display_name": " ".join((display_name or login).split())[:200],
         "role": role,
@@ -262,11 +263,11 @@ def create_user(
         "password_set_at": None if password is None else now,
         "version": 1,
     }
-    with gateway.write(store, actor, "users", key=row["user_id"], action=INSERT) as w:
+    with gateway.write(store, actor, "users", key=user_id, action=INSERT) as w:
         cols = ", ".join(row)
         values = ", ".join(f"${c}" for c in row)
         w.cur.execute(f"INSERT INTO users ({cols}) VALUES ({values})", row)  # noqa: S608
-    user = get_user(store, row["user_id"])
+    user = get_user(store, user_id)
     assert user is not None
     return user
 
@@ -401,10 +402,11 @@ def _login_failures(
     cur: duckdb.DuckDBPyConnection, login: str, now: datetime
 ) -> tuple[int, datetime | None]:
     """Failures of a login since its last success (at most ACCOUNT_WINDOW back)."""
-    last_ok = cur.execute(
+    found = cur.execute(
         "SELECT max(attempted_at) FROM sign_in_attempts WHERE login = $l AND ok",
         {"l": login},
-    ).fetchone()[0]
+    ).fetchone()
+    last_ok = found[0] if found else None
     since = now - ACCOUNT_WINDOW
     if last_ok is not None and last_ok > since:
         since = last_ok

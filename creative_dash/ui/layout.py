@@ -24,7 +24,7 @@ def print_view() -> bool:
 
 def print_view_link(label: str, page_key: str, *, on: bool = True) -> None:
     """A link to this page's print view (or back from it), keeping every other URL parameter."""
-    params = {k: st.query_params.get(k) for k in st.query_params if k != PRINT_KEY}
+    params = {k: st.query_params[k] for k in st.query_params if k != PRINT_KEY}
     if on:
         params[PRINT_KEY] = "1"
     st.page_link(page(page_key), label=label, query_params=params, icon=":material/print:")
@@ -64,10 +64,10 @@ def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> 
     st.session_state[key] = labels[st.session_state[code_key]]
 
     def remember() -> None:
-        st.session_state[code_key] = by_label.get(st.session_state.get(key), codes[0])
+        st.session_state[code_key] = by_label.get(str(st.session_state.get(key)), codes[0])
 
     tabs = st.tabs(list(labels.values()), key=key, on_change=remember)
-    st.session_state[code_key] = by_label.get(st.session_state.get(key), codes[0])
+    st.session_state[code_key] = by_label.get(str(st.session_state.get(key)), codes[0])
     write_url(key, st.session_state[code_key], codes[0], str)
     return dict(zip(codes, tabs))
 

@@ -437,7 +437,7 @@ def language_switch(t: Translator) -> None:
         t("sidebar.language"),
         LANGS,
         key=VOTE_LANG_KEY,
-        format_func=LANG_NAMES.get,
+        format_func=lambda code: LANG_NAMES.get(code, code),
         on_change=switch,
         label_visibility="collapsed",
         required=True,

@@ -143,8 +143,11 @@ def show(
     """Draw ``spec`` (``to_spec``) under ``key``, named ``name`` for screen readers;
     ``on_select`` runs when a point is clicked (read the click with ``clicked``)."""
     data = payload(spec, lang=lang, labels=labels, name=name, select=on_select is not None)
-    callbacks = {"on_select_change": on_select} if on_select is not None else {}
-    return _component(key=key, data=data, width="stretch", height="content", **callbacks)
+    if on_select is None:
+        return _component(key=key, data=data, width="stretch", height="content")
+    return _component(
+        key=key, data=data, width="stretch", height="content", on_select_change=on_select
+    )
 
 
 def clicked(key: str) -> dict[str, Any]:

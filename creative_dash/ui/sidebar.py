@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
@@ -53,7 +53,8 @@ def sidebar(t: Translator | None = None) -> tuple[str, str | None, tuple[int, in
     bounds = q("year_bounds").iloc[0]
     lo, hi = int(bounds["min_year"]), int(bounds["max_year"])
     seed_from_url(YEARS_KEY, year_range_parser(lo, hi), (lo, hi))
-    years = st.sidebar.slider(t("sidebar.years"), lo, hi, key=YEARS_KEY)
+    # a range slider: the value seeded in the session state above is a (first, last) pair
+    years = cast(tuple[int, int], st.sidebar.slider(t("sidebar.years"), lo, hi, key=YEARS_KEY))
     write_url(YEARS_KEY, tuple(years), (lo, hi), lambda v: f"{v[0]}-{v[1]}")
     return lang, (region or None), (int(years[0]), int(years[1]))
 
@@ -88,7 +89,7 @@ def choose_region(code: str | None, *, open_page: bool = False) -> None:
 
     For callbacks: they run before the sidebar is drawn, the only moment its value may change.
     An unknown code changes nothing."""
-    if code not in set(q("regions")["iso_code"]):
+    if code is None or code not in set(q("regions")["iso_code"]):
         return
     st.session_state[REGION_KEY] = code
     st.query_params[REGION_KEY] = code
