@@ -12,8 +12,6 @@ import logging
 import numbers
 import tomllib
 from datetime import date, datetime
-
-Date = date  # the type, for annotations inside Translator (whose method `date` hides it)
 from functools import cache
 from importlib import resources
 from math import copysign
@@ -24,6 +22,8 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_interval
 from babel.numbers import NumberPattern, format_compact_decimal, parse_pattern
 
+# the type, for annotations inside Translator (whose method `date` hides it)
+Date = date
 LANGS: tuple[str, ...] = ("kk", "ru", "en")
 LANG_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 BABEL_LOCALE = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_US"}

@@ -8,9 +8,8 @@ marked with ``▶`` in its label, overdue follow-ups have their own marker symbo
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
