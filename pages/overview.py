@@ -1,8 +1,5 @@
-"""National overview: KPIs of the period, the map of the 20 regions, rankings and mixes.
-
-Clicking a region on the map (or choosing it in the picker under the map) opens its dashboard.
-The figures are national: the sidebar's region is marked on the map and in the ranking.
-"""
+"""National overview: KPIs of the period, the map of the 20 regions, rankings and mixes. A click
+on a region (map or picker) opens its dashboard; the sidebar's region is only marked."""
 
 from __future__ import annotations
 

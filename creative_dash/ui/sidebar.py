@@ -34,7 +34,7 @@ def sidebar(t: Translator | None = None) -> tuple[str, str | None, tuple[int, in
         key=LANG_KEY,
         format_func=LANG_NAMES.__getitem__,
     )
-    st.query_params[LANG_KEY] = lang
+    write_url(LANG_KEY, lang, None, str)  # always in the URL: a shared link keeps its language
     t = Translator(lang)
 
     regions = q("regions")
@@ -92,7 +92,7 @@ def choose_region(code: str | None, *, open_page: bool = False) -> None:
     if code is None or code not in set(q("regions")["iso_code"]):
         return
     st.session_state[REGION_KEY] = code
-    st.query_params[REGION_KEY] = code
+    write_url(REGION_KEY, code, "", str)
     forget_rejected_url_value(REGION_KEY)
     if open_page:
         st.session_state[_OPEN_KEY] = code
