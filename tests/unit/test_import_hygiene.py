@@ -430,3 +430,13 @@ def test_the_page_check_catches_every_form() -> None:
     assert (
         data_layer_imports("from creative_dash import ui, vocab\nimport creative_dash.charts") == []
     )
+
+
+# Pages are thin: read widgets, call creative_dash, render (README, "Architecture").
+PAGE_LINES_MAX = 150
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+def test_pages_are_thin(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= PAGE_LINES_MAX, f"{path.name} has {lines} lines; move logic to creative_dash"
