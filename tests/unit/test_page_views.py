@@ -135,9 +135,13 @@ def test_region_training_cards(lang):
 def test_map_caption_follows_the_metric():
     t = Translator("en")
     metrics = pd.DataFrame({"population_as_of": pd.to_datetime(["2025-01-01", "2025-01-01"])})
-    plain = overview.map_caption(t, METRIC_BY_CODE["initiatives"], metrics)
-    assert plain == t("overview.map_help")
-    per_capita = overview.map_caption(t, METRIC_BY_CODE["initiatives_per_100k"], metrics)
-    assert per_capita.startswith(plain) and overview.population_caption(t, metrics) in per_capita
+    initiatives = METRIC_BY_CODE["initiatives"]
+    plain = overview.map_caption(t, initiatives, metrics)
+    assert plain == f"{t('overview.map_help')} {initiatives.help(t)}"
+    assert overview.population_caption(t, metrics) not in plain
+    per_100k = METRIC_BY_CODE["initiatives_per_100k"]
+    per_capita = overview.map_caption(t, per_100k, metrics)
+    assert per_100k.help(t) in per_capita
+    assert overview.population_caption(t, metrics) in per_capita
     gain = overview.map_caption(t, METRIC_BY_CODE["competency_gain"], metrics)
-    assert t("overview.gain_help") in gain
+    assert t("metric_help.competency_gain") in gain  # what the gain rests on
