@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 
 from creative_dash import store as store_mod
 from creative_dash.access import CLI
-from creative_dash.store import users
+from creative_dash.store import reference, users
 from creative_dash.store.bootstrap import ensure_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,16 @@ ACCOUNTS = (
     ("admin", "admin", None),
     ("editor-kz10", "region_editor", "KZ-10"),
 )
+
+
+def load_reference_of_version_1(store: store_mod.Store) -> None:
+    """Reference data into a store migrated only to an early version (``migrate(target=...)``):
+    the tables whose shape version 1 already had (region_population gained columns in 5)."""
+    for name, (table, build, source) in reference.DATASETS.items():
+        if table != "region_population":
+            reference.replace_table(  # type: ignore[operator]
+                store, table, build(), dataset=name, source=source, is_demo=False
+            )
 
 
 def account(store: store_mod.Store, login: str, role: str, region: str | None = None) -> str:

@@ -14,7 +14,9 @@ def regions(store: Store) -> pd.DataFrame:
 
     Columns: iso_code, kind, name_kk, name_ru, name_en, admin_center_kk, admin_center_ru,
     admin_center_en, admin_center_lat, admin_center_lon, area_km2, population, population_as_of,
-    population_status, population_source.
+    population_status (official | estimate | unverified, ``vocab.POPULATION_STATUSES``),
+    population_status_note (the source's own words on the figure), population_source,
+    population_origin (reference | import | edit).
     """
     return store.query(
         """
@@ -22,7 +24,8 @@ def regions(store: Store) -> pd.DataFrame:
                r.admin_center_kk, r.admin_center_ru, r.admin_center_en,
                r.admin_center_lat, r.admin_center_lon, r.area_km2,
                p.population, p.as_of AS population_as_of, p.status AS population_status,
-               p.source AS population_source
+               p.status_note AS population_status_note, p.source AS population_source,
+               p.origin AS population_origin
         FROM regions r LEFT JOIN region_population_latest p USING (iso_code)
         ORDER BY r.iso_code
         """

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from creative_dash.store import Store, demo
+from creative_dash.store.rebuild import SET_ASIDE_TABLE
 from creative_dash.store.reference import load_reference
 
 
@@ -29,11 +30,19 @@ def ensure_store(
 def _ensure(store: Store, *, with_demo: bool, scale: int, say: Callable[[str], None]) -> None:
     t0 = time.perf_counter()
     before = store.schema_version()
-    applied = store.migrate()
+    applied = store.migrate(say=say)
     if applied:
         say(f"schema: migrated {before} -> {applied[-1]} (applied {applied})")
     else:
         say(f"schema: up to date (version {before})")
+    waiting = store.table_exists(SET_ASIDE_TABLE) and store.scalar(
+        f"SELECT count(*) FROM {SET_ASIDE_TABLE}"  # noqa: S608
+    )
+    if waiting:
+        say(
+            f"set aside: {waiting} row(s) that break the store's rules wait in table "
+            f"{SET_ASIDE_TABLE} (table, key, rules, the row as JSON): fix and enter them again"
+        )
     loaded = load_reference(store)
     say(f"reference data: loaded {', '.join(loaded)}" if loaded else "reference data: unchanged")
     if with_demo:

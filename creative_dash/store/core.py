@@ -39,6 +39,7 @@ import pandas as pd
 from creative_dash import settings
 from creative_dash.access import SYSTEM
 from creative_dash.settings import redact
+from creative_dash.store import rebuild
 
 Params = Mapping[str, Any] | None
 log = logging.getLogger(__name__)
@@ -649,13 +650,19 @@ class Store:
                 con.execute("ROLLBACK")
             con.close()
 
-    def migrate(self, target: int | None = None) -> list[int]:
+    def migrate(
+        self, target: int | None = None, *, say: Callable[[str], None] | None = None
+    ) -> list[int]:
         """Apply every migration newer than the store's schema version (up to ``target``);
         returns those applied. Each runs in its own transaction: a failure leaves the store at
         the last good version. Files are applied in order of their number, each one not yet
         recorded in ``schema_version``: numbers may have gaps, and a migration merged later with
         a lower number than one already applied (two branches adding migrations at once) is
-        still applied. Each leaves an ``audit_log`` row (actor ``system``, action ``migrate``)."""
+        still applied. Each leaves an ``audit_log`` row (actor ``system``, action ``migrate``).
+
+        A migration with a ``--! rebuild`` line rebuilds the tables it declares anew
+        (:mod:`creative_dash.store.rebuild`): rows that break its rules are set aside, logged and
+        told to ``say``, one line each; the store still opens."""
         applied = []
         done = self._applied_migrations()
         for version, name, sql in _migrations():
@@ -671,8 +678,18 @@ class Store:
                                 "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
                                 "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
                             )
-                        for stmt in _split_sql(sql):
-                            cur.execute(stmt)
+                        set_aside: list[rebuild.SetAside] = []
+                        if rebuild.DIRECTIVE in sql:
+                            set_aside = rebuild.apply(
+                                cur,
+                                _split_sql(sql),
+                                migration=version,
+                                actor=SYSTEM.name,
+                                audit=audit,
+                            )
+                        else:
+                            for stmt in _split_sql(sql):
+                                cur.execute(stmt)
                         cur.execute(
                             "INSERT INTO schema_version VALUES ($v, $n, CURRENT_TIMESTAMP)",
                             {"v": version, "n": name},
@@ -684,7 +701,7 @@ class Store:
                             table="schema_version",
                             row_key=str(version),
                             action="migrate",
-                            after={"name": name},
+                            after={"name": name, "set_aside": len(set_aside)},
                         )
                         cur.execute("COMMIT")
                     except BaseException:
@@ -694,6 +711,10 @@ class Store:
             finally:
                 _close(cur)
             applied.append(version)
+            for line in rebuild.report(set_aside, version):
+                log.warning("store %s: %s", self.where, line.strip())
+                if say is not None:
+                    say(line)
         if applied:
             self._reload_version()
         return applied

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 
+from creative_dash import vocab
 from creative_dash.access import SYSTEM
 from creative_dash.settings import DATA_DIR
 from creative_dash.store import Store, gateway
@@ -50,6 +52,8 @@ def regions_frame() -> pd.DataFrame:
 
 
 def population_frame() -> pd.DataFrame:
+    """The reference population figures: status is a code of ``vocab.POPULATION_STATUSES``
+    (the store refuses any other), ``status_note`` the source's own words on the figure."""
     raw = _read("regions.csv")
     return pd.DataFrame(
         {
@@ -58,6 +62,9 @@ def population_frame() -> pd.DataFrame:
             "population": raw["population"].astype("int64"),
             "status": raw["population_status"],
             "source": raw["population_source"],
+            "status_note": raw["population_status_note"].replace("", None),
+            "origin": vocab.REFERENCE,
+            "loaded_by": SYSTEM.name,
         }
     )
 
@@ -113,10 +120,22 @@ def frame_sha256(df: pd.DataFrame) -> str:
     return hashlib.sha256(df.to_csv(index=False).encode("utf-8")).hexdigest()
 
 
-# Tables other tables point to with a foreign key (users.region_iso -> regions): their rows are
-# updated in place by key, and only rows gone from the source are deleted (deleting a region a
-# user is bound to fails, with the database's message).
-UPSERT_KEYS: dict[str, tuple[str, ...]] = {"regions": ("iso_code",)}
+# Tables other tables point to with a foreign key (vocab.REFERENCES: users, initiatives, hubs
+# ... -> regions, sectors, competencies, indicator_defs, programmes): their rows are updated in
+# place by key, and only rows gone from the source are deleted (deleting a region or sector a
+# row still points to fails, with the database's message).
+UPSERT_KEYS: dict[str, tuple[str, ...]] = {
+    "regions": ("iso_code",),
+    "sectors": ("code",),
+    "competencies": ("code",),
+    "indicator_defs": ("code",),
+    "programmes": ("programme_id",),
+}
+
+# Tables that hold reference rows beside rows of imports and edits (told apart by ``origin``,
+# vocab.ORIGINS): a reload deletes and inserts only its own rows, and never a row whose key an
+# imported or edited row already holds.
+SHARED_KEYS: dict[str, tuple[str, ...]] = {"region_population": ("iso_code", "as_of")}
 
 
 def replace_table(
@@ -148,8 +167,12 @@ def replace_table(
         cur.register("incoming", df)
         cols = ", ".join(df.columns)
         key = UPSERT_KEYS.get(table)
+        shared = SHARED_KEYS.get(table)
+        kept = None
         # table and columns come from DATASETS, UPSERT_KEYS and our own frames, never a user
-        if key and not where_demo_only:
+        if shared and not where_demo_only:
+            kept = _replace_own_rows(cur, table, df, shared)
+        elif key and not where_demo_only:
             keys = ", ".join(key)
             sets = ", ".join(f"{c} = excluded.{c}" for c in df.columns if c not in key)
             cur.execute(
@@ -174,8 +197,33 @@ def replace_table(
                 "sha": sha,
             },
         )
-        job.loaded(table, rows=len(df), source=source, content_sha256=sha, previous_sha256=last)
+        info: dict[str, object] = {"rows": len(df), "source": source}
+        if kept is not None:
+            info["kept_other_origins"] = kept
+        job.loaded(table, **info, content_sha256=sha, previous_sha256=last)
     return True
+
+
+def _replace_own_rows(
+    cur: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, key: tuple[str, ...]
+) -> int:
+    """Replace the reference rows of a table shared with imports and edits; returns how many
+    rows of other origins were kept (and so won over a reference row of the same key)."""
+    cols = ", ".join(df.columns)
+    match = " AND ".join(f"t.{k} = i.{k}" for k in key)
+    # identifiers from SHARED_KEYS and our own frames; the origin is bound
+    cur.execute(f"DELETE FROM {table} WHERE origin = $o", {"o": vocab.REFERENCE})  # noqa: S608
+    cur.execute(
+        f"INSERT INTO {table} ({cols}, loaded_at) "  # noqa: S608
+        f"SELECT {cols}, $at FROM incoming i "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})",
+        {"at": datetime.now()},
+    )
+    row = cur.execute(
+        f"SELECT count(*) FROM {table} WHERE origin <> $o",  # noqa: S608
+        {"o": vocab.REFERENCE},
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def load_reference(store: Store) -> list[str]:

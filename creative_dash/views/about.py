@@ -8,18 +8,14 @@ from __future__ import annotations
 import pandas as pd
 
 from creative_dash.i18n import Translator
+from creative_dash.vocab import POPULATION_STATUSES
 
 
-def population_status(raw: str) -> str:
-    """Reduce a population figure's free-text status (as in data/reference/regions.csv) to a
-    code with a translation: verified, verified_older (older date, stale or rounded) or
-    unverified."""
-    text = (raw or "").lower()
-    if not text.startswith("verified"):
-        return "unverified"
-    if any(word in text for word in ("older", "stale", "rounded")):
-        return "verified_older"
-    return "verified"
+def population_status(code: str | None) -> str:
+    """The population figure's status as stored (``vocab.POPULATION_STATUSES``: official,
+    estimate, unverified); anything else -- a store older than the column -- reads as
+    unverified, never as official."""
+    return code if code in POPULATION_STATUSES else "unverified"
 
 
 def about_tables(
@@ -45,6 +41,9 @@ def about_tables(
             t("about.col_as_of"): [t.date(v) for v in regions["population_as_of"]],
             t("about.col_status"): [
                 t.enum("pop_status", population_status(v)) for v in regions["population_status"]
+            ],
+            t("about.col_status_note"): [
+                "" if pd.isna(v) else str(v) for v in regions["population_status_note"]
             ],
             t("about.col_pop_source"): regions["population_source"],
         }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from creative_dash import live
+from creative_dash import live, vocab
 from creative_dash.access import CLI, SYSTEM, AccessDenied
 from creative_dash.live import LiveError, SceneRef
 from creative_dash.store import Store, gateway, users
@@ -353,13 +353,15 @@ def test_no_code_outside_audit_writes_the_audit_log():
 def test_a_write_that_fails_inside_leaves_neither_the_write_nor_its_audit_row(demo_store, admin):
     iid = initiative_in(demo_store, "KZ-75")
     count = demo_store.scalar("SELECT count(*) FROM audit_log")
+    other = next(s for s in vocab.INITIATIVE_STATUSES if s != status_of(demo_store, iid))
     with pytest.raises(RuntimeError):
         with gateway.write(demo_store, admin, "initiatives", key=iid, action="update") as w:
             w.cur.execute(
-                "UPDATE initiatives SET status = 'x' WHERE initiative_id = $k", {"k": iid}
+                "UPDATE initiatives SET status = $s WHERE initiative_id = $k",
+                {"s": other, "k": iid},
             )
             raise RuntimeError("boom")
-    assert status_of(demo_store, iid) != "x"
+    assert status_of(demo_store, iid) != other
     assert demo_store.scalar("SELECT count(*) FROM audit_log") == count
 
 

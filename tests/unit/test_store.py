@@ -13,7 +13,8 @@ import pytest
 from creative_dash.store import SCHEMA_VERSION, Store, StoreLocked, demo, open_store
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.store.core import _migrations
-from creative_dash.store.reference import load_reference, regions_frame
+from creative_dash.store.reference import regions_frame
+from tests.conftest import load_reference_of_version_1
 
 ROOT = Path(__file__).resolve().parents[2]
 ISO_CODES = {
@@ -206,7 +207,7 @@ def test_referential_integrity(demo_store):
 def test_migration_from_older_version_keeps_rows(tmp_path):
     s = Store(str(tmp_path / "old.duckdb"))
     assert s.migrate(target=1) == [1]
-    load_reference(s)
+    load_reference_of_version_1(s)
     with s.transaction() as cur:
         cur.execute(
             "INSERT INTO recommendations VALUES (1, 'ckz-2025', 'KZ-62', 'tax', 'Кеңес', 'kk', "
