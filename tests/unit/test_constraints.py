@@ -457,28 +457,18 @@ def import_population(store: Store, actor: str, iso: str, as_of: date, populatio
             )
 
 
-@pytest.fixture
-def changed_reference(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The reference CSV edited (one figure changed), so init reloads it."""
+def edit_population_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference CSV edited from now on (one figure changed), so the next init reloads it."""
     from creative_dash.store import reference
 
-    real = reference.population_frame
+    table, real, source = reference.DATASETS["region_population"]
 
     def edited():
-        df = real()
+        df = real()  # type: ignore[operator]
         df.loc[df["iso_code"] == "KZ-62", "population"] += 1
         return df
 
-    monkeypatch.setitem(
-        reference.DATASETS,
-        "region_population",
-        (
-            *reference.DATASETS["region_population"][:1],
-            edited,
-            reference.DATASETS["region_population"][2],
-        ),
-    )
-    yield
+    monkeypatch.setitem(reference.DATASETS, "region_population", (table, edited, source))
 
 
 def check_imports_survive_a_reload(store: Store, admin: str, reload: Any) -> None:
@@ -517,7 +507,8 @@ def check_imports_survive_a_reload(store: Store, admin: str, reload: Any) -> Non
     assert '"kept_other_origins": 2' in audit["after_json"].iloc[0]
 
 
-def test_imported_population_survives_init(demo_store, admin, changed_reference):
+def test_imported_population_survives_init(demo_store, admin, monkeypatch):
+    edit_population_reference(monkeypatch)
     check_imports_survive_a_reload(
         demo_store, admin, lambda: ensure_store(demo_store, with_demo=True)
     )

@@ -25,6 +25,7 @@ from creative_dash import queries
 from creative_dash.store import SCHEMA_VERSION, Store, StoreUnreachable
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.store.core import INIT_LOCK_KEY
+from tests.unit import test_constraints as constraints
 
 pytestmark = pytest.mark.postgres
 
@@ -366,3 +367,43 @@ def test_a_stopped_server_is_unreachable_and_its_return_needs_no_restart(pg_serv
         store.check()
     finally:
         store.close()
+
+
+# -- the store refuses bad data on PostgreSQL too (cases of tests/unit/test_constraints.py) --------
+@pytest.mark.parametrize(
+    ("name", "table", "changes"), constraints.refusal_cases(), ids=lambda v: str(v)
+)
+def test_postgres_refuses_bad_rows(pg_store, name, table, changes):
+    constraints.check_refused(pg_store, table, changes)
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "changes"), constraints.acceptance_cases(), ids=lambda v: str(v)
+)
+def test_postgres_takes_every_allowed_value(pg_store, name, table, changes):
+    constraints.check_accepted(pg_store, table, changes)
+
+
+def test_an_old_postgres_store_with_bad_rows_migrates_and_reports_them(pg_server):
+    s = Store(pg_server.createdb("old_with_bad_rows"))
+    try:
+        before = constraints.build_old_store_with_bad_rows(s)
+        constraints.check_old_store_migrates_and_reports(s, before)
+    finally:
+        s.close()
+
+
+def test_imported_population_survives_init_on_postgres(pg_server, monkeypatch):
+    from creative_dash.access import CLI
+    from creative_dash.store import users
+
+    s = Store(pg_server.createdb("imports_survive"))
+    try:
+        ensure_store(s, with_demo=False)
+        admin = users.create_user(s, CLI, login="ministry", role="admin", password="p" * 16).user_id
+        constraints.edit_population_reference(monkeypatch)
+        constraints.check_imports_survive_a_reload(
+            s, admin, lambda: ensure_store(s, with_demo=False)
+        )
+    finally:
+        s.close()
