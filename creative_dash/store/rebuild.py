@@ -84,7 +84,9 @@ class SetAside:
 
 def _split_top(body: str) -> list[str]:
     """Items of a CREATE TABLE body: split on commas outside parentheses and quotes."""
-    items, depth, quote, cur = [], 0, False, []
+    items: list[str] = []
+    cur: list[str] = []
+    depth, quote = 0, False
     for ch in body:
         if ch == "'":
             quote = not quote
@@ -207,11 +209,11 @@ def apply(
         else:
             plan.append(stmt)
     set_aside: list[SetAside] = []
-    for stmt in plan:
-        if stmt is None:
+    for step in plan:
+        if step is None:
             set_aside = _rebuild(cur, targets, migration=migration, actor=actor, audit=audit)
         else:
-            cur.execute(stmt)
+            cur.execute(step)
     return set_aside
 
 
