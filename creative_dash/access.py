@@ -11,7 +11,8 @@ Roles (a user has exactly one; the role and region live in the store's ``users``
 - ``region_editor``: bound to exactly one region (ISO 3166-2:KZ code, e.g. ``KZ-10`` Abai); may
   insert, update and delete that region's initiatives and hubs (and their sector and SDG links)
   and the region's programme records (participants and their self-assessments), and update the
-  follow-up of its recommendations (``status`` and ``follow_up_date``) -- nothing else;
+  follow-up of its recommendations (``status``, ``follow_up_date``, ``follow_up_note``) --
+  nothing else;
 - ``presenter``: the live page's writes: create, open, close and delete polls, save and delete
   decks;
 - ``admin`` (the ministry): everything writable, in every region, imports, users and roles.
@@ -41,7 +42,8 @@ ROW_ACTIONS = (INSERT, UPDATE, DELETE)
 REFUSED = "refused"  # the audit action of a refused write
 
 # Columns every writer stamps on a row it changes; changing them is part of any allowed update.
-BOOKKEEPING = frozenset({"updated_at", "updated_by", "version"})
+# ``import_id``: the import that last wrote the row (migration 007).
+BOOKKEEPING = frozenset({"updated_at", "updated_by", "version", "import_id"})
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ RULES: dict[str, TableRule] = {
             "recommendation_id",
             editor=(UPDATE,),
             region=_OWN,
-            editor_columns=("status", "follow_up_date"),
+            editor_columns=("status", "follow_up_date", "follow_up_note"),
         ),
         # the live page
         _rule("polls", "poll_id", presenter=_LIVE),

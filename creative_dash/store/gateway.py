@@ -41,6 +41,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -59,9 +60,11 @@ from creative_dash.store.core import Store, audit
 __all__ = [
     "AccessDenied",
     "ActorRef",
+    "Batch",
     "Load",
     "Write",
     "actor_name",
+    "batch",
     "load",
     "read_actor",
     "write",
@@ -184,9 +187,12 @@ def _record_refusal(
 
 
 class _Refused(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, table: str = "", row_key: str = "", action: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.table = table
+        self.row_key = row_key
+        self.action = action
 
 
 @dataclass
@@ -201,6 +207,61 @@ class Write:
     before: dict[str, Any] | None
 
 
+@dataclass
+class Batch:
+    """Several rows written in one transaction (an import): each through :meth:`row`, checked
+    and audited as :func:`write` checks and audits one; one refusal rolls them all back."""
+
+    cur: duckdb.DuckDBPyConnection
+    user: Actor | None
+    actor_name: str
+    rows: int = 0
+
+    @contextmanager
+    def row(self, table: str, *, key: Any, action: str) -> Iterator[Write]:
+        """Write one row of ``table`` inside the batch (see :func:`write`)."""
+        if table not in RULES or action not in access.ROW_ACTIONS:
+            reason = "audit_log" if table in access.APPEND_ONLY else "table"
+            raise _Refused(reason, table, str(key), action)
+        rule = RULES[table]
+        the_key = _key_values(rule, key)
+        row_key = _row_key(the_key)
+        cur, user = self.cur, self.user
+        before = _read_row(cur, rule, the_key)
+        region_before = _region_of(cur, rule, before)
+        reason = access.decide(
+            user, table, action, row_before=before is not None, region_before=region_before
+        )
+        if reason is not None:
+            raise _Refused(reason, table, row_key, action)
+        assert user is not None
+        yield Write(cur, user, self.actor_name, table, the_key, before)
+        after = _read_row(cur, rule, the_key)
+        reason = access.decide(
+            user,
+            table,
+            action,
+            row_before=before is not None,
+            region_before=region_before,
+            row_after=after is not None,
+            region_after=_region_of(cur, rule, after),
+            changed=_changed(before, after),
+        )
+        if reason is not None:
+            raise _Refused(reason, table, row_key, action)
+        if before is not None or after is not None:
+            audit(
+                cur,
+                actor=self.actor_name,
+                table=table,
+                row_key=row_key,
+                action=action,
+                before=_masked(rule, before, after),
+                after=_masked(rule, after, before),
+            )
+            self.rows += 1
+
+
 @contextmanager
 def write(store: Store, actor: ActorRef, table: str, *, key: Any, action: str) -> Iterator[Write]:
     """Write one row of ``table`` (identified by ``key``: a value, a tuple in the table's key
@@ -208,54 +269,67 @@ def write(store: Store, actor: ActorRef, table: str, *, key: Any, action: str) -
 
     Raises :class:`AccessDenied` (after rolling back and recording the refusal) when the actor
     may not; anything the caller raises inside rolls the write back and propagates."""
-    if table not in RULES or action not in access.ROW_ACTIONS:
-        # not a row write of a writable table (loads go through load()): refused for anyone
-        reason: str | None = "audit_log" if table in access.APPEND_ONLY else "table"
-        row_key = str(key)
-        _record_refusal(store, actor, table, row_key, action, str(reason))
-        raise AccessDenied(str(reason))
-    rule = RULES[table]
-    the_key = _key_values(rule, key)
-    row_key = _row_key(the_key)
+    with batch(store, actor) as job, job.row(table, key=key, action=action) as w:
+        yield w
+
+
+# What an import's log row holds (the ``imports`` table, migration 007), besides its id, time
+# and actor: the gateway writes it, in the import's transaction, with an audit row.
+IMPORT_LOG_FIELDS = (
+    "table_name",
+    "file_name",
+    "file_sha256",
+    "file_bytes",
+    "rows_in_file",
+    "inserted",
+    "updated",
+    "unchanged",
+)
+
+
+@contextmanager
+def batch(
+    store: Store, actor: ActorRef, *, import_log: Mapping[str, Any] | None = None
+) -> Iterator[Batch]:
+    """Write many rows in one transaction as ``actor``: all of them or none (a refusal of any
+    row, a fault, or the process killed midway leaves the store as it was). With
+    ``import_log`` (:data:`IMPORT_LOG_FIELDS`), the ``imports`` row of this import is written in
+    the same transaction; its ``import_id`` is ``import_log["import_id"]``."""
     name = actor_name(actor)
     try:
         with store.transaction() as cur:
-            user = read_actor(cur, actor)
-            before = _read_row(cur, rule, the_key)
-            region_before = _region_of(cur, rule, before)
-            reason = access.decide(
-                user, table, action, row_before=before is not None, region_before=region_before
-            )
-            if reason is not None:
-                raise _Refused(reason)
-            assert user is not None
-            yield Write(cur, user, name, table, the_key, before)
-            after = _read_row(cur, rule, the_key)
-            reason = access.decide(
-                user,
-                table,
-                action,
-                row_before=before is not None,
-                region_before=region_before,
-                row_after=after is not None,
-                region_after=_region_of(cur, rule, after),
-                changed=_changed(before, after),
-            )
-            if reason is not None:
-                raise _Refused(reason)
-            if before is not None or after is not None:
-                audit(
-                    cur,
-                    actor=name,
-                    table=table,
-                    row_key=row_key,
-                    action=action,
-                    before=_masked(rule, before, after),
-                    after=_masked(rule, after, before),
-                )
+            job = Batch(cur, read_actor(cur, actor), name)
+            yield job
+            if import_log is not None:
+                _log_import(cur, job, import_log)
     except _Refused as refused:
-        _record_refusal(store, actor, table, row_key, action, refused.reason)
+        _record_refusal(
+            store, actor, refused.table, refused.row_key, refused.action, refused.reason
+        )
         raise AccessDenied(refused.reason) from None
+
+
+def _log_import(cur: duckdb.DuckDBPyConnection, job: Batch, log_row: Mapping[str, Any]) -> None:
+    table = str(log_row["table_name"])
+    if job.user is None or job.user.disabled:
+        raise _Refused("sign_in" if job.user is None else "disabled", "imports", "", "insert")
+    row = {k: log_row[k] for k in IMPORT_LOG_FIELDS}
+    import_id = str(log_row["import_id"])
+    cur.execute(
+        "INSERT INTO imports (import_id, imported_at, actor, table_name, file_name, "
+        "file_sha256, file_bytes, rows_in_file, inserted, updated, unchanged) VALUES "
+        "($id, $at, $actor, $table_name, $file_name, $file_sha256, $file_bytes, "
+        "$rows_in_file, $inserted, $updated, $unchanged)",
+        {"id": import_id, "at": datetime.now(), "actor": job.actor_name, **row},
+    )
+    audit(
+        cur,
+        actor=job.actor_name,
+        table="imports",
+        row_key=import_id,
+        action="import",
+        after={**row, "into": table, "rows_written": job.rows},
+    )
 
 
 @dataclass

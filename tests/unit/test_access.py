@@ -153,7 +153,11 @@ def test_every_rule_names_real_key_columns_and_region_links():
             assert link in rule.key and RULES[parent].region.via is None
         if rule.editor_columns is not None:
             assert UPDATE in rule.writers[REGION_EDITOR]
-    assert set(RULES["recommendations"].editor_columns) == {"status", "follow_up_date"}
+    assert set(RULES["recommendations"].editor_columns) == {
+        "status",
+        "follow_up_date",
+        "follow_up_note",
+    }
     assert "password_hash" in RULES["users"].secret_columns
 
 
