@@ -7,6 +7,12 @@
   commands on the server may change accounts); every change leaves an audit row naming ``cli``.
   Passwords are read from standard input (one line) or, at a terminal, prompted for twice;
   never from the command line, where other users of the machine could see them.
+- ``python -m creative_dash import TABLE FILE [--dry-run] [--as LOGIN] [--lang kk|ru|en]
+  [--problems OUT.xlsx]``: import a CSV or XLSX file (initiatives, hubs, recommendations,
+  indicators, population) with the same validation and messages as the import page; every
+  problem is printed (row, column, value, rule) and the exit status is 1 when there is any,
+  nothing written. Acts as the account LOGIN (its role and region, as the page would) or, without
+  ``--as``, as the system actor ``cli`` with admin rights.
 
 A fault of the store ends a command with its message (what happened, what to do) and exit
 status 2, never with a traceback; no password is ever printed (``settings.redact``).
@@ -25,20 +31,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from creative_dash import settings
+from creative_dash import export, settings
 from creative_dash.access import CLI, ROLES, AccessDenied
-from creative_dash.i18n import Translator
+from creative_dash.i18n import LANGS, Translator
+from creative_dash.imports import Problem
+from creative_dash.imports.spec import TABLES
+from creative_dash.imports.validate import column_label
 from creative_dash.settings import redact
 from creative_dash.store import (
     SCHEMA_VERSION,
     Store,
     StoreLocked,
+    importer,
     open_store,
     store_fault,
     users,
 )
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.store.core import INIT_POLL_S, forget
+from creative_dash.store.gateway import ActorRef
 
 WAIT_S = 600.0
 
@@ -118,6 +129,26 @@ def _parser() -> argparse.ArgumentParser:
     ident.add_argument("--oidc-subject", help="the provider's subject ('' clears)")
     ident.add_argument("--email", help="the e-mail ('' clears)")
     act.add_parser("list", help="list the accounts")
+
+    imp = sub.add_parser(
+        "import",
+        help="import a CSV or XLSX file into a table (all problems listed, nothing written "
+        "unless the whole file is valid)",
+    )
+    _db_option(imp)
+    imp.add_argument("table", choices=tuple(TABLES))
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and preview, write nothing")
+    imp.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="act as this account (its role and region); default: the system actor 'cli'",
+    )
+    imp.add_argument("--lang", choices=LANGS, default="en", help="language of the messages")
+    imp.add_argument(
+        "--problems", type=Path, help="also write the problems to this file (.xlsx or .csv)"
+    )
     return parser
 
 
@@ -213,6 +244,69 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    t = Translator(args.lang)
+    store = _users_store(args.db or settings.db_location())
+    actor: ActorRef = CLI
+    if args.as_login:
+        user = users.find_user(store, args.as_login)
+        if user is None:
+            raise CommandError(f"no account with the login {args.as_login!r}")
+        actor = user.user_id
+    try:
+        # streamed: a huge CSV stops at the row limit, never read whole into memory
+        with open(args.file, "rb") as stream:
+            parsed = importer.read_file(store, args.table, stream, args.file.name, args.lang)
+            stream.seek(0)
+            sha, size = importer.stream_sha256(stream)
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    plan = importer.plan(store, actor, parsed, args.lang)
+    counts = plan.counts()
+    summary = ", ".join(f"{t(f'imports.preview_{k}')}: {n}" for k, n in counts.items())
+    if not plan.ok:
+        problems = plan.all_problems()
+        print(t("imports.problems_title", count=len(problems) + parsed.more), file=sys.stderr)
+        for problem in problems:
+            print(_problem_line(t, problem), file=sys.stderr)
+        if parsed.more:
+            print(t("imports.problems_more", count=parsed.more), file=sys.stderr)
+        if args.problems:
+            frame = plan.problems_frame(t)
+            is_csv = args.problems.suffix.lower() == ".csv"
+            out = export.to_csv_bytes(frame) if is_csv else export.to_xlsx_bytes(frame)
+            args.problems.write_bytes(out)
+        return 1
+    print(summary)
+    if args.dry_run:
+        return 0
+    try:
+        done = importer.apply(store, actor, parsed, file_bytes=size, file_sha=sha, expect=counts)
+    except AccessDenied as exc:
+        raise CommandError(exc.message(t)) from None
+    except (importer.ImportStale, importer.ImportRefused):
+        raise CommandError(t("imports.stale")) from None
+    store.checkpoint()
+    c = done.counts
+    if c["new"] or c["updated"]:
+        print(t("imports.applied", new=c["new"], updated=c["updated"], unchanged=c["unchanged"]))
+    else:
+        print(t("imports.nothing_to_change"))
+    return 0
+
+
+def _problem_line(t: Translator, problem: Problem) -> str:
+    where = []
+    if problem.row is not None:
+        where.append(f"{t('imports.problems.row')} {problem.row}")
+    if problem.column:
+        where.append(f"{t('imports.problems.column')} «{column_label(t, problem.column)}»")
+    if problem.value:
+        where.append(f"{t('imports.problems.value')} «{problem.value}»")
+    prefix = ", ".join(where)
+    return f"{prefix}: {problem.message(t)}" if prefix else problem.message(t)
+
+
 def say(message: str) -> None:
     print(redact(message), flush=True)  # flushed: a waiting init says so at once
 
@@ -278,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             init(location, demo=args.demo, scale=args.scale, wait=max(args.wait, 0.0))
         elif args.command == "users":
             return _users(args)
+        elif args.command == "import":
+            return _import(args)
     except CommandError as exc:
         print(f"error: {redact(exc)}", file=sys.stderr)
         return 1

@@ -192,13 +192,17 @@ def parse_date(value: Any, info: ValidationInfo) -> date | None:
     if isinstance(value, int | float):
         raise _serial(float(value))
     text = str(value).strip()
-    try:
-        if m := _ISO_DATE.fullmatch(text):
-            return _checked(date(int(m[1]), int(m[2]), int(m[3])))
-        if m := _DOT_DATE.fullmatch(text):
-            return _checked(date(int(m[3]), int(m[2]), int(m[1])))
-    except ValueError:
-        raise _err("not_date") from None
+    parts = None
+    if m := _ISO_DATE.fullmatch(text):
+        parts = int(m[1]), int(m[2]), int(m[3])
+    elif m := _DOT_DATE.fullmatch(text):
+        parts = int(m[3]), int(m[2]), int(m[1])
+    if parts is not None:
+        try:
+            day = date(*parts)
+        except ValueError:  # 2026-02-30
+            raise _err("not_date") from None
+        return _checked(day)
     if _SERIAL.fullmatch(text):
         raise _serial(float(text))
     raise _err("not_date")

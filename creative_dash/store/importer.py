@@ -48,6 +48,14 @@ class ImportStale(Exception):
     """The store changed between the preview and the apply: the preview no longer holds."""
 
 
+class ImportRefused(ValueError):
+    """The file has problems (its own, or rows the actor may not write): nothing applied."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s): nothing applied")
+        self.problems = problems
+
+
 @dataclass
 class Change:
     row: int  # the file's row
@@ -289,6 +297,15 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def stream_sha256(stream: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 and size of a file read a megabyte at a time."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _next_id(cur: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
     # table and id column from TABLES
     sql = f"SELECT coalesce(max({spec.id_column}), 0) FROM {spec.table}"  # noqa: S608
@@ -344,10 +361,10 @@ def apply(
     Planned again inside the transaction: with ``expect`` (the preview's counts) a store that
     changed since the preview raises :class:`ImportStale` and writes nothing. Raises
     :class:`~creative_dash.access.AccessDenied` when the gateway refuses any row (recorded),
-    ``ValueError`` when the file has problems. ``progress(done, total)`` is called after each
+    :class:`ImportRefused` when the file has problems or rows the actor may not write. ``progress(done, total)`` is called after each
     row written (the kill test waits on it)."""
     if not parsed.ok:
-        raise ValueError("the file has problems: nothing to apply")
+        raise ImportRefused(parsed.problems)
     spec = parsed.spec
     import_id = uuid.uuid4().hex
     if data is not None:
@@ -363,7 +380,7 @@ def apply(
     with _batch(store, actor, log) as job:
         again = _plan(job.cur, job.user, parsed, {})
         if again.problems:
-            raise ImportStale("the store changed: the file's rows no longer apply")
+            raise ImportRefused(again.problems)
         counts = again.counts()
         if expect is not None and {k: expect.get(k, 0) for k in OUTCOMES} != counts:
             raise ImportStale("the store changed since the preview")
