@@ -245,8 +245,15 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    location = args.db or settings.db_location()
+    try:
+        return _import_into(_users_store(location), args)
+    finally:
+        forget(location)  # closed: the next command (or a test) may open the file
+
+
+def _import_into(store: Store, args: argparse.Namespace) -> int:
     t = Translator(args.lang)
-    store = _users_store(args.db or settings.db_location())
     actor: ActorRef = CLI
     if args.as_login:
         user = users.find_user(store, args.as_login)
