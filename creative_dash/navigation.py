@@ -3,7 +3,8 @@
 (key, file under pages/, title message key, section message key, material icon, and who sees
 it: ``hidden`` pages are reachable by URL only; ``public`` pages stay open to everyone when
 reading needs sign-in (CREATIVE_DASH_SIGN_IN_TO_READ); ``admin`` pages are in the menu of
-ministry administrators only, and show nothing to anybody else)
+ministry administrators only, and show nothing to anybody else; ``editor`` pages are in the menu
+of signed-in administrators and region editors)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class PageSpec(NamedTuple):
     hidden: bool = False  # reachable by URL (e.g. the poll's join link) but not in the menu
     public: bool = False  # open without sign-in even when reading needs it
     admin: bool = False  # for ministry administrators only
+    editor: bool = False  # for ministry administrators and region editors
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -53,6 +55,14 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.programme",
         "nav.section_programme",
         ":material/school:",
+    ),
+    PageSpec(
+        "data_import",
+        "pages/data_import.py",
+        "nav.data_import",
+        "nav.section_admin",
+        ":material/upload_file:",
+        editor=True,
     ),
     PageSpec(
         "users",

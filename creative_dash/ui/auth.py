@@ -21,7 +21,7 @@ from typing import Any
 import streamlit as st
 
 from creative_dash import settings, signin
-from creative_dash.access import ADMIN
+from creative_dash.access import ADMIN, REGION_EDITOR
 from creative_dash.i18n import Translator
 from creative_dash.navigation import PageSpec
 from creative_dash.signin import OidcIdentity, OidcSetup
@@ -183,6 +183,9 @@ def in_menu(spec: PageSpec) -> bool:
     if spec.admin:
         user = current_user()
         return user is not None and user.role == ADMIN
+    if spec.editor:
+        user = current_user()
+        return user is not None and user.role in (ADMIN, REGION_EDITOR)
     return True
 
 

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -81,7 +80,10 @@ def test_an_admin_imports_population_figures_with_their_date_and_the_log(demo_st
         "SELECT table_name, action, actor FROM audit_log WHERE actor = $a ORDER BY table_name",
         {"a": admin},
     )
-    assert audit.values.tolist() == [["imports", "import", admin], ["region_population", "insert", admin]]
+    assert audit.values.tolist() == [
+        ["imports", "import", admin],
+        ["region_population", "insert", admin],
+    ]
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(demo_store, admin):
@@ -120,7 +122,7 @@ def test_an_exported_file_reimports_unchanged(demo_store, admin, table, fmt):
 
 
 def test_a_formula_title_is_stored_as_text_and_neutralised_on_export(demo_store, admin):
-    data = init_csv(demo_store, "KZ-10", "=HYPERLINK(\"http://x\";\"y\")".replace(",", ";"))
+    data = init_csv(demo_store, "KZ-10", '=HYPERLINK("http://x";"y")'.replace(",", ";"))
     parsed, plan = run(demo_store, admin, "initiatives", data)
     assert plan.ok
     importer.apply(demo_store, admin, parsed, data=data)
@@ -169,10 +171,16 @@ def test_a_region_editor_imports_their_own_initiatives_and_recommendation_follow
         "SELECT region_iso, updated_by, is_demo FROM initiatives WHERE title = 'Семей джаз'"
     ).iloc[0]
     assert row.tolist() == ["KZ-10", editor_kz10, False]
-    rec = int(demo_store.scalar("SELECT min(recommendation_id) FROM recommendations "
-                                "WHERE region_iso = 'KZ-10'"))
-    other = int(demo_store.scalar("SELECT min(recommendation_id) FROM recommendations "
-                                  "WHERE region_iso = 'KZ-75'"))
+    rec = int(
+        demo_store.scalar(
+            "SELECT min(recommendation_id) FROM recommendations WHERE region_iso = 'KZ-10'"
+        )
+    )
+    other = int(
+        demo_store.scalar(
+            "SELECT min(recommendation_id) FROM recommendations WHERE region_iso = 'KZ-75'"
+        )
+    )
     recs = (
         "recommendation_id,region,status,follow_up_date,follow_up_note\n"
         f"{rec},KZ-10,in_progress,30.06.2026,Жұмыс тобы құрылды\n"
@@ -212,8 +220,12 @@ def test_an_unknown_id_is_refused_not_invented(demo_store, admin):
 
 def test_a_batch_is_all_or_nothing_and_a_refused_row_is_audited(demo_store, editor_kz10):
     before = snapshot(demo_store)
-    ours = int(demo_store.scalar("SELECT min(initiative_id) FROM initiatives WHERE region_iso='KZ-10'"))
-    theirs = int(demo_store.scalar("SELECT min(initiative_id) FROM initiatives WHERE region_iso='KZ-75'"))
+    ours = int(
+        demo_store.scalar("SELECT min(initiative_id) FROM initiatives WHERE region_iso='KZ-10'")
+    )
+    theirs = int(
+        demo_store.scalar("SELECT min(initiative_id) FROM initiatives WHERE region_iso='KZ-75'")
+    )
     with pytest.raises(AccessDenied) as refused:
         with gateway.batch(demo_store, editor_kz10) as job:
             for ident in (ours, theirs):
@@ -226,9 +238,10 @@ def test_a_batch_is_all_or_nothing_and_a_refused_row_is_audited(demo_store, edit
     after = snapshot(demo_store)
     assert {t: after[t] for t in TABLE_NAMES} == {t: before[t] for t in TABLE_NAMES}
     assert after["audit"] == before["audit"] + 1  # the refusal, nothing else
-    assert demo_store.scalar(
-        "SELECT action FROM audit_log ORDER BY logged_at DESC LIMIT 1"
-    ) == "refused"
+    assert (
+        demo_store.scalar("SELECT action FROM audit_log ORDER BY logged_at DESC LIMIT 1")
+        == "refused"
+    )
 
 
 def test_a_file_with_problems_is_never_applied(demo_store, admin):
@@ -306,13 +319,23 @@ def test_killing_the_process_in_the_middle_leaves_the_store_as_it_was(demo_db, t
 def test_the_command_line_lists_every_problem_and_exits_non_zero(demo_db, tmp_path, capsys):
     bad = tmp_path / "pop.csv"
     bad.write_text(
-        "Регион;По состоянию на;Численность населения;Статус;Источник\n"
-        "KZ-99;2026-13-01;-5;foo;\n",
+        "Регион;По состоянию на;Численность населения;Статус;Источник\nKZ-99;2026-13-01;-5;foo;\n",
         encoding="utf-8",
     )
     problems = tmp_path / "problems.xlsx"
-    code = main(["import", "population", str(bad), "--db", str(demo_db), "--lang", "ru",
-                 "--problems", str(problems)])
+    code = main(
+        [
+            "import",
+            "population",
+            str(bad),
+            "--db",
+            str(demo_db),
+            "--lang",
+            "ru",
+            "--problems",
+            str(problems),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "Найдено ошибок: 5" in err
