@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from creative_dash import settings, ui
-from creative_dash.views.about import about_tables
+from creative_dash.views.about import about_tables, imports_table
 
 t = ui.tr()
 st.title(t("about.title"))
@@ -30,6 +30,12 @@ st.subheader(t("about.data_title"))
 loads, regions = about_tables(t, ui.q("dataset_loads"), ui.q("regions"))
 st.markdown(f"**{t('about.loads_title')}**")
 st.dataframe(loads, hide_index=True, width="stretch", key="about_loads")
+
+imported = ui.q("latest_imports")
+if len(imported):
+    st.markdown(f"**{t('about.imports_title')}**")
+    st.caption(t("about.imports_text"))
+    st.dataframe(imports_table(t, imported), hide_index=True, width="stretch", key="about_imports")
 
 st.subheader(t("about.regions_title"))
 st.markdown(t("about.regions_text"))

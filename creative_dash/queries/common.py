@@ -60,6 +60,21 @@ def dataset_loads(store: Store) -> pd.DataFrame:
 
 
 @query
+def latest_imports(store: Store) -> pd.DataFrame:
+    """The latest import into each table (creative_dash.store.importer).
+
+    Columns: table_name, file_name, imported_at, inserted, updated."""
+    return store.query(
+        """
+        SELECT table_name, file_name, imported_at, inserted, updated FROM (
+            SELECT *, row_number() OVER (PARTITION BY table_name ORDER BY imported_at DESC) AS rn
+            FROM imports
+        ) WHERE rn = 1 ORDER BY table_name
+        """
+    )
+
+
+@query
 def store_facts(store: Store) -> pd.DataFrame:
     """One row: schema_version, data_version, has_demo (any demo row in the store)."""
     return store.query(

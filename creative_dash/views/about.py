@@ -49,3 +49,22 @@ def about_tables(
         }
     )
     return loads_view, regions_view
+
+
+def imports_table(t: Translator, imports: pd.DataFrame) -> pd.DataFrame:
+    """The latest import of each table for the About page: table, file, when, rows written."""
+    return pd.DataFrame(
+        {
+            t("imports.history.table"): [
+                t(f"imports.tables.{_IMPORT_NAMES.get(v, v)}") for v in imports["table_name"]
+            ],
+            t("imports.history.file"): imports["file_name"],
+            t("imports.history.when"): [t.date(v) for v in imports["imported_at"]],
+            t("imports.history.new"): [t.num(v) for v in imports["inserted"]],
+            t("imports.history.updated"): [t.num(v) for v in imports["updated"]],
+        }
+    )
+
+
+# store table -> import table name (imports.tables.<name>)
+_IMPORT_NAMES = {"region_population": "population"}

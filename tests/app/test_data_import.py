@@ -76,3 +76,25 @@ def test_the_page_is_in_the_menu_of_admins_and_region_editors_only(
         monkeypatch.setattr(auth.session, "user_id", lambda uid=uid: uid)
         seen[name] = auth.in_menu(SPEC)
     assert seen == {"viewer": False, "presenter": False, "editor": True, "admin": True}
+
+
+def test_the_about_page_names_the_imported_population_file(demo_store):
+    from creative_dash.access import CLI
+    from creative_dash.store import importer
+    from tests.app.apptest import ROOT
+
+    path = ROOT / "data/imports/bns_population_2026-01-01.csv"
+    data = path.read_bytes()
+    importer.apply(
+        demo_store,
+        CLI,
+        importer.read_file(demo_store, "population", data, path.name, "ru"),
+        data=data,
+    )
+    at = open_page("about", "ru")
+    assert not at.exception
+    assert t("ru", "about.imports_title") in page_text(at)
+    loads, imported, regions = (d.value for d in at.dataframe)
+    assert imported.iloc[0].tolist()[:2] == [t("ru", "imports.tables.population"), path.name]
+    abai = regions[regions.iloc[:, 0] == "KZ-10"].iloc[0].tolist()
+    assert "BNS" in abai[-1] and t("ru", "pop_status.verified") in abai

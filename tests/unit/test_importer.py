@@ -385,3 +385,17 @@ def test_imports_write_through_the_gateway_only():
     text = (ROOT / "creative_dash/store/importer.py").read_text(encoding="utf-8")
     assert "store.transaction" not in text and "gateway.batch" in text
     assert CLI.name == "cli"
+
+
+def test_the_real_bns_population_table_loads_through_the_import(demo_store, capsys):
+    path = ROOT / "data/imports/bns_population_2026-01-01.csv"
+    parsed = importer.read_file(demo_store, "population", path.read_bytes(), path.name, "en")
+    assert parsed.ok and len(parsed.rows) == 10
+    assert {r["as_of"].isoformat() for r in parsed.rows} == {"2026-01-01"}
+    assert all(r["status"] == "official" and "BNS" in r["source"] for r in parsed.rows)
+    importer.apply(demo_store, CLI, parsed, data=path.read_bytes())
+    latest = demo_store.query(
+        "SELECT iso_code, population, status FROM region_population_latest "
+        "WHERE iso_code IN ('KZ-10', 'KZ-75')  ORDER BY iso_code"
+    ).values.tolist()
+    assert latest == [["KZ-10", 595_676, "official"], ["KZ-75", 2_347_924, "official"]]
