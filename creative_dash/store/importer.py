@@ -83,7 +83,9 @@ class Plan:
         return self.parsed.ok and not self.problems
 
     def all_problems(self) -> list[Problem]:
-        return [*self.parsed.problems, *self.problems]
+        """The file's and the store's problems, by row (the whole file's first)."""
+        found = [*self.parsed.problems, *self.problems]
+        return sorted(found, key=lambda p: -1 if p.row is None else p.row)
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(OUTCOMES, 0)
@@ -93,8 +95,7 @@ class Plan:
 
     def problems_frame(self, t: Translator) -> pd.DataFrame:
         whole = Parsed(self.parsed.spec, self.parsed.file_name, problems=self.all_problems())
-        frame = whole.problems_frame(t)
-        return frame.sort_values(t("imports.problems.row"), kind="stable", na_position="first")
+        return whole.problems_frame(t)
 
     def preview_frame(self, t: Translator) -> pd.DataFrame:
         """The rows to be added or changed (and refused), in the file's columns, labelled in the
@@ -212,8 +213,10 @@ def _plan(
 ) -> Plan:
     spec = parsed.spec
     plan = Plan(parsed)
-    if not parsed.ok:
+    if not parsed.rows:
         return plan
+    # the rows that passed the file's checks are checked against the store too, even when
+    # others did not: every problem is listed at once
     may_insert = access.decide(user, spec.table, INSERT) is None
     may_update = access.decide(user, spec.table, UPDATE) is None
     if not (may_insert or may_update):
