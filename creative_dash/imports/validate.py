@@ -162,11 +162,12 @@ def _header(parsed: Parsed, cells: list[Any]) -> list[str | None] | None:
         seen[name] = pos
         names.append(name)
         if None not in in_langs:
-            langs = set(in_langs) if langs is None else langs & in_langs
+            these = {lang for lang in in_langs if lang is not None}
+            langs = these if langs is None else langs & these
             if not langs:
                 parsed.add(Problem("mixed_languages", row=1, ctx={"langs": ("kk", "ru", "en")}))
                 bad = True
-                langs = set(in_langs)
+                langs = these
     for col in spec.columns:
         if col.required and col.name not in seen:
             parsed.add(Problem("missing_column", row=1, column=col.name))

@@ -221,15 +221,15 @@ class Batch:
     def row(self, table: str, *, key: Any, action: str) -> Iterator[Write]:
         """Write one row of ``table`` inside the batch (see :func:`write`)."""
         if table not in RULES or action not in access.ROW_ACTIONS:
-            reason = "audit_log" if table in access.APPEND_ONLY else "table"
-            raise _Refused(reason, table, str(key), action)
+            refusal = "audit_log" if table in access.APPEND_ONLY else "table"
+            raise _Refused(refusal, table, str(key), action)
         rule = RULES[table]
         the_key = _key_values(rule, key)
         row_key = _row_key(the_key)
         cur, user = self.cur, self.user
         before = _read_row(cur, rule, the_key)
         region_before = _region_of(cur, rule, before)
-        reason = access.decide(
+        reason: str | None = access.decide(
             user, table, action, row_before=before is not None, region_before=region_before
         )
         if reason is not None:

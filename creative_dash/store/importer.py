@@ -132,7 +132,7 @@ def lookups(store: Store) -> Lookups:
         names += str(row.name_en_aliases or "").split(";")
         for name in names:
             if isinstance(name, str) and name.strip():
-                regions.setdefault(v.norm(name), iso)
+                regions.setdefault(v.norm(name), str(iso))
     return Lookups(
         regions=regions,
         sectors=_names(store, "SELECT code, name_kk, name_ru, name_en FROM sectors"),
@@ -185,10 +185,11 @@ def _existing(
     """The store's rows the file may touch: of the regions it names, or with the IDs it has."""
     region_col = spec.column("region").column
     regions = sorted({r["region"] for r in parsed.rows})
-    ids = sorted({r[spec.id_column] for r in parsed.rows if r.get(spec.id_column) is not None})
     where = f"list_contains($regions, {region_col})"
     params: dict[str, Any] = {"regions": regions}
     if spec.id_column:
+        id_col = spec.id_column
+        ids = sorted({r[id_col] for r in parsed.rows if r.get(id_col) is not None})
         where += f" OR list_contains($ids, {spec.id_column})"
         params["ids"] = ids
     # table and columns come from imports.spec.TABLES, never from a file
@@ -312,7 +313,8 @@ def stream_sha256(stream: IO[bytes]) -> tuple[str, int]:
 def _next_id(cur: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
     # table and id column from TABLES
     sql = f"SELECT coalesce(max({spec.id_column}), 0) FROM {spec.table}"  # noqa: S608
-    return int(cur.execute(sql).fetchone()[0]) + 1
+    row = cur.execute(sql).fetchone()
+    return int(row[0] if row else 0) + 1
 
 
 def _write(w: gateway.Write, spec: TableSpec, change: Change, import_id: str) -> None:
