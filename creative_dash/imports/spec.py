@@ -29,8 +29,8 @@ MAX_PARTS = 500  # parts in an XLSX
 MAX_COLUMNS = 60
 MAX_PROBLEMS = 1_000  # problems listed; beyond, "and N more"
 
-# Population status: a field with fixed values (issue 16), not free text.
-POPULATION_STATUSES: tuple[str, ...] = ("official", "estimate", "unverified")
+# Population status: a field with fixed values (the store's CHECK, vocab.py).
+POPULATION_STATUSES: tuple[str, ...] = vocab.POPULATION_STATUSES
 
 TEXT, INT, NUMBER, DATE, ENUM, LOOKUP = "text", "int", "number", "date", "enum", "lookup"
 
@@ -240,12 +240,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("region", LOOKUP, group="regions", db="iso_code", example="KZ-10"),
                 Column("as_of", DATE, example=date(2026, 1, 1)),
                 _int("population", PEOPLE_MAX, 1, example=595_676),
-                _enum(
-                    "status",
-                    "imports.population_status",
-                    POPULATION_STATUSES,
-                    example="official",
-                ),
+                _enum("status", "pop_status", POPULATION_STATUSES, example="official"),
                 _text("source", 500, example="BNS, 2026-02-02"),
             ),
             key=("region", "as_of"),

@@ -326,6 +326,9 @@ def _write(w: gateway.Write, spec: TableSpec, change: Change, import_id: str) ->
     if spec.table in _STAMPED:
         cols["updated_at"] = now
         cols["updated_by"] = w.actor_name
+    if spec.table == "region_population":
+        # an imported figure: a reload of the reference CSV leaves it alone (vocab.ORIGINS)
+        cols.update(origin="import", loaded_by=w.actor_name, loaded_at=now)
     names = list(cols)
     params = {f"p{i}": cols[n] for i, n in enumerate(names)}
     if change.outcome == NEW:

@@ -399,3 +399,15 @@ def test_the_real_bns_population_table_loads_through_the_import(demo_store, caps
         "WHERE iso_code IN ('KZ-10', 'KZ-75')  ORDER BY iso_code"
     ).values.tolist()
     assert latest == [["KZ-10", 595_676, "official"], ["KZ-75", 2_347_924, "official"]]
+
+
+def test_an_imported_population_figure_is_marked_as_imported(demo_store, admin):
+    data = (POP_HEADER + "KZ-10,2026-01-01,600001,official,BNS corrected\n").encode()
+    parsed, plan = run(demo_store, admin, "population", data)
+    assert plan.counts()["updated"] == 1
+    done = importer.apply(demo_store, admin, parsed, data=data)
+    row = demo_store.query(
+        "SELECT origin, loaded_by, import_id FROM region_population "
+        "WHERE iso_code = 'KZ-10' AND as_of = '2026-01-01'"
+    ).iloc[0]
+    assert row.tolist() == ["import", admin, done.import_id]
