@@ -95,3 +95,5 @@ except Exception as exc:  # users see a short message in their language, the log
     else:  # what is wrong with the store, and who can do what about it
         log.error("store fault: %s", fault)
         st.error(t(fault.message_key))
+        if ui.passes_by_itself(fault):
+            ui.retry_when_back(t)  # and the page comes back by itself

@@ -1,7 +1,7 @@
 """Live session writes: polls, votes and presenter decks in the store.
 
-Every write goes through :meth:`Store.transaction`, which bumps the data version, so the
-presenter's cached results refresh on the next fragment tick.
+Every write goes through :meth:`Store.transaction`, so the data versions caches key on change
+and the presenter's cached results refresh on the next fragment tick.
 
 Who: the presenter's writes (polls created, opened, closed, deleted; decks saved, deleted) go
 through the write gateway (:mod:`creative_dash.store.gateway`) with ``actor`` = the signed-in
@@ -10,22 +10,24 @@ or an admin (:class:`~creative_dash.access.AccessDenied`), with an audit row eit
 are anonymous: a vote needs a voter token the server issued for that poll
 (:func:`issue_voter_token`); any other token is refused.
 
-Concurrency: every transaction updates the single ``data_version`` row, so DuckDB's optimistic
-concurrency control makes simultaneous writers conflict (``TransactionException: Conflict``).
-A conflicting writer rolls back and retries after a short random pause; this also serialises a
-vote against a concurrent ``close_poll`` (one of the two retries and then sees the other's
-result), so no vote is accepted after its poll was closed. A fault of the store (a full disk, a
-lost database server) is no conflict: it is not retried, and comes out as ``LiveError("store")``
-(the store's own message goes to the log).
+Concurrency: no two votes write the same row (a vote bumps no data version: a poll's votes are
+versioned by their count and revisions, see :class:`creative_dash.store.Versions`), so votes on
+a poll, in one process or on several replicas of a shared PostgreSQL, never conflict with each
+other, nor with an import. Presenter writes bump the ``live`` topic's version. A write that still
+loses a race (DuckDB's optimistic concurrency control, PostgreSQL's serialization failures and
+deadlocks) rolls back whole and is tried again by the store
+(:func:`creative_dash.store.retry_conflicts`); past its bounds it is ``LiveError("busy")``. A
+vote holds its poll's row for share while it checks that the poll is open (PostgreSQL), and in
+one process writers of this module take turns: so no vote is accepted after its poll was closed.
+A fault of the store (a full disk, a lost database server) is no conflict: it is not retried, and
+comes out as ``LiveError("store")`` (the store's own message goes to the log).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -56,7 +58,7 @@ from creative_dash.live.model import (
     valid_id,
     valid_token,
 )
-from creative_dash.store import Store, StoreError, gateway
+from creative_dash.store import Store, StoreConflict, StoreError, gateway, retry_conflicts
 from creative_dash.store.gateway import ActorRef
 
 __all__ = [
@@ -81,24 +83,14 @@ MAX_WRITE_SECONDS = 5.0  # a write that keeps conflicting gives up after this lo
 
 # -- retrying writes --------------------------------------------------------------------------
 T = TypeVar("T")
-# What a lost race between two writers says: DuckDB's optimistic concurrency control, and
-# PostgreSQL's serialisation failures and deadlocks (through the postgres extension).
-_CONFLICT_TEXTS = ("conflict", "could not serialize access", "deadlock detected")
 
-
-def _is_conflict(exc: BaseException) -> bool:
-    """A write that lost a race to another writer: trying again can succeed. Store faults (a
-    failed COMMIT on a full disk) are raised by the store as StoreError, never as this."""
-    text = str(exc).lower()
-    return isinstance(exc, duckdb.Error) and any(t in text for t in _CONFLICT_TEXTS)
-
-
-# Writers of this module queue on a lock instead of colliding: a room voting at once would
-# otherwise spend most of its time in conflict retries (measured: 100 parallel votes took ~6 s
-# and ~1,600 attempts without it, well under 1 s with it). Writers elsewhere (other pages, other
-# processes on a shared PostgreSQL) can still conflict with us, hence the retry as well.
+# Writers of this module in one process queue on a lock instead of colliding: a room voting at
+# once would otherwise spend most of its time in conflict retries on a DuckDB file (measured:
+# 100 parallel votes took ~6 s and ~1,600 attempts without it, well under 1 s with it). On a
+# DuckDB file this is also what keeps a vote from slipping past a poll being closed (the file
+# has one writing process). Writers elsewhere (other pages, other replicas on a shared
+# PostgreSQL) can still conflict with us, hence the store's retries as well.
 _WRITE_LOCK = threading.Lock()
-conflict_retries = 0  # how many writes had to be retried (read by tests and logs)
 
 
 def _with_retry(
@@ -106,28 +98,21 @@ def _with_retry(
     attempts: int = MAX_WRITE_ATTEMPTS,
     seconds: float = MAX_WRITE_SECONDS,
 ) -> T:
-    """``write()``, tried again after a conflict, at most ``attempts`` times and ``seconds``
-    long (then ``LiveError("busy")``). A fault of the store ends it at once with
-    ``LiveError("store")``."""
-    global conflict_retries
-    deadline = time.monotonic() + seconds
-    for attempt in range(attempts):
-        try:
-            with _WRITE_LOCK:
-                return write()
-        except StoreError as exc:
-            log.error("write failed: %s", exc)
-            raise LiveError("store") from exc
-        except duckdb.Error as exc:
-            if not _is_conflict(exc):
-                raise
-            conflict_retries += 1
-            log.debug("write conflict, retry %d: %s", attempt + 1, exc)
-            if time.monotonic() >= deadline:
-                break
-            # Random back-off so the losers of one conflict do not collide again in lockstep.
-            time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
-    raise LiveError("busy")
+    """``write()`` through the store's retries of conflicts (:func:`retry_conflicts`), at most
+    ``attempts`` times and ``seconds`` long (then ``LiveError("busy")``). A fault of the store
+    ends it at once with ``LiveError("store")``."""
+
+    def locked() -> T:
+        with _WRITE_LOCK:
+            return write()
+
+    try:
+        return retry_conflicts(locked, attempts=attempts, seconds=seconds)
+    except StoreConflict as exc:
+        raise LiveError("busy") from exc
+    except StoreError as exc:
+        log.error("write failed: %s", exc)
+        raise LiveError("store") from exc
 
 
 def create_poll(
@@ -243,7 +228,9 @@ def issue_voter_token(store: Store, poll_id: str) -> str:
     token = new_voter_token()
 
     def write() -> None:
-        with store.transaction() as cur:
+        # no version bumped: nothing cached reads voter tokens, and phones joining at once must
+        # not queue on one row
+        with store.transaction(topic=None) as cur:
             found = cur.execute(
                 "SELECT count(*) FROM polls WHERE poll_id = $p", {"p": poll_id}
             ).fetchone()
@@ -297,7 +284,11 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
     code = str(answer).strip()
 
     def write() -> None:
-        with store.transaction() as cur:
+        # Versioned by the votes themselves (their count and revisions), so that no two votes
+        # write the same row: votes never conflict with each other, nor with an import.
+        with store.transaction(topic=None) as cur:
+            # the poll may not be closed under this vote (PostgreSQL: its row held for share)
+            store.hold_for_share(cur, "polls", poll_id)
             df = cur.execute("SELECT * FROM polls WHERE poll_id = $p", {"p": poll_id}).df()
             if df.empty:
                 raise LiveError("poll_not_found")
@@ -316,7 +307,8 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
             cur.execute(
                 "INSERT INTO votes (poll_id, voter_token, answer, voted_at) "
                 "VALUES ($p, $v, $a, $at) ON CONFLICT (poll_id, voter_token) "
-                "DO UPDATE SET answer = excluded.answer, voted_at = excluded.voted_at",
+                "DO UPDATE SET answer = excluded.answer, voted_at = excluded.voted_at, "
+                "revision = votes.revision + 1",
                 {"p": poll_id, "v": voter_token, "a": code, "at": datetime.now()},
             )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import random
 import re
 import shutil
 import threading
@@ -28,10 +29,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -42,6 +44,7 @@ from creative_dash.settings import redact
 from creative_dash.store import rebuild
 
 Params = Mapping[str, Any] | None
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -131,6 +134,15 @@ class StoreBadLocation(StoreError):
     )
 
 
+class StoreConflict(StoreError):
+    """Other writers kept winning the race for the same rows: the write was tried again
+    (:func:`retry_conflicts`) until its bounds ran out, and nothing of it was kept."""
+
+    message_key = "store.conflict"
+    what = "The store {where} is busy with other writers"
+    advice = "Nothing was saved. Try again in a moment."
+
+
 # Every message key a store fault may show (tests check pages show none of them).
 MESSAGE_KEYS: tuple[str, ...] = tuple(
     dict.fromkeys(
@@ -143,6 +155,7 @@ MESSAGE_KEYS: tuple[str, ...] = tuple(
             StoreNoPermission,
             StoreUnreachable,
             StoreBadLocation,
+            StoreConflict,
         )
     )
 )
@@ -276,6 +289,66 @@ def _needs_reopen(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.FatalException) or _INVALIDATED in str(exc).lower()
 
 
+# -- write conflicts and their retries ----------------------------------------------------------
+# What a lost race between two writers says: DuckDB's optimistic concurrency control ("Conflict
+# on update", "write-write conflict"), PostgreSQL's serialization failures (SQLSTATE 40001) and
+# deadlocks (40P01), as the postgres extension passes them on. Matched on the lower-cased text.
+_CONFLICT_TEXTS = (
+    "conflict",
+    "could not serialize access",
+    "deadlock detected",
+    "40001",
+    "40p01",
+)
+MAX_WRITE_ATTEMPTS = 200
+MAX_WRITE_SECONDS = 5.0
+conflict_retries = 0  # how many writes had to be tried again (tests and logs read it)
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A write that lost a race to another writer, rolled back whole: trying it again can
+    succeed. Faults of the store (a lost server, a full disk) are never conflicts."""
+    if isinstance(exc, StoreConflict):
+        return True
+    if not isinstance(exc, duckdb.Error) or fault_class(exc) is not None:
+        return False
+    text = str(exc).lower()
+    return any(t in text for t in _CONFLICT_TEXTS)
+
+
+def retry_conflicts(
+    write: Callable[[], T],
+    *,
+    attempts: int = MAX_WRITE_ATTEMPTS,
+    seconds: float = MAX_WRITE_SECONDS,
+    where: str = "",
+) -> T:
+    """``write()`` (one whole transaction), tried again after a conflict, with a random pause
+    (jitter) growing with each attempt, at most ``attempts`` times and ``seconds`` long; then
+    :class:`StoreConflict`. A transaction that lost a conflict was rolled back whole, so nothing
+    is ever written half. Any other error ends it at once. The one retry loop of the store:
+    every writer that may meet another one (votes, presenter writes, sign-in records, refusals)
+    goes through here."""
+    global conflict_retries
+    deadline = time.monotonic() + seconds
+    last: BaseException | None = None
+    for attempt in range(max(1, attempts)):
+        try:
+            return write()
+        except Exception as exc:
+            if not is_conflict(exc):
+                raise
+            last = exc
+            conflict_retries += 1
+            log.debug("write conflict, retry %d: %s", attempt + 1, exc)
+            if time.monotonic() >= deadline:
+                break
+            # Random back-off so the losers of one conflict do not collide again in lockstep.
+            time.sleep(random.uniform(0, min(0.002 * (attempt + 1), 0.05)))
+    log.error("write gave up after %d conflicts: %s", attempt + 1, last)
+    raise StoreConflict.at(where or "(unknown)", _detail(last) if last else "") from last
+
+
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<prog>.*?) \(PID (?P<pid>\d+)\)")
 
 
@@ -316,8 +389,11 @@ class Store:
         self._init_lock = threading.Lock()
         self._broken = False  # a fatal error: the next use reopens the connection
         self._damage: StoreError | None = None  # damage a read ran into (see check)
-        # The data version of an embedded DuckDB file, kept in memory (see data_version).
-        self._version: int | None = None
+        # The data versions of an embedded DuckDB file, kept in memory (see versions).
+        self._versions: Versions | None = None
+        self._topics: bool | None = None  # whether the store has data_versions (migration 8)
+        self._commits = 0  # transactions committed by this process
+        self.version_reads = 0  # statements that read the versions (tests count them)
         self._version_lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = self._open()
         try:
@@ -531,59 +607,98 @@ class Store:
             if free < MIN_FREE_BYTES:
                 raise StoreNoSpace.at(self.location, f"{free:,} bytes free")
 
-    def data_version(self) -> int:
-        """Changes on every write; caches key on it (``ui.q`` asks for it on every query).
+    # -- data versions -----------------------------------------------------------------------
+    def versions(self) -> Versions:
+        """What caches key on (see :class:`Versions`): the version of every topic and the
+        version of every poll's votes, read in one statement.
 
         An embedded DuckDB file has a single writer, this process (the file is locked), and
-        every write goes through :meth:`transaction`, which bumps the version: so the version is
-        kept in memory, read when the store opens and after migrations, and set when a
-        transaction commits. (A write on a bare :meth:`cursor` would go unseen: write through
-        :meth:`transaction`.) On PostgreSQL other processes write too: read every time."""
-        version = self._version
-        if version is None or self.is_postgres:
-            return self._read_version()
-        return version
+        every write goes through :meth:`transaction`: so the versions are read once and kept in
+        memory until this process commits again. (A write on a bare :meth:`cursor` would go
+        unseen: write through :meth:`transaction`.) On PostgreSQL other processes write too:
+        read every time (the app asks once per rerun, see ``creative_dash.ui.cache``), with the
+        aggregation done by PostgreSQL itself (``postgres_query``), never by pulling the votes
+        across."""
+        if not self.is_postgres:
+            kept = self._versions
+            if kept is not None:
+                return kept
+        with self._version_lock:
+            generation = self._commits
+        found = self._read_versions()
+        if not self.is_postgres:
+            with self._version_lock:
+                if generation == self._commits:  # no commit since: still the newest
+                    self._versions = found
+        return found
 
-    def _read_version(self, cur: duckdb.DuckDBPyConnection | None = None) -> int:
-        sql = "SELECT version FROM data_version WHERE id = 1"
-        if cur is None:
-            return int(self.scalar(sql))
-        row = cur.execute(sql).fetchone()
-        if row is None:
-            raise StoreError("the store has no data version row")
-        return int(row[0])
+    def data_version(self) -> int:
+        """The total of every topic's version (votes aside): changes on every write but a vote."""
+        return self.versions().total
+
+    @property
+    def commits(self) -> int:
+        """How many transactions this process committed: a reader that kept versions from
+        before reads them again after its own write."""
+        return self._commits
+
+    def _read_versions(self) -> Versions:
+        self.version_reads += 1
+        if self._topics is None:
+            self._topics = self.table_exists("data_versions")
+        if not self._topics:  # older schema (before migration 8), or none yet
+            if not self.table_exists("data_version"):
+                return Versions({}, {})
+            legacy = self.scalar("SELECT version FROM data_version WHERE id = 1")
+            return Versions({"data": int(legacy or 0)}, {})
+        if self.is_postgres:
+            # a constant statement, run by PostgreSQL (the extension would pull every vote row)
+            sql = "SELECT * FROM postgres_query('store', " + _sql_literal(_VERSIONS_SQL) + ")"  # noqa: S608
+        else:
+            sql = _VERSIONS_SQL
+        cur = self.cursor()
+        try:
+            with self._faults():
+                rows = cur.execute(sql).fetchall()
+        finally:
+            _close(cur)
+        topics = {name: int(v) for kind, name, v in rows if kind == "topic"}
+        votes = {name: int(v) for kind, name, v in rows if kind == "votes"}
+        return Versions(topics, votes)
 
     def _reload_version(self) -> None:
-        if not self.is_postgres and self.table_exists("data_version"):
-            self._note_version(self._read_version())
-
-    def _note_version(self, version: int) -> None:
-        """Keep the newest version seen: transactions of several threads may commit in one
-        order and get here in another (each one's version is read inside it, and a committed
-        transaction's version is higher than that of any committed before it)."""
+        self._topics = None
         with self._version_lock:
-            if self._version is None or version > self._version:
-                self._version = version
+            self._commits += 1
+            self._versions = None
+
+    def _committed(self) -> None:
+        with self._version_lock:
+            self._commits += 1
+            self._versions = None
 
     # -- writes -------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN/COMMIT; the data version is bumped before commit."""
+    def transaction(self, topic: str | None = "data") -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN/COMMIT; ``topic``'s version (one of :data:`TOPICS`) is bumped
+        before commit, and no other: writers of different topics never touch the same version
+        row. ``None`` bumps none: for writes no cached read depends on, or that are versioned by
+        their own rows (votes, see :class:`Versions`), so that they never meet."""
         if self.read_only:
             raise StoreError("The store is open read-only.")
+        if topic is not None and topic not in TOPICS:
+            raise ValueError(f"unknown data topic {topic!r}: one of {TOPICS}")
         cur = self.cursor()
-        version = None
+        committed = False
         try:
             with self._faults():
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     yield cur
-                    cur.execute(
-                        "UPDATE data_version SET version = version + 1, "
-                        "changed_at = CURRENT_TIMESTAMP WHERE id = 1"
-                    )
-                    version = None if self.is_postgres else self._read_version(cur)
+                    if topic is not None:
+                        self._bump(cur, topic)
                     cur.execute("COMMIT")
+                    committed = True
                 except BaseException:
                     # After a failed COMMIT no transaction is left to roll back: the COMMIT's
                     # own error (a full disk, a conflict) is the one to report.
@@ -592,8 +707,38 @@ class Store:
                     raise
         finally:
             _close(cur)
-        if version is not None:
-            self._note_version(version)
+            if committed:
+                self._committed()
+
+    def _bump(self, cur: duckdb.DuckDBPyConnection, topic: str) -> None:
+        if self._topics is None:
+            self._topics = self.table_exists("data_versions")
+        if self._topics:
+            cur.execute(
+                "UPDATE data_versions SET version = version + 1, "
+                "changed_at = CURRENT_TIMESTAMP WHERE topic = $t",
+                {"t": topic},
+            )
+        else:  # a store not yet at migration 8 (tests of older schemas)
+            cur.execute(
+                "UPDATE data_version SET version = version + 1, "
+                "changed_at = CURRENT_TIMESTAMP WHERE id = 1"
+            )
+
+    def hold_for_share(self, cur: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
+        """Inside a transaction: keep the row of ``table`` with this key from being changed by
+        another transaction until this one ends, without keeping out others that hold it the
+        same way (PostgreSQL's ``SELECT ... FOR SHARE``). A vote holds its poll so: a poll
+        cannot be closed between the vote's check that it is open and its commit, and votes do
+        not wait for each other. A change that committed after this transaction began makes it
+        fail as a conflict (tried again by :func:`retry_conflicts`, then seeing the change). On
+        a DuckDB file there is one writing process, whose writers of live data take turns
+        (``creative_dash.live.writes``): nothing to do."""
+        if not self.is_postgres:
+            return
+        column = _HOLDABLE[table]  # table and column from the allow-list, never from input
+        pg_sql = f"SELECT 1 FROM {table} WHERE {column} = {_sql_literal(key)} FOR SHARE"  # noqa: S608
+        cur.execute(f"CALL postgres_execute('store', {_sql_literal(pg_sql)})")
 
     def checkpoint(self) -> None:
         """Write a DuckDB file's log into the file now (the command line does before it says
@@ -718,6 +863,73 @@ class Store:
         if applied:
             self._reload_version()
         return applied
+
+
+# -- data versions --------------------------------------------------------------------------------
+# The topics of data, each with its own version row (data_versions, migration 8): a write bumps
+# the row of its topic only. 'data' is everything without a topic of its own (initiatives, hubs,
+# the programme, indicators, imports, demo data).
+TOPICS = ("data", "reference", "live", "accounts", "audit")
+_TABLE_TOPICS = {
+    **dict.fromkeys(
+        (
+            "regions",
+            "region_population",
+            "region_neighbours",
+            "sectors",
+            "competencies",
+            "indicator_defs",
+        ),
+        "reference",
+    ),
+    **dict.fromkeys(("polls", "decks", "voter_tokens", "votes"), "live"),
+    **dict.fromkeys(("users", "user_identities", "sign_in_attempts"), "accounts"),
+    "audit_log": "audit",
+}
+# Rows a transaction may hold for share (hold_for_share): table -> key column.
+_HOLDABLE = {"polls": "poll_id"}
+
+# Every topic's version and every poll's votes' version in one statement, the same text on
+# DuckDB and (through postgres_query) on PostgreSQL.
+_VERSIONS_SQL = (
+    "SELECT 'topic' AS kind, topic AS name, version FROM data_versions "
+    "UNION ALL "
+    "SELECT 'votes', poll_id, count(*) + coalesce(sum(revision), 0) FROM votes GROUP BY poll_id"
+)
+
+
+def topic_of(table: str) -> str:
+    """The data topic whose version a write to ``table`` bumps."""
+    return _TABLE_TOPICS.get(table, "data")
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The data versions at one moment: ``topics`` (topic -> version, each bumped by the writes
+    of its topic) and ``votes`` (poll id -> count of its votes plus the sum of their revisions:
+    grows by one with every vote recorded or changed, and is read from the votes themselves, so
+    votes never write a shared row). Every number only grows, and a transaction's changes are
+    counted all at once when it commits, in whichever order transactions commit: equal numbers
+    mean equal data."""
+
+    topics: Mapping[str, int]
+    votes: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        """Changes with every write but a vote."""
+        return sum(self.topics.values())
+
+    def of_votes(self, poll_id: str | None = None) -> int:
+        """One poll's votes' version (``poll_id``), or a number that changes with any vote."""
+        if poll_id is None:
+            return sum(self.votes.values())
+        return self.votes.get(poll_id, 0)
+
+
+def _sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (DuckDB's and PostgreSQL's with standard strings)."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _close(cur: duckdb.DuckDBPyConnection) -> None:

@@ -55,7 +55,7 @@ from creative_dash.access import (
     Actor,
     SystemActor,
 )
-from creative_dash.store.core import Store, audit
+from creative_dash.store.core import Store, StoreConflict, audit, retry_conflicts, topic_of
 
 __all__ = [
     "AccessDenied",
@@ -168,22 +168,23 @@ def _record_refusal(
     """The refusal's audit row, in its own transaction (the refused one was rolled back)."""
     name = actor_name(actor)
     log.warning("refused: %s %s %s/%s (%s)", name, action, table, row_key, reason)
-    for attempt in range(REFUSAL_ATTEMPTS):
-        try:
-            with store.transaction() as cur:
-                audit(
-                    cur,
-                    actor=name,
-                    table=table,
-                    row_key=row_key,
-                    action=REFUSED,
-                    after={"action": action, "reason": reason},
-                )
-            return
-        except duckdb.TransactionException as exc:
-            # another writer's transaction: try again (the write itself was already refused)
-            log.debug("refusal audit conflict, retry %d: %s", attempt + 1, exc)
-    log.error("could not record the refusal of %s %s %s/%s", name, action, table, row_key)
+
+    def record() -> None:
+        with store.transaction(topic="audit") as cur:
+            audit(
+                cur,
+                actor=name,
+                table=table,
+                row_key=row_key,
+                action=REFUSED,
+                after={"action": action, "reason": reason},
+            )
+
+    try:
+        # another writer's transaction: try again (the write itself was already refused)
+        retry_conflicts(record, attempts=REFUSAL_ATTEMPTS, where=store.where)
+    except StoreConflict:
+        log.error("could not record the refusal of %s %s %s/%s", name, action, table, row_key)
 
 
 class _Refused(Exception):
@@ -269,7 +270,10 @@ def write(store: Store, actor: ActorRef, table: str, *, key: Any, action: str) -
 
     Raises :class:`AccessDenied` (after rolling back and recording the refusal) when the actor
     may not; anything the caller raises inside rolls the write back and propagates."""
-    with batch(store, actor) as job, job.row(table, key=key, action=action) as w:
+    with (
+        batch(store, actor, topic=topic_of(table)) as job,
+        job.row(table, key=key, action=action) as w,
+    ):
         yield w
 
 
@@ -289,15 +293,20 @@ IMPORT_LOG_FIELDS = (
 
 @contextmanager
 def batch(
-    store: Store, actor: ActorRef, *, import_log: Mapping[str, Any] | None = None
+    store: Store,
+    actor: ActorRef,
+    *,
+    import_log: Mapping[str, Any] | None = None,
+    topic: str = "data",
 ) -> Iterator[Batch]:
     """Write many rows in one transaction as ``actor``: all of them or none (a refusal of any
     row, a fault, or the process killed midway leaves the store as it was). With
     ``import_log`` (:data:`IMPORT_LOG_FIELDS`), the ``imports`` row of this import is written in
-    the same transaction; its ``import_id`` is ``import_log["import_id"]``."""
+    the same transaction; its ``import_id`` is ``import_log["import_id"]``. ``topic``: the data
+    topic whose version the batch bumps (``creative_dash.store.topic_of``)."""
     name = actor_name(actor)
     try:
-        with store.transaction() as cur:
+        with store.transaction(topic=topic) as cur:
             job = Batch(cur, read_actor(cur, actor), name)
             yield job
             if import_log is not None:
@@ -354,8 +363,9 @@ def load(store: Store, actor: ActorRef, dataset: str, tables: Sequence[str]) -> 
     """Replace whole tables (reference or demo data) in one transaction as ``actor``, recording
     it in ``dataset_loads`` is the caller's; one ``load`` audit row per table is the gateway's."""
     names = tuple(tables)
+    topics = {topic_of(t) for t in names}
     try:
-        with store.transaction() as cur:
+        with store.transaction(topic=topics.pop() if len(topics) == 1 else "data") as cur:
             user = read_actor(cur, actor)
             for table in (*names, "dataset_loads"):
                 action = "insert" if table == "dataset_loads" else LOAD

@@ -44,7 +44,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from creative_dash import access
 from creative_dash.access import ADMIN, INSERT, REGION_EDITOR, ROLES, SYSTEM, UPDATE, Actor
 from creative_dash.store import gateway
-from creative_dash.store.core import Store
+from creative_dash.store.core import Store, StoreConflict, retry_conflicts
 from creative_dash.store.gateway import ActorRef
 
 __all__ = [
@@ -435,24 +435,26 @@ def sign_in_wait(store: Store, login: str, client: str, *, now: datetime | None 
 def _record_attempt(
     store: Store, login: str, client: str, now: datetime, ok: bool, outcome: str
 ) -> None:
-    for _attempt in range(20):
-        try:
-            with store.transaction() as cur:
-                cur.execute(
-                    "INSERT INTO sign_in_attempts VALUES ($id, $l, $c, $at, $ok, $o)",
-                    {
-                        "id": uuid.uuid4().hex,
-                        "l": login,
-                        "c": client,
-                        "at": now,
-                        "ok": ok,
-                        "o": outcome,
-                    },
-                )
-            return
-        except duckdb.TransactionException as exc:  # another writer: try again
-            log.debug("sign-in log conflict: %s", exc)
-    log.error("could not record a sign-in attempt for %r from %r", login, client)
+    def record() -> None:
+        # versioned by no topic: no cached read shows sign-in attempts, and a room signing in
+        # at once must not queue on one version row
+        with store.transaction(topic=None) as cur:
+            cur.execute(
+                "INSERT INTO sign_in_attempts VALUES ($id, $l, $c, $at, $ok, $o)",
+                {
+                    "id": uuid.uuid4().hex,
+                    "l": login,
+                    "c": client,
+                    "at": now,
+                    "ok": ok,
+                    "o": outcome,
+                },
+            )
+
+    try:
+        retry_conflicts(record, attempts=20, where=store.where)
+    except StoreConflict:
+        log.error("could not record a sign-in attempt for %r from %r", login, client)
 
 
 def _dummy_hash() -> str:

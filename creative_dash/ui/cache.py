@@ -2,8 +2,14 @@
 
 - The store: ``st.cache_resource`` (one :class:`Store` per location and process).
 - Query results, shared by every session, keyed by (query name, bound parameters, store
-  location, data version): a cache never serves another filter's rows, and every write (which
-  bumps the data version) refreshes what pages show. Hand-made rather than ``st.cache_data``,
+  location, the data version the query depends on): a cache never serves another filter's rows,
+  and every write refreshes what pages show. The versions (:class:`creative_dash.store.Versions`)
+  are read at most once per run of a page (or of a fragment) and again after the run's own
+  write: on a shared PostgreSQL another replica's write shows at this replica's next rerun, and a
+  rerun reads the versions from PostgreSQL once, whatever number of queries it runs. Queries of
+  one poll's votes depend on that poll's votes only; ``live_polls`` on every poll's votes; every
+  other query on the total of the other topics, so a room voting does not refresh the other
+  charts. Hand-made rather than ``st.cache_data``,
   which pickles the frame and unpickles a copy on every hit (measured: a fifth of a page's
   script time); here the frame itself is kept and each caller gets a shallow copy, which pandas'
   copy-on-write keeps apart from the cached one.
@@ -32,7 +38,15 @@ import streamlit as st
 
 from creative_dash import queries, settings
 from creative_dash.i18n import Translator
-from creative_dash.store import Store, open_store
+from creative_dash.store import (
+    Store,
+    StoreConflict,
+    StoreError,
+    StoreNoSpace,
+    StoreUnreachable,
+    Versions,
+    open_store,
+)
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.ui import plotly_view
 
@@ -63,6 +77,34 @@ def _has_rows(store: Store) -> bool:
 
 def store() -> Store:
     return _store(settings.db_location(), settings.get("CREATIVE_DASH_DEMO_ON_START") == "1")
+
+
+# Faults that pass by themselves (a database server restarting, a disk freed, other writers done):
+# the page says so and tries again on its own.
+PASSING_FAULTS = (StoreUnreachable, StoreNoSpace, StoreConflict)
+RETRY_EVERY_S = 2.0
+
+
+def passes_by_itself(fault: StoreError) -> bool:
+    return isinstance(fault, PASSING_FAULTS) or type(fault) is StoreError
+
+
+def retry_when_back(t: Translator, every_s: float = RETRY_EVERY_S) -> None:
+    """Under a store fault's message: "retrying by itself", and a check of the store every
+    ``every_s`` seconds that reruns the whole page once the store answers again (no reload)."""
+    with st.container(key="store_retrying"):
+        st.info(t("store.retrying"), icon=":material/sync:")
+
+    @st.fragment(run_every=every_s)
+    def watch() -> None:
+        try:
+            store().check()
+        except Exception as exc:  # noqa: BLE001 - still down: try again at the next tick
+            log.info("store still unavailable: %s", exc)
+            return
+        st.rerun(scope="app")
+
+    watch()
 
 
 # -- query results --------------------------------------------------------------------------------
@@ -96,7 +138,8 @@ class Query:
 
     def key(self, s: Store | None = None) -> tuple[Any, ...]:
         s = s or store()
-        return (self.name, s.location, s.data_version(), self.params)
+        version = depends_on(self.name, dict(self.params), versions(s))
+        return (self.name, s.location, version, self.params)
 
     def frame(self) -> pd.DataFrame:
         s = store()
@@ -112,6 +155,42 @@ class Query:
                 while len(_RESULTS) > RESULT_CACHE_SIZE:
                     _RESULTS.popitem(last=False)
         return df.copy(deep=False)
+
+
+# Queries that read votes: each poll's own (by its poll_id parameter), or every poll's.
+ALL_VOTES_QUERIES = frozenset({"live_polls"})
+
+
+def depends_on(name: str, params: Mapping[str, Any], v: Versions) -> Any:
+    """The version a query's result depends on."""
+    if name in ALL_VOTES_QUERIES:
+        return (v.total, v.of_votes())
+    if name.startswith("live_") and isinstance(params.get("poll_id"), str):
+        return (v.total, v.of_votes(params["poll_id"]))
+    return v.total
+
+
+def versions(s: Store | None = None) -> Versions:
+    """The store's data versions as this run of the script sees them: read once per run (a
+    fragment's run included), and again after a write this process committed since (so a run
+    sees its own write). Outside a script run (tests, threads of their own), read every time."""
+    s = s or store()
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return s.versions()
+    # ScriptRunContext.reset() gives every run a new ``cursors`` dict: the run's identity
+    run = ctx.cursors
+    kept = getattr(ctx, "_creative_dash_versions", None)
+    if kept is not None:
+        k_run, k_location, k_commits, k_versions = kept
+        if k_run is run and k_location == s.location and k_commits == s.commits:
+            return k_versions
+    commits = s.commits
+    found = s.versions()
+    ctx._creative_dash_versions = (run, s.location, commits, found)  # type: ignore[attr-defined]
+    return found
 
 
 def q(name: str, **params: Any) -> pd.DataFrame:

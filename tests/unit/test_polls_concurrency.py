@@ -1,8 +1,8 @@
 """A room votes at once: 100 voters in parallel threads on the process's one Store.
 
-DuckDB's optimistic concurrency makes simultaneous writers conflict (every write bumps the one
-data_version row); live.vote retries, so no vote may be lost or counted twice, and readers keep
-getting answers while the votes pour in.
+Votes write no shared row (no data version bump: a poll's votes are versioned by themselves),
+and writers that do meet (the same phone twice) are tried again by the store: no vote may be
+lost or counted twice, and readers keep getting answers while the votes pour in.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import pytest
 
 from creative_dash import live, queries
 from creative_dash import store as store_mod
-from creative_dash.live import LiveError, writes
+from creative_dash.live import LiveError
+from creative_dash.store import core
 
 VOTERS = 100
 
@@ -155,10 +156,16 @@ def test_closing_while_votes_arrive_loses_nothing_and_accepts_nothing_late(
 
 def test_a_vote_retries_while_another_writer_holds_a_conflicting_transaction(demo_store, open_poll):
     pid = open_poll
-    before = writes.conflict_retries
-    other = demo_store.cursor()  # e.g. another page saving an edit at that moment
+    live.vote(demo_store, pid, token(1), "1")
+    before = core.conflict_retries
+    # the same phone's answer, being changed by another transaction at that moment
+    other = demo_store.cursor()
     other.execute("BEGIN TRANSACTION")
-    other.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
+    other.execute(
+        "UPDATE votes SET answer = '0', revision = revision + 1 "
+        "WHERE poll_id = $p AND voter_token = $t",
+        {"p": pid, "t": token(1)},
+    )
     errors: list[BaseException] = []
 
     def voter() -> None:
@@ -171,12 +178,37 @@ def test_a_vote_retries_while_another_writer_holds_a_conflicting_transaction(dem
     th.start()
     waited = threading.Event()
     deadline = time.monotonic() + 20
-    while writes.conflict_retries == before and time.monotonic() < deadline:
+    while core.conflict_retries == before and time.monotonic() < deadline:
         waited.wait(0.005)  # polling for the condition, not a fixed sleep
-    assert writes.conflict_retries > before, "the vote never met the conflict"
-    assert results(demo_store, pid) == {}  # not recorded while the other writer holds on
+    assert core.conflict_retries > before, "the vote never met the conflict"
+    assert results(demo_store, pid) == {"1": 1}  # not changed while the other writer holds on
     other.execute("COMMIT")
     other.close()
     th.join(timeout=30)
     assert not th.is_alive() and not errors
     assert results(demo_store, pid) == {"2": 1}
+
+
+def test_votes_do_not_wait_for_an_import_nor_bump_its_version(demo_store, open_poll):
+    """No hot row: an import holding its topic's version row (uncommitted) meets no vote, and
+    votes change no topic's version, only their poll's."""
+    pid = open_poll
+    before = core.conflict_retries
+    topics = dict(demo_store.versions().topics)
+    importer = demo_store.cursor()
+    importer.execute("BEGIN TRANSACTION")
+    importer.execute("UPDATE initiatives SET jobs_created = jobs_created + 1")
+    importer.execute("UPDATE data_versions SET version = version + 1 WHERE topic = 'data'")
+    try:
+        errors = in_parallel(20, lambda i: live.vote(demo_store, pid, token(i), str(i % 4)))
+        assert errors == [None] * 20
+        assert core.conflict_retries == before  # not one vote had to be tried again
+        assert sum(results(demo_store, pid).values()) == 20
+    finally:
+        importer.execute("COMMIT")
+        importer.close()
+    after = demo_store.versions()
+    assert after.topics == {**topics, "data": topics["data"] + 1}  # the import's bump only
+    assert after.of_votes(pid) == 20
+    live.vote(demo_store, pid, token(0), "3")  # a changed answer counts as a change
+    assert demo_store.versions().of_votes(pid) == 21

@@ -330,9 +330,14 @@ def test_data_version_is_kept_in_memory_and_follows_the_table(demo_store, monkey
     assert demo_store.data_version() == _table_version(demo_store) == version + 1
     with demo_store.transaction() as cur:
         cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
-    # answered from memory: no SQL runs
+    # read once after this process's write (one statement for every topic and poll)...
+    reads = demo_store.version_reads
+    assert demo_store.data_version() == version + 2
+    assert demo_store.version_reads == reads + 1
+    # ...then answered from memory: no SQL runs
     monkeypatch.setattr(demo_store, "cursor", lambda: pytest.fail("data_version ran SQL"))
     assert demo_store.data_version() == version + 2
+    assert demo_store.versions().total == version + 2
     monkeypatch.undo()
     assert _table_version(demo_store) == version + 2
 

@@ -28,6 +28,7 @@ from creative_dash.store import (
     StoreDamaged,
     StoreError,
     StoreUnreachable,
+    core,
     store_fault,
 )
 
@@ -305,7 +306,7 @@ def test_cli_reads_the_url_from_the_secrets_file_and_prints_no_password(tmp_path
 
 # -- writes: a fault is no conflict; retries are bounded in time (case 3) --------------------------
 def test_a_store_fault_in_a_write_is_not_retried():
-    retries = writes.conflict_retries
+    retries = core.conflict_retries
     calls = []
 
     def write():
@@ -315,7 +316,7 @@ def test_a_store_fault_in_a_write_is_not_retried():
     with pytest.raises(LiveError) as err:
         writes._with_retry(write)
     assert err.value.key == "store" and len(calls) == 1
-    assert writes.conflict_retries == retries
+    assert core.conflict_retries == retries
 
 
 def test_conflicts_are_retried_for_a_bounded_time():

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from creative_dash.live import LiveError, writes
-from creative_dash.store import StoreNoSpace, close_all, open_store
+from creative_dash.store import StoreNoSpace, close_all, core, open_store
 from tests.conftest import presenter_id
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,11 +100,11 @@ def test_a_full_disk_is_no_conflict_and_freeing_it_is_enough(small_disk, demo_db
 
     # 1. A vote on a full disk: its COMMIT fails; that is a full disk, not a conflict.
     ballast = fill(disk)
-    retries = writes.conflict_retries
+    retries = core.conflict_retries
     with pytest.raises(LiveError) as err:
         writes.vote(store, poll, token, "5")
     assert err.value.key == "store"
-    assert writes.conflict_retries == retries  # not retried
+    assert core.conflict_retries == retries  # not retried
     with pytest.raises(StoreNoSpace):
         store.check()  # the health check says so
     ballast.unlink()

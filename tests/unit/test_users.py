@@ -314,7 +314,10 @@ def test_a_store_at_version_2_migrates_with_its_rows_and_a_gap_in_the_numbers(tm
             "INSERT INTO polls VALUES ('abcd12', 'rating', NULL, NULL, 'Q?', '[]', 'open', "
             "now(), now(), NULL, 'presenter')"
         )
-        cur.execute("INSERT INTO votes VALUES ('abcd12', 'forgedtoken00000Nxx', '4', now())")
+        cur.execute(
+            "INSERT INTO votes (poll_id, voter_token, answer, voted_at) "
+            "VALUES ('abcd12', 'forgedtoken00000Nxx', '4', now())"
+        )
     later = [v for v, _n, _s in _migrations() if v > 2]
     assert s.migrate() == later and SCHEMA_VERSION in later
     assert s.schema_version() == SCHEMA_VERSION and s.table_exists("users")
