@@ -305,10 +305,11 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
                 raise LiveError("poll_not_open")
             _check_answer(cur, poll, code)
             cur.execute(
-                "INSERT INTO votes (poll_id, voter_token, answer, voted_at) "
-                "VALUES ($p, $v, $a, $at) ON CONFLICT (poll_id, voter_token) "
+                "INSERT INTO votes (poll_id, voter_token, answer, voted_at, revision) "
+                "VALUES ($p, $v, $a, $at, 0) ON CONFLICT (poll_id, voter_token) "
                 "DO UPDATE SET answer = excluded.answer, voted_at = excluded.voted_at, "
-                "revision = votes.revision + 1",
+                # revision given, not left to its default: the postgres extension sends NULL
+                "revision = coalesce(votes.revision, 0) + 1",
                 {"p": poll_id, "v": voter_token, "a": code, "at": datetime.now()},
             )
 
