@@ -84,16 +84,17 @@ MAX_WRITE_SECONDS = 5.0  # a write that keeps conflicting gives up after this lo
 # -- retrying writes --------------------------------------------------------------------------
 T = TypeVar("T")
 
-# Writers of this module in one process queue on a lock instead of colliding: a room voting at
-# once would otherwise spend most of its time in conflict retries on a DuckDB file (measured:
-# 100 parallel votes took ~6 s and ~1,600 attempts without it, well under 1 s with it). On a
-# DuckDB file this is also what keeps a vote from slipping past a poll being closed (the file
-# has one writing process). Writers elsewhere (other pages, other replicas on a shared
-# PostgreSQL) can still conflict with us, hence the store's retries as well.
+# On a DuckDB file, writers of this module queue on a lock instead of colliding: a room voting at
+# once would otherwise spend most of its time in conflict retries (measured: 100 parallel votes
+# took ~6 s and ~1,600 attempts without it, well under 1 s with it), and it is what keeps a vote
+# from slipping past a poll being closed (the file has one writing process). On PostgreSQL the
+# database orders writers (a vote reads its poll for share) and votes write no common row: no
+# lock there. Writers elsewhere can still conflict with us, hence the store's retries as well.
 _WRITE_LOCK = threading.Lock()
 
 
 def _with_retry(
+    store: Store,
     write: Callable[[], T],
     attempts: int = MAX_WRITE_ATTEMPTS,
     seconds: float = MAX_WRITE_SECONDS,
@@ -107,7 +108,10 @@ def _with_retry(
             return write()
 
     try:
-        return retry_conflicts(locked, attempts=attempts, seconds=seconds)
+        # PostgreSQL orders writers itself (rows held for share, serialization failures tried
+        # again): a vote does not wait for this process's other votes there
+        once = write if store.is_postgres else locked
+        return retry_conflicts(once, attempts=attempts, seconds=seconds, where=store.where)
     except StoreConflict as exc:
         raise LiveError("busy") from exc
     except StoreError as exc:
@@ -163,7 +167,7 @@ def create_poll(
                 row,
             )
 
-    _with_retry(write)
+    _with_retry(store, write)
     return poll_id
 
 
@@ -192,7 +196,7 @@ def set_poll_status(store: Store, poll_id: str, status: str, *, actor: ActorRef)
                 {"s": status, "now": datetime.now(), "a": w.actor_name, "p": poll_id},
             )
 
-    _with_retry(write)
+    _with_retry(store, write)
 
 
 def open_poll(store: Store, poll_id: str, *, actor: ActorRef) -> None:
@@ -216,7 +220,7 @@ def delete_poll(store: Store, poll_id: str, *, actor: ActorRef) -> None:
 
     if not valid_id(poll_id):
         raise LiveError("poll_not_found")
-    _with_retry(write)
+    _with_retry(store, write)
 
 
 # -- voter tokens -------------------------------------------------------------------------------
@@ -241,7 +245,7 @@ def issue_voter_token(store: Store, poll_id: str) -> str:
                 {"t": token, "p": poll_id, "at": datetime.now()},
             )
 
-    _with_retry(write)
+    _with_retry(store, write)
     return token
 
 
@@ -288,9 +292,8 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
         # write the same row: votes never conflict with each other, nor with an import.
         with store.transaction(topic=None) as cur:
             # the poll may not be closed under this vote (PostgreSQL: its row held for share)
-            store.hold_for_share(cur, "polls", poll_id)
-            df = cur.execute("SELECT * FROM polls WHERE poll_id = $p", {"p": poll_id}).df()
-            if df.empty:
+            row = store.read_for_share(cur, "polls", poll_id)
+            if row is None:
                 raise LiveError("poll_not_found")
             issued = cur.execute(
                 "SELECT count(*) FROM voter_tokens WHERE token = $v AND poll_id = $p",
@@ -298,7 +301,7 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
             ).fetchone()
             if not issued or not issued[0]:
                 raise LiveError("bad_token")  # a token the server did not issue for this poll
-            poll = Poll.from_row(df.iloc[0].to_dict())
+            poll = Poll.from_row(row)
             if poll.status == "closed":
                 raise LiveError("poll_closed")
             if poll.status != "open":
@@ -315,7 +318,7 @@ def vote(store: Store, poll_id: str, voter_token: str, answer: str | int) -> str
 
     # Votes are anonymous and the votes table is their record, so no audit row per vote: it
     # would double the writes of a room voting at once.
-    _with_retry(write)
+    _with_retry(store, write)
     return code
 
 
@@ -370,7 +373,7 @@ def save_deck(
                     values,
                 )
 
-    _with_retry(write)
+    _with_retry(store, write)
     return the_id
 
 
@@ -385,7 +388,7 @@ def delete_deck(store: Store, deck_id: str, *, actor: ActorRef) -> None:
                 raise LiveError("deck_not_found")
             w.cur.execute("DELETE FROM decks WHERE deck_id = $d", {"d": deck_id})
 
-    _with_retry(write)
+    _with_retry(store, write)
 
 
 def load_deck(store: Store, deck_id: str) -> Deck | None:

@@ -725,20 +725,27 @@ class Store:
                 "changed_at = CURRENT_TIMESTAMP WHERE id = 1"
             )
 
-    def hold_for_share(self, cur: duckdb.DuckDBPyConnection, table: str, key: str) -> None:
-        """Inside a transaction: keep the row of ``table`` with this key from being changed by
-        another transaction until this one ends, without keeping out others that hold it the
-        same way (PostgreSQL's ``SELECT ... FOR SHARE``). A vote holds its poll so: a poll
-        cannot be closed between the vote's check that it is open and its commit, and votes do
-        not wait for each other. A change that committed after this transaction began makes it
-        fail as a conflict (tried again by :func:`retry_conflicts`, then seeing the change). On
-        a DuckDB file there is one writing process, whose writers of live data take turns
-        (``creative_dash.live.writes``): nothing to do."""
-        if not self.is_postgres:
-            return
+    def read_for_share(
+        self, cur: duckdb.DuckDBPyConnection, table: str, key: str
+    ) -> dict[str, Any] | None:
+        """Inside a transaction: the row of ``table`` with this key (None: no such row), kept from
+        being changed by another transaction until this one ends, without keeping out others
+        that read it the same way (PostgreSQL's ``SELECT ... FOR SHARE``). A vote reads its poll
+        so: the poll cannot be closed between the vote's check that it is open and its commit,
+        and votes do not wait for each other. A change that committed after this transaction
+        began makes it fail as a conflict (tried again by :func:`retry_conflicts`, which then
+        sees the change). On a DuckDB file, a plain read: there is one writing process, whose
+        writers of live data take turns (``creative_dash.live.writes``)."""
         column = _HOLDABLE[table]  # table and column from the allow-list, never from input
-        pg_sql = f"SELECT 1 FROM {table} WHERE {column} = {_sql_literal(key)} FOR SHARE"  # noqa: S608
-        cur.execute(f"CALL postgres_execute('store', {_sql_literal(pg_sql)})")
+        if self.is_postgres:
+            # postgres_query takes no parameters: the key is quoted as a literal, twice (for
+            # PostgreSQL, then for DuckDB); one statement both reads and locks the row
+            pg_sql = f"SELECT * FROM {table} WHERE {column} = {_sql_literal(key)} FOR SHARE"  # noqa: S608
+            sql = f"SELECT * FROM postgres_query('store', {_sql_literal(pg_sql)})"  # noqa: S608
+            df = cur.execute(sql).df()
+        else:
+            df = cur.execute(f"SELECT * FROM {table} WHERE {column} = $k", {"k": key}).df()  # noqa: S608
+        return None if df.empty else df.iloc[0].to_dict()
 
     def checkpoint(self) -> None:
         """Write a DuckDB file's log into the file now (the command line does before it says

@@ -19,7 +19,7 @@ import pytest
 
 from creative_dash import live, queries
 from creative_dash.access import CLI
-from creative_dash.live import LiveError, writes
+from creative_dash.live import LiveError
 from creative_dash.store import Store, StoreConflict, core, is_conflict, retry_conflicts, users
 from creative_dash.store.bootstrap import ensure_store
 from tests.unit.test_polls_concurrency import in_parallel
@@ -43,12 +43,6 @@ def replicas(pg_server: PgServer) -> Iterator[tuple[Store, Store]]:  # noqa: F81
 @pytest.fixture(scope="module")
 def presenter(replicas: tuple[Store, Store]) -> str:
     return users.create_user(replicas[0], CLI, login="pg-presenter", role="presenter").user_id
-
-
-@pytest.fixture
-def no_process_lock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two replicas are two processes: their writers do not take turns on a lock."""
-    monkeypatch.setattr(writes, "_WRITE_LOCK", contextlib.nullcontext())
 
 
 def new_poll(store: Store, presenter: str) -> str:
@@ -76,7 +70,7 @@ def test_migration_8_on_postgres(replicas):
     assert a.scalar("SELECT version FROM data_version WHERE id = 1") == v.total
 
 
-def test_hundred_votes_on_two_replicas_meet_no_conflict(replicas, presenter, no_process_lock):
+def test_hundred_votes_on_two_replicas_meet_no_conflict(replicas, presenter):
     a, b = replicas
     pid = new_poll(a, presenter)
     # the phones joined on either replica
@@ -126,13 +120,13 @@ def _waiting_locks(store: Store) -> int:
     )
 
 
-def test_a_poll_is_not_closed_under_a_vote(replicas, presenter, no_process_lock):
+def test_a_poll_is_not_closed_under_a_vote(replicas, presenter):
     a, b = replicas
     pid = new_poll(a, presenter)
     token = live.issue_voter_token(a, pid)
     # a vote on A holds its poll for share (as live.vote does) and has not committed yet...
     with a.transaction(topic=None) as cur:
-        a.hold_for_share(cur, "polls", pid)
+        a.read_for_share(cur, "polls", pid)
         closer = threading.Thread(
             target=live.close_poll, args=(b, pid), kwargs={"actor": presenter}
         )
@@ -155,9 +149,7 @@ def test_a_poll_is_not_closed_under_a_vote(replicas, presenter, no_process_lock)
         live.vote(a, pid, token, "2")
 
 
-def test_a_vote_that_began_before_the_close_is_tried_again_and_refused(
-    replicas, presenter, no_process_lock
-):
+def test_a_vote_that_began_before_the_close_is_tried_again_and_refused(replicas, presenter):
     a, b = replicas
     pid = new_poll(a, presenter)
     cur = a.cursor()
@@ -170,7 +162,7 @@ def test_a_vote_that_began_before_the_close_is_tried_again_and_refused(
         )
         live.close_poll(b, pid, actor=presenter)  # another replica closes it meanwhile
         with pytest.raises(duckdb.Error) as err:
-            a.hold_for_share(cur, "polls", pid)
+            a.read_for_share(cur, "polls", pid)
         assert is_conflict(err.value), err.value  # a serialization failure: try again
     finally:
         with contextlib.suppress(duckdb.Error):
@@ -182,9 +174,7 @@ def test_a_vote_that_began_before_the_close_is_tried_again_and_refused(
         live.vote(a, pid, token, "1")
 
 
-def test_a_serialization_failure_is_tried_again_and_nothing_is_half_written(
-    replicas, presenter, no_process_lock
-):
+def test_a_serialization_failure_is_tried_again_and_nothing_is_half_written(replicas, presenter):
     a, b = replicas
     pid = new_poll(a, presenter)
     token = live.issue_voter_token(a, pid)
