@@ -63,6 +63,13 @@ SETTINGS: tuple[Setting, ...] = (
         "DuckDB worker threads per connection.",
     ),
     Setting(
+        "CREATIVE_DASH_PG_CONNECTIONS",
+        "64",
+        "On PostgreSQL: connections each dashboard process keeps open to the server (the "
+        "postgres extension's default, 4, makes a room voting at once open and close "
+        "connections all the time). The server's max_connections must exceed replicas x this.",
+    ),
+    Setting(
         "CREATIVE_DASH_EXPORT_SLOTS",
         "2",
         "How many downloads (CSV/XLSX files) the app builds at once; a click beyond that asks the "

@@ -472,6 +472,11 @@ class Store:
         con = duckdb.connect(":memory:", config=config)
         try:
             con.execute(f"LOAD '{ext_file}'")
+            # Every transaction holds one pooled connection to PostgreSQL while it runs: the
+            # pool's size is how many sessions of this process write or read at once.
+            size = max(1, int(settings.get("CREATIVE_DASH_PG_CONNECTIONS")))
+            con.execute(f"SET pg_pool_max_connections = {size}")
+            con.execute(f"SET pg_connection_limit = {size}")
             # ATTACH takes no bound parameters; the URL comes from the operator's settings, and
             # is quoted as a SQL string literal.
             literal = "'" + self.location.replace("'", "''") + "'"

@@ -76,7 +76,8 @@ class PgServer:
             "-l",
             os.path.join(self.root, "log"),
             "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1",
+            # max_connections: two replicas keep 64 connections each (CREATIVE_DASH_PG_CONNECTIONS)
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300",
             "start",
         )
 
