@@ -114,11 +114,11 @@ def test_hundred_voters_on_two_replicas(two, shared, browser: Any) -> None:
     (url_a, log_a, pid_a), (url_b, log_b, pid_b) = two
     store_url, pid, deck = shared
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    for child in descendants(os.getpid()):  # the presenter's Chromium
-        prioritise(child)
     sessions: list[Session] = []
     try:
         presenter = AppTab(context.new_page(), url_a)  # the presenter is on replica A
+        for child in descendants(os.getpid()):  # the presenter's Chromium, its tab's too
+            prioritise(child)
         presenter.open(page_path("live"), deck=deck, lang="en")
         presenter.page.locator(CHART).wait_for()
         assert presenter_total(presenter) == 0
@@ -195,6 +195,16 @@ def test_hundred_voters_on_two_replicas(two, shared, browser: Any) -> None:
         assert log_problems(log) == [], log.name
 
 
+def settled(tab: AppTab, lang: str) -> None:
+    """Assert the page healthy once it has settled: on PostgreSQL a chart's first draw may be
+    followed by a second run's figure (the waits are on the page's state, never on time)."""
+    for _attempt in range(3):
+        tab.wait_idle()
+        if not tab.problems(lang):
+            return
+    tab.assert_healthy(lang)
+
+
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     req = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(req, timeout=60) as resp:
@@ -238,7 +248,7 @@ def test_the_app_through_nginx(two, shared, browser: Any, tmp_path: Path) -> Non
         try:
             presenter = AppTab(context.new_page(), proxy)
             presenter.open(page_path("overview"), lang="ru")
-            presenter.assert_healthy("ru")
+            settled(presenter, "ru")
             presenter.open(page_path("live"), deck=deck, lang="ru")
             presenter.page.locator(CHART).wait_for()
             before = presenter_total(presenter)
@@ -267,7 +277,7 @@ def test_pages_wait_for_a_restarted_postgresql_and_come_back(
     try:
         tab = AppTab(context.new_page(), url_a)
         tab.open(page_path("overview"), lang="kk")
-        tab.assert_healthy("kk")
+        settled(tab, "kk")
         pg_server.stop()
         try:
             tab.open(page_path("overview"), lang="kk")  # the next view, while it is down
@@ -279,7 +289,6 @@ def test_pages_wait_for_a_restarted_postgresql_and_come_back(
             pg_server.start()
         # no reload, no click: the page comes back by itself
         box.wait_for(state="detached", timeout=60_000)
-        tab.wait_idle()
-        tab.assert_healthy("kk")
+        settled(tab, "kk")
     finally:
         context.close()
