@@ -24,13 +24,15 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.run-deps
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-# Debian packages the tests need: Chromium (browser tests), PostgreSQL (the shared backend) and
-# Node.js with npm (the identity provider of the sign-in tests).
+# Debian packages the tests need: Chromium (browser tests), PostgreSQL (the shared backend),
+# nginx (the proxy in front of replicas, deploy/nginx) and Node.js with npm (the identity
+# provider of the sign-in tests).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Missing Debian packages:$$missing (sudo apt-get install -y$$missing)"; exit 1; fi; \
