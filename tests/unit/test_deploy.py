@@ -116,4 +116,3 @@ def test_a_backup_restores_into_a_working_store(pg_server):  # noqa: F811
         assert r.data_version() == versions.total + 1
     finally:
         r.close()
-
