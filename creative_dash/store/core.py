@@ -27,7 +27,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -732,7 +732,7 @@ class Store:
 
     def read_for_share(
         self, cur: duckdb.DuckDBPyConnection, table: str, key: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[Hashable, Any] | None:
         """Inside a transaction: the row of ``table`` with this key (None: no such row), kept from
         being changed by another transaction until this one ends, without keeping out others
         that read it the same way (PostgreSQL's ``SELECT ... FOR SHARE``). A vote reads its poll
