@@ -11,6 +11,13 @@ Faults are named for what they are and what to do about them: every failure of t
 that leaves DuckDB unusable ("database has been invalidated", after a failed checkpoint on a full
 disk) makes the next use reopen the connection, so freeing the disk is enough: no restart.
 
+Several processes may write one PostgreSQL (replicas): no row is written by every write. Each
+write bumps the version of its own topic (:data:`TOPICS`, table ``data_versions``) and votes bump
+none (a poll's votes are versioned by themselves, :class:`Versions`); a write that loses a race
+anyway (DuckDB's write-write conflicts, PostgreSQL's serialization failures and deadlocks) rolls
+back whole and is tried again by :func:`retry_conflicts`, the store's one retry loop, up to its
+bounds (then :class:`StoreConflict`).
+
 The connection can do only what the app needs: after the postgres extension is loaded and
 attached, external access (files, other databases, extensions) is switched off and the
 configuration locked.
