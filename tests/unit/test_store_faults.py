@@ -305,7 +305,7 @@ def test_cli_reads_the_url_from_the_secrets_file_and_prints_no_password(tmp_path
 
 
 # -- writes: a fault is no conflict; retries are bounded in time (case 3) --------------------------
-def test_a_store_fault_in_a_write_is_not_retried():
+def test_a_store_fault_in_a_write_is_not_retried(demo_store):
     retries = core.conflict_retries
     calls = []
 
@@ -314,12 +314,12 @@ def test_a_store_fault_in_a_write_is_not_retried():
         raise StoreDamaged.at("/srv/x.duckdb", "checksum mismatch")
 
     with pytest.raises(LiveError) as err:
-        writes._with_retry(write)
+        writes._with_retry(demo_store, write)
     assert err.value.key == "store" and len(calls) == 1
     assert core.conflict_retries == retries
 
 
-def test_conflicts_are_retried_for_a_bounded_time():
+def test_conflicts_are_retried_for_a_bounded_time(demo_store):
     calls = []
 
     def write():
@@ -327,7 +327,7 @@ def test_conflicts_are_retried_for_a_bounded_time():
         raise duckdb.TransactionException("TransactionContext Error: Conflict on update!")
 
     with pytest.raises(LiveError) as err:
-        writes._with_retry(write, attempts=10**9, seconds=0.2)
+        writes._with_retry(demo_store, write, attempts=10**9, seconds=0.2)
     assert err.value.key == "busy"
     assert 1 < len(calls) < 10**9
 
