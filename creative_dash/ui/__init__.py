@@ -9,6 +9,7 @@ Modules, one concern each:
 - ``selection``: a page's filters (the sidebar's and its own widgets') as one ``Filters`` value;
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
+- ``brief``: the "Download brief (PDF)" button (the builder is ``creative_dash.brief``);
 - ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads,
   the boundaries file's warning;
 - ``style``: page stylesheets from ``static/css/``;
@@ -27,6 +28,7 @@ from creative_dash.ui.pages_patch import leave_pages_directory_mode
 leave_pages_directory_mode()
 
 from creative_dash.ui.auth import check_session, identity_box, in_menu, run_page  # noqa: E402
+from creative_dash.ui.brief import brief_button  # noqa: E402
 from creative_dash.ui.cache import (  # noqa: E402
     Query,
     clear_caches,
@@ -60,6 +62,7 @@ from creative_dash.ui.render import (  # noqa: E402
     metric_cards,
     pager,
     plotly,
+    tab_charts,
 )
 from creative_dash.ui.selection import page_filters  # noqa: E402
 from creative_dash.ui.session import USER_KEY, set_user_id, sign_out, user_id  # noqa: E402
@@ -101,6 +104,8 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "tab_charts",
+    "brief_button",
     "USER_KEY",
     "Text",
     "YearSpan",

@@ -138,7 +138,8 @@ _PRINT_CSS = """
   @page { size: A4 portrait; margin: 12mm; }
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-  [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .modebar-container{hidden}
+  [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .modebar-container,
+  .st-key-brief_pdf{hidden}
   { display: none !important; }
   [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin: 0 !important; }
   [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }

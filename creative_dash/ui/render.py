@@ -13,7 +13,7 @@ import streamlit as st
 from creative_dash import settings
 from creative_dash.store import StoreError, store_fault
 from creative_dash.ui import plotly_view
-from creative_dash.ui.cache import built, q
+from creative_dash.ui.cache import Query, built, q
 from creative_dash.ui.lang import tr
 from creative_dash.ui.urlstate import seed_from_url, url_number_input, write_url
 
@@ -33,6 +33,16 @@ def chart(
     on a point (read it with ``clicked(key)``)."""
     fig, spec = built(build, args, kwargs)
     return _show(fig, spec, key, on_select)
+
+
+def tab_charts(f: Any, t: Any) -> Callable[..., Callable[[], Any]]:
+    """``mix(key, build, query, title, **kw)``: the chart of the named query under the page's
+    filters ``f``, as a call for ``lazy_tabs`` (drawn only when its tab is open)."""
+
+    def mix(key: str, build: Callable[..., Any], query: str, title: str, **kw: Any) -> Any:
+        return lambda: chart(key, build, Query.of(query, filters=f), t, title=title, **kw)
+
+    return mix
 
 
 def plotly(fig: Any, key: str, on_select: Callable[[], None] | None = None) -> Any:
