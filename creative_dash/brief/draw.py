@@ -30,7 +30,13 @@ class Bar:
 
 
 def _title(pdf: Paper, x: float, y: float, w: float, title: str) -> None:
-    pdf.font(8.5, "B")
+    """A chart's title on one line: smaller type for a long one (Kazakh titles run long), cut
+    only below 7 pt."""
+    size = 8.5
+    pdf.font(size, "B")
+    while size > 7 and pdf.get_string_width(title) > w:
+        size -= 0.25
+        pdf.font(size, "B")
     pdf.set_xy(x, y)
     pdf.cell(w, 5, pdf.fits(title, w))
 
@@ -137,12 +143,13 @@ def paired_bars(
         pdf.set_xy(x, top)
         pdf.cell(w, ROW_H, empty)
         return paired_height(1)
-    label_w = min(w * 0.42, max(pdf.get_string_width(r[0]) for r in rows) + 2)
+    pdf.font(7, "")
+    label_w = min(w * 0.5, max(pdf.get_string_width(r[0]) for r in rows) + 4)
     plot_x, plot_w = x + label_w, w - label_w - 10
     half = (ROW_H - 0.6) / 2
     for i, (label, before, after, before_t, after_t) in enumerate(rows):
         ry = top + i * (ROW_H + 2.2)
-        pdf.font(7.5, "")
+        pdf.font(7, "")
         pdf.set_xy(x, ry + 0.5)
         pdf.cell(label_w - 1.5, ROW_H, pdf.fits(label, label_w - 1.5), align="R")
         for j, (value, text) in enumerate(((before, before_t), (after, after_t))):

@@ -163,8 +163,19 @@ class Paper(FPDF):
         self.multi_cell(WIDTH - 6, 4.2, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_y(y + h + 2)
 
+    def fit_cell(self, w: float, h: float, text: str, size: float, style: str = "") -> None:
+        """One line of ``text`` in ``w`` mm: down to 80 % of ``size`` points, then cut."""
+        self.font(size, style)
+        smallest = size * 0.8
+        while size > smallest and self.get_string_width(text) > w:
+            size -= 0.2
+            self.font(size, style)
+        self.cell(w, h, self.fits(text, w))
+
     def fits(self, text: str, width: float) -> str:
-        """``text`` cut with an ellipsis to ``width`` mm in the current font."""
+        """``text`` cut with an ellipsis to fit a cell ``width`` mm wide (its inner margins
+        left free) in the current font."""
+        width -= 2 * self.c_margin
         if self.get_string_width(text) <= width:
             return text
         while text and self.get_string_width(text + "…") > width:

@@ -103,17 +103,15 @@ def kpis(pdf: Paper, t: Translator, common: Common) -> None:
             pdf.set_xy(x + 1.5, y + 1)
             pdf.multi_cell(card_w - 3, 2.9, card.label, max_line_height=2.9)
             pdf.set_text_color(INK)
-            pdf.font(11.5, "B")
             pdf.set_xy(x + 1.5, y + 7.2)
-            pdf.cell(card_w - 3, 5, pdf.fits(card.value, card_w - 3))
-            pdf.font(6.8, "")
+            pdf.fit_cell(card_w - 3, 5, card.value, 11.5, "B")
             change = (
                 t("brief.kpi_change", delta=card.delta, period=prev)
                 if card.delta
                 else t("brief.kpi_no_change")
             )
             pdf.set_xy(x + 1.5, y + 12.3)
-            pdf.cell(card_w - 3, 3.5, pdf.fits(change, card_w - 3))
+            pdf.fit_cell(card_w - 3, 3.5, change, 6.8)
         pdf.set_y(y + CARD_H + 2)
     pdf.para(t("brief.kpi_note", period=prev), size=7, grey=True)
 
