@@ -67,7 +67,8 @@ def hbars(
         pdf.cell(w, ROW_H, empty)
         return bars_height(1)
     pdf.font(7.5, "")
-    label_w = label_w or min(w * 0.42, max(pdf.get_string_width(b.label) for b in bars) + 2)
+    widest = max(pdf.get_string_width(b.label) for b in bars) + 2 * pdf.c_margin + 2
+    label_w = label_w or min(w * 0.45, widest)
     text_w = max(pdf.get_string_width(b.text) for b in bars) + 2
     plot_x, plot_w = x + label_w, max(w - label_w - text_w, 10)
     top_value = max([b.value for b in bars] + [m[0] for m in marks] + [0.0]) or 1.0
@@ -144,7 +145,7 @@ def paired_bars(
         pdf.cell(w, ROW_H, empty)
         return paired_height(1)
     pdf.font(7, "")
-    label_w = min(w * 0.5, max(pdf.get_string_width(r[0]) for r in rows) + 4)
+    label_w = min(w * 0.5, max(pdf.get_string_width(r[0]) for r in rows) + 2 * pdf.c_margin + 2)
     plot_x, plot_w = x + label_w, w - label_w - 10
     half = (ROW_H - 0.6) / 2
     for i, (label, before, after, before_t, after_t) in enumerate(rows):

@@ -78,7 +78,7 @@ def national_brief(common: Common, t: Translator) -> bytes:
     sections.kpis(pdf, t, common)
     _map(pdf, t, common)
     _ranking(pdf, t, common)
-    pdf.heading(t("overview.mixes_title"), keep=40)
+    pdf.heading(t("brief.mixes_title", period=sections.period(common, t)), keep=40)
     sections.mixes(pdf, t, common)
     sections.sources(pdf, t, common, [])
     return bytes(pdf.output())

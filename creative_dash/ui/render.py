@@ -15,6 +15,7 @@ from creative_dash.store import StoreError, store_fault
 from creative_dash.ui import plotly_view
 from creative_dash.ui.cache import Query, built, q
 from creative_dash.ui.lang import tr
+from creative_dash.ui.sidebar import has_demo
 from creative_dash.ui.urlstate import seed_from_url, url_number_input, write_url
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ def download_buttons(
     from creative_dash.export import GATE, MIME, export_filename
 
     t = tr()
+    demo = has_demo()  # the file name says "demo" while the store holds demo rows
     refused = False
     for (kind, build), col in zip((("csv", csv), ("xlsx", xlsx)), st.columns(2, width=520)):
         button_key = f"{key}_{kind}"
@@ -224,7 +226,7 @@ def download_buttons(
             t(f"export.{kind}"),
             data=guarded,
             mime=MIME[kind],
-            file_name=export_filename(page, region, years, kind),
+            file_name=export_filename(page, region, years, kind, demo=demo),
             help=t(f"export.{kind}_help"),
             key=button_key,
             disabled=disabled,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from creative_dash.charts.programme import satisfaction_mean
+from creative_dash.export import with_demo_column
 from creative_dash.i18n import Translator
 from creative_dash.views.cards import Card
 
@@ -85,7 +86,7 @@ def recommendations_table(
         follow = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df["follow_up_date"]]
     else:
         follow = [t.date(v) if pd.notna(v) else "—" for v in df["follow_up_date"]]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("programme.col_overdue"): overdue,
             t("programme.col_region"): df["region_name"].tolist(),
@@ -96,6 +97,9 @@ def recommendations_table(
             t("programme.col_follow_up"): follow,
         }
     )
+    if for_export:
+        return with_demo_column(table, df["is_demo"], t("export.demo_note"))
+    return table
 
 
 def recommendation_totals(by_category: pd.DataFrame) -> dict[str, int]:
@@ -139,7 +143,7 @@ def initiatives_table(df: pd.DataFrame, t: Translator, *, for_export: bool = Fal
         planned = [t.kzt(v) for v in df["budget_planned_kzt"]]
         spent = [t.kzt(v) for v in df["budget_spent_kzt"]]
         execution = [t.pct(v, 0) if pd.notna(v) else "—" for v in df["execution"]]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("programme.col_initiative"): df["title"].tolist(),
             t("programme.col_region"): df["region_name"].tolist(),
@@ -151,6 +155,9 @@ def initiatives_table(df: pd.DataFrame, t: Translator, *, for_export: bool = Fal
             t("programme.col_execution"): execution,
         }
     )
+    if for_export:
+        return with_demo_column(table, df["is_demo"], t("export.demo_note"))
+    return table
 
 
 def participation_cards(t: Translator, df: pd.DataFrame, region: str | None) -> list[Card]:
