@@ -81,7 +81,7 @@ try:
                 page_by_key["about"],
                 label=t("app.demo_badge"),
                 icon=":material/science:",
-                help=t("app.demo_badge_help"),
+                help=ui.demo_badge_help(t),  # what is demo, what is official
                 query_params={"lang": lang},
             )
     ui.forget_later()

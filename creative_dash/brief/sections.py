@@ -24,7 +24,7 @@ from creative_dash.brief.paper import (
 )
 from creative_dash.i18n import Translator
 from creative_dash.metrics import METRIC_BY_CODE, format_value
-from creative_dash.views.about import population_status
+from creative_dash.views.about import official_populations
 from creative_dash.views.overview import card_rows, kpi_cards, period_text
 from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES
 
@@ -189,7 +189,7 @@ def ranking(
 def population_summary(t: Translator, common: Common) -> str:
     regions = common.regions
     dates = regions["population_as_of"].dropna()
-    official = sum(population_status(s) == "verified" for s in regions["population_status"])
+    official = official_populations(regions)
     first = t.date(dates.min()) if not dates.empty else "—"
     last = t.date(dates.max()) if not dates.empty else "—"
     return t("brief.sources_populations", official=official, first=first, last=last)

@@ -62,6 +62,7 @@ from creative_dash.ui.render import (  # noqa: E402
     metric_cards,
     pager,
     plotly,
+    section_header,
     tab_charts,
 )
 from creative_dash.ui.selection import page_filters  # noqa: E402
@@ -70,6 +71,7 @@ from creative_dash.ui.sidebar import (  # noqa: E402
     REGION_KEY,
     YEARS_KEY,
     choose_region,
+    demo_badge_help,
     has_demo,
     open_chosen_region,
     region_names,
@@ -104,6 +106,8 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "demo_badge_help",
+    "section_header",
     "tab_charts",
     "brief_button",
     "USER_KEY",

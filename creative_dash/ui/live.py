@@ -37,7 +37,7 @@ from creative_dash.ui.cache import q, store
 from creative_dash.ui.lang import LANG_KEY, tr
 from creative_dash.ui.render import plotly
 from creative_dash.ui.session import user_id
-from creative_dash.ui.sidebar import has_demo
+from creative_dash.ui.sidebar import demo_badge_help, has_demo
 from creative_dash.ui.urlstate import UrlValue
 
 COOKIE = "cd_voter"
@@ -131,7 +131,7 @@ def demo_corner(t: Translator) -> None:
     on the projector."""
     if has_demo():
         with st.container(key="live_demo_mark"):
-            st.markdown(t("live.present.demo_mark"), help=t("app.demo_badge_help"))
+            st.markdown(t("live.present.demo_mark"), help=demo_badge_help(t))
 
 
 def presenter_bar(deck: live.Deck, current: Show, t: Translator) -> bool:

@@ -36,6 +36,13 @@ def chart(
     return _show(fig, spec, key, on_select)
 
 
+def section_header(title: str, demo: bool = False) -> None:
+    """A section's header; with ``demo`` (its figures are demo data), a caption saying so."""
+    st.header(title)
+    if demo:
+        st.caption(":material/science: " + tr()("app.section_demo"))
+
+
 def tab_charts(f: Any, t: Any) -> Callable[..., Callable[[], Any]]:
     """``mix(key, build, query, title, **kw)``: the chart of the named query under the page's
     filters ``f``, as a call for ``lazy_tabs`` (drawn only when its tab is open)."""

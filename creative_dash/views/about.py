@@ -18,6 +18,13 @@ def population_status(code: str | None) -> str:
     return code if code in POPULATION_STATUSES else "unverified"
 
 
+def official_populations(regions: pd.DataFrame) -> int:
+    """How many regions' population figures are official statistics: a status that starts with
+    "verified" (data/reference/regions.csv; older or rounded figures included) or "official"."""
+    statuses = regions["population_status"].fillna("").astype(str).str.strip().str.lower()
+    return int(statuses.str.startswith(("verified", "official")).sum())
+
+
 def about_tables(
     t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

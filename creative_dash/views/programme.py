@@ -22,7 +22,8 @@ TOP_N = 10  # the programme's largest initiatives listed
 
 
 def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | None:
-    """title, dates, venue, organisers, source of the ``programme_summary`` row, in the UI
+    """title, dates, venue, organisers, source (and source_note, the sentence that cites it) of
+    the ``programme_summary`` row, in the UI
     language (None when the store has no such programme)."""
     if summary.empty:
         return None
@@ -33,6 +34,8 @@ def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | No
         "venue": str(row[f"venue_{t.lang}"]),
         "organisers": str(row[f"organisers_{t.lang}"]),
         "source": str(row["source"]),
+        # the stored source, said where the facts are shown
+        "source_note": t("programme.facts_source", source=str(row["source"])),
     }
 
 

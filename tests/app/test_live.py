@@ -9,12 +9,13 @@ from dataclasses import replace
 
 import pytest
 
-from creative_dash import live
+from creative_dash import live, queries
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
 from creative_dash.live.presenter import Draft
 from creative_dash.store import MESSAGE_KEYS as STORE_MESSAGES
 from creative_dash.ui import USER_KEY
+from creative_dash.views.about import official_populations
 from tests.app.apptest import charts, open_page, page_text
 from tests.conftest import presenter_id
 
@@ -212,7 +213,9 @@ def test_presenter_mode_renders_in_each_language(demo_store, lang):
     assert at.get("image")  # the QR code
     # the demo badge is hidden on the slide: the corner label says demo instead
     mark = [m for m in at.markdown if m.value == t(lang, "live.present.demo_mark")]
-    assert mark and mark[0].proto.help == t(lang, "app.demo_badge_help")
+    official = official_populations(queries.run(demo_store, "regions"))
+    assert 10 <= official < 20  # some official figures, some estimates (data/reference)
+    assert mark and t(lang, "app.demo_badge_help", official=official, n=20) == mark[0].proto.help
 
 
 def test_next_and_previous_move_through_the_deck(demo_store):
