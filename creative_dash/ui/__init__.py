@@ -10,6 +10,7 @@ Modules, one concern each:
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
 - ``brief``: the "Download brief (PDF)" button (the builder is ``creative_dash.brief``);
+- ``sources``: the footnote under a data page (data version, last load, population dates);
 - ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads,
   the boundaries file's warning;
 - ``style``: page stylesheets from ``static/css/``;
@@ -80,6 +81,7 @@ from creative_dash.ui.sidebar import (  # noqa: E402
     selected_years,
     sidebar,
 )
+from creative_dash.ui.sources import sources_footer  # noqa: E402
 from creative_dash.ui.style import stylesheet  # noqa: E402
 from creative_dash.ui.urlstate import (  # noqa: E402
     TEXT_MAX_CHARS,
@@ -106,6 +108,7 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "sources_footer",
     "demo_badge_help",
     "section_header",
     "tab_charts",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from creative_dash import queries
-from creative_dash.i18n import t
+from creative_dash.i18n import Translator, t
 from creative_dash.store import open_store
 from creative_dash.views.about import official_populations
 from tests.app.apptest import open_page, page_text
@@ -53,3 +53,24 @@ def test_no_demo_marks_without_demo_rows(demo_store):
     assert not at.exception
     assert t("en", "app.section_demo") not in page_text(at)
     assert not _badge(at)
+
+
+@pytest.mark.parametrize("page", ["overview", "region", "initiatives", "hubs", "programme"])
+def test_every_data_page_says_where_its_figures_come_from(demo_db, page):
+    store = open_store(str(demo_db))
+    version = int(queries.run(store, "store_facts").iloc[0]["data_version"])
+    at = open_page(page, "ru", region="KZ-62")
+    assert not at.exception
+    (footer,) = [c.value for c in at.caption if f"версия данных {version}," in c.value]
+    assert t("ru", "app.sources_footer_demo") in footer
+    newest = queries.run(store, "regions")["population_as_of"].max()
+    assert Translator("ru").date(newest) in footer  # the newest population figure's date
+
+
+def test_the_footnote_drops_demo_without_demo_rows(demo_store):
+    with demo_store.transaction() as cur:
+        for table in ("initiatives", "hubs", "participants"):
+            cur.execute(f"UPDATE {table} SET is_demo = FALSE")  # noqa: S608 -- constant names
+    at = open_page("overview", "en")
+    footer = [c.value for c in at.caption if "data version" in c.value]
+    assert footer and t("en", "app.sources_footer_demo") not in footer[0]
