@@ -144,3 +144,4 @@ with st.container(key="ov_main"):
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))
+    ui.print_view_toggle("overview", t("overview.print_view_open"), t("overview.print_view_close"))

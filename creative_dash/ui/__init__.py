@@ -49,6 +49,7 @@ from creative_dash.ui.layout import (  # noqa: E402
     print_stylesheet,
     print_view,
     print_view_link,
+    print_view_toggle,
     url_tabs,
 )
 from creative_dash.ui.navigate import page, switch_page  # noqa: E402
@@ -108,6 +109,7 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "print_view_toggle",
     "sources_footer",
     "demo_badge_help",
     "section_header",
