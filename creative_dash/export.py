@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -74,7 +74,7 @@ DEMO_NOTE = "demo_note"  # key of the note in DataFrame.attrs
 DEMO_SHEET = "demo"
 
 
-def with_demo_column(table: pd.DataFrame, is_demo: Sequence[Any], note: str) -> pd.DataFrame:
+def with_demo_column(table: pd.DataFrame, is_demo: Iterable[Any], note: str) -> pd.DataFrame:
     """``table`` with the ``is_demo`` column last; when any row is demo, ``note`` (in the user's
     language) goes with it for the XLSX file's note sheet."""
     out = table.copy()

@@ -34,7 +34,7 @@ def _map(pdf: Paper, t: Translator, common: Common) -> None:
         return
     bounds = _classes(values)
     shade = {
-        code: GREYS[next(i for i, b in enumerate(bounds) if v <= b + 1e-12)]
+        str(code): GREYS[next(i for i, b in enumerate(bounds) if v <= b + 1e-12)]
         for code, v in values.items()
     }
     y = pdf.get_y()

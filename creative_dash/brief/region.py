@@ -93,11 +93,11 @@ def _peers(pdf: Paper, t: Translator, inputs: RegionInputs, names: dict[str, str
 
 def _hub_list(t: Translator, hubs: pd.DataFrame) -> list[str]:
     out = []
-    for i, h in enumerate(hubs.head(HUBS_LISTED).itertuples(), start=1):
-        kind = t.enum("hub_type", str(h.hub_type))
-        status = t.enum("hub_status", str(h.status))
-        opened = "" if pd.isna(h.opened_on) else f", {pd.Timestamp(h.opened_on).year}"
-        out.append(f"{i}. {h.name} — {h.city}; {kind}; {status}{opened}")
+    for i, h in enumerate(_records(hubs.head(HUBS_LISTED)), start=1):
+        kind = t.enum("hub_type", str(h["hub_type"]))
+        status = t.enum("hub_status", str(h["status"]))
+        opened = "" if pd.isna(h["opened_on"]) else f", {pd.Timestamp(h['opened_on']).year}"
+        out.append(f"{i}. {h['name']} — {h['city']}; {kind}; {status}{opened}")
     if len(hubs) > HUBS_LISTED:
         out.append(t("brief.hubs_more", n=len(hubs) - HUBS_LISTED))
     return out
@@ -115,9 +115,9 @@ def _activity(pdf: Paper, t: Translator, inputs: RegionInputs, bordering: list[s
     if feature is not None:
         neighbours: list[dict[str, Any]] = [f for f in map(geo.region_feature, bordering) if f]
         pins = [
-            draw.Pin(float(h.lon), float(h.lat), i, h.status == "operating")
-            for i, h in enumerate(hubs.head(HUBS_LISTED).itertuples(), start=1)
-            if not (pd.isna(h.lon) or pd.isna(h.lat))
+            draw.Pin(float(h["lon"]), float(h["lat"]), i, h["status"] == "operating")
+            for i, h in enumerate(_records(hubs.head(HUBS_LISTED)), start=1)
+            if not (pd.isna(h["lon"]) or pd.isna(h["lat"]))
         ]
         draw.region_map(pdf, MARGIN, y + 6, MAP_W, MAP_H, feature, neighbours, pins)
     else:
@@ -219,13 +219,14 @@ def _recommendations(pdf: Paper, t: Translator, recs: pd.DataFrame) -> None:
         head = out.row()
         for key in ("col_category", "col_text", "col_status", "col_body", "col_follow_up"):
             head.cell(t(f"region.{key}"))
-        for r in recs.itertuples():
+        for r in _records(recs):
             row = out.row()
-            row.cell(t.enum("rec_category", str(r.category)))
-            row.cell(str(r.text))
-            row.cell(t.enum("rec_status", str(r.status)))
-            row.cell(t.enum("body", str(r.responsible_body)))
-            row.cell(t.date(r.follow_up_date) if not pd.isna(r.follow_up_date) else "—")
+            row.cell(t.enum("rec_category", str(r["category"])))
+            row.cell(str(r["text"]))
+            row.cell(t.enum("rec_status", str(r["status"])))
+            row.cell(t.enum("body", str(r["responsible_body"])))
+            follow = r["follow_up_date"]
+            row.cell("—" if pd.isna(follow) else t.date(pd.Timestamp(follow).date()))
     pdf.para(t("region.recs_language_note"), size=7, grey=True)
 
 
@@ -269,7 +270,12 @@ def region_brief(inputs: RegionInputs, t: Translator) -> bytes:
     return bytes(pdf.output())
 
 
-def _short_source(source: object) -> str:
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as {column: value}."""
+    return [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _short_source(source: Any) -> str:
     """The population source's first clause (the foot has one line for it)."""
     text = "" if source is None or pd.isna(source) else str(source)
     return text.split(" via ")[0].split(";")[0].strip() or "—"

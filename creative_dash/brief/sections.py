@@ -5,6 +5,7 @@ itself on one page (``Paper.room``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from fpdf.enums import XPos, YPos
@@ -118,7 +119,7 @@ def kpis(pdf: Paper, t: Translator, common: Common) -> None:
 
 # -- mixes ------------------------------------------------------------------------------------------
 def pipeline_bars(t: Translator, common: Common) -> list[draw.Bar]:
-    by = common.pipeline.set_index("status")["initiatives"] if len(common.pipeline) else {}
+    by: Any = common.pipeline.set_index("status")["initiatives"] if len(common.pipeline) else {}
     return [
         draw.Bar(t.enum("status", s), float(by.get(s, 0)), t.num(by.get(s, 0)))
         for s in INITIATIVE_STATUSES
