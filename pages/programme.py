@@ -14,7 +14,6 @@ from creative_dash import ui
 from creative_dash.charts import programme as charts
 from creative_dash.ui.cache import Query
 from creative_dash.views import programme as view
-from creative_dash.views.selection import programme_period_caption
 from creative_dash.vocab import REC_CATEGORIES as CATEGORIES
 from creative_dash.vocab import REC_STATUSES
 
@@ -42,7 +41,7 @@ if facts is None:
 st.subheader(facts["title"])
 for column, fact in zip(st.columns([1, 1.3, 2]), ("dates", "venue", "organisers"), strict=True):
     column.markdown(f"**{t('programme.facts_' + fact)}**  \n{facts[fact]}")
-st.caption(facts["source_note"] + " " + programme_period_caption(t, facts["dates"], f.years))
+st.caption(view.facts_note(t, facts, f.years), help=facts["source"])  # ⓘ: the stored source
 st.info(view.showing(t, region, names), icon=":material/location_on:")
 
 

@@ -16,6 +16,7 @@ from creative_dash.charts.programme import satisfaction_mean
 from creative_dash.export import with_demo_column
 from creative_dash.i18n import Translator
 from creative_dash.views.cards import Card
+from creative_dash.views.selection import programme_period_caption
 
 OVERDUE_BADGE = "⚠"
 TOP_N = 10  # the programme's largest initiatives listed
@@ -34,9 +35,16 @@ def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | No
         "venue": str(row[f"venue_{t.lang}"]),
         "organisers": str(row[f"organisers_{t.lang}"]),
         "source": str(row["source"]),
-        # the stored source, said where the facts are shown
-        "source_note": t("programme.facts_source", source=str(row["source"])),
+        # where the facts are shown: the note, and the stored source in its help (the source is
+        # quoted as stored, in its own language)
+        "source_note": t("programme.facts_source"),
     }
+
+
+def facts_note(t: Translator, facts: dict[str, str], years: tuple[int, int]) -> str:
+    """The caption under the programme's facts: where they come from, and how its dates relate
+    to the selected period."""
+    return facts["source_note"] + " " + programme_period_caption(t, facts["dates"], years)
 
 
 def showing(t: Translator, region: str | None, names: dict[str, str]) -> str:
