@@ -19,10 +19,8 @@ def population_status(code: str | None) -> str:
 
 
 def official_populations(regions: pd.DataFrame) -> int:
-    """How many regions' population figures are official statistics: a status that starts with
-    "verified" (data/reference/regions.csv; older or rounded figures included) or "official"."""
-    statuses = regions["population_status"].fillna("").astype(str).str.strip().str.lower()
-    return int(statuses.str.startswith(("verified", "official")).sum())
+    """How many regions' population figures are official statistics (status ``official``)."""
+    return sum(population_status(s) == "official" for s in regions["population_status"])
 
 
 def about_tables(
