@@ -25,12 +25,13 @@ run: $(VENV)/.run-deps
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 # Debian packages the tests need: Chromium (browser tests), PostgreSQL (the shared backend),
-# nginx (the proxy in front of replicas, deploy/nginx) and Node.js with npm (the identity
-# provider of the sign-in tests).
+# nginx (the proxy in front of replicas, deploy/nginx), Node.js with npm (the identity provider
+# of the sign-in tests) and poppler-utils (pdftoppm: the brief's pages rendered to PNG).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \

@@ -81,12 +81,13 @@ try:
                 page_by_key["about"],
                 label=t("app.demo_badge"),
                 icon=":material/science:",
-                help=t("app.demo_badge_help"),
+                help=ui.demo_badge_help(t),  # what is demo, what is official
                 query_params={"lang": lang},
             )
     ui.forget_later()
     ui.run_page(nav, {spec.key: spec for spec in PAGES})  # or sign-in, if reading needs it
     ui.draw_later()  # what the page kept places for (ui.later), once its main content is sent
+    ui.sources_footer(t, nav)  # where the page's figures come from, and their dates
 except Exception as exc:  # users see a short message in their language, the log the details
     fault = store_fault(exc, settings.db_location())
     if fault is None:

@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from creative_dash import settings
 
 __all__ = [
     "CHUNK_ROWS",
+    "DEMO_COLUMN",
     "FORMULA_STARTS",
     "GATE",
     "MIME",
@@ -45,6 +46,7 @@ __all__ = [
     "Outcomes",
     "export_filename",
     "neutralize",
+    "with_demo_column",
     "to_csv_bytes",
     "to_xlsx_bytes",
 ]
@@ -62,6 +64,24 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _FILE_PART_BAD = re.compile(r"[^A-Za-z0-9]+")
 # Characters XML 1.0 cannot carry (tab, line feed and carriage return can): dropped from text.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# Demo rows travel marked: an ``is_demo`` column (the same name in every language, for
+# spreadsheets and scripts), "demo" in the file name, and in XLSX a sheet with the note saying so
+# (kept in the table's ``attrs`` by :func:`with_demo_column`).
+DEMO_COLUMN = "is_demo"
+DEMO_NOTE = "demo_note"  # key of the note in DataFrame.attrs
+DEMO_SHEET = "demo"
+
+
+def with_demo_column(table: pd.DataFrame, is_demo: Iterable[Any], note: str) -> pd.DataFrame:
+    """``table`` with the ``is_demo`` column last; when any row is demo, ``note`` (in the user's
+    language) goes with it for the XLSX file's note sheet."""
+    out = table.copy()
+    out[DEMO_COLUMN] = [bool(v) for v in is_demo]
+    if out[DEMO_COLUMN].any():
+        out.attrs[DEMO_NOTE] = note
+    return out
 
 
 def neutralize(text: str) -> str:
@@ -265,6 +285,10 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data") -> bytes:
                 for col, (write, value) in enumerate(zip(writers, values)):
                     write(row, col, value)
                 row += 1
+        if note := df.attrs.get(DEMO_NOTE):
+            notes = wb.add_worksheet(DEMO_SHEET)
+            notes.set_column(0, 0, 100, wb.add_format({"text_wrap": True}))
+            notes.write_string(0, 0, _clean_text(note), bold)
     finally:
         wb.close()
     return buf.getvalue()
@@ -356,10 +380,17 @@ def _file_part(text: str) -> str:
 
 
 def export_filename(
-    page: str, region: str | None, years: Sequence[int] | None, ext: str, today: date | None = None
+    page: str,
+    region: str | None,
+    years: Sequence[int] | None,
+    ext: str,
+    today: date | None = None,
+    *,
+    demo: bool = False,
 ) -> str:
     """``initiatives_KZ-71_2019-2026_2026-11-26.xlsx``: page, region ISO code (or ``all``),
-    year range (one year when first == last, ``all`` when None), today's date. ASCII only."""
+    year range (one year when first == last, ``all`` when None), ``demo`` when the store holds
+    demo rows, today's date. ASCII only."""
     region_part = _file_part(region) if region else "all"
     if years:
         first, last = int(years[0]), int(years[-1])
@@ -367,4 +398,5 @@ def export_filename(
     else:
         years_part = "all"
     day = (today or date.today()).isoformat()
-    return f"{_file_part(page)}_{region_part}_{years_part}_{day}.{_file_part(ext).lower()}"
+    mark = "_demo" if demo else ""
+    return f"{_file_part(page)}_{region_part}_{years_part}{mark}_{day}.{_file_part(ext).lower()}"

@@ -20,6 +20,7 @@ t = ui.tr()
 def present(deck: live.Deck) -> None:
     """Presenter mode: the bar (moves, auto-advance, exit), then the slide and its join link."""
     ui.stylesheet("presenter")
+    lv.demo_corner(t)  # the demo badge is hidden on the slide: a quiet corner label instead
     if not deck.scenes:
         st.warning(t("live.error.deck_empty"))
         lv.exit_button(deck.deck_id, t)

@@ -3,9 +3,7 @@ on a region (map or picker) opens its dashboard; the sidebar's region is only ma
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import streamlit as st
 
@@ -45,6 +43,7 @@ METRIC = ui.OneOf("ov_metric", MAP_METRICS, DEFAULT_METRIC)
 metric = METRIC_BY_CODE[METRIC.value()]
 highlight = ui.selected_region()
 period = period_text(t, *f.years)
+ui.print_stylesheet()  # on paper (A4): the main column only
 
 
 # What stands above the map is drawn once the map is sent (ui.later): the browser renders every
@@ -78,6 +77,7 @@ def map_heading() -> None:
 with st.container(key="ov_main"):
     st.title(t("overview.title"))
     st.caption(t("overview.intro", period=period))
+    ui.brief_button(t, None, f.years)  # the national brief (PDF) on A4, in this language
     if note := national_caption(t, ui.region_names(t).get(highlight or "")):
         st.caption(note)
     ui.later(filter_section)
@@ -120,9 +120,7 @@ with st.container(key="ov_main"):
     )
     st.subheader(t("overview.mixes_title"))
 
-    def mix(key: str, build: Callable[..., Any], query: str, title: str, **kw: Any) -> Any:
-        return lambda: ui.chart(key, build, ui.Q(query, filters=f), t, title=title, **kw)
-
+    mix = ui.tab_charts(f, t)
     mixes = {
         "sectors": mix(
             "ov_sector_mix", charts.sector_bars, "overview_sector_mix", t("overview.sector_title")
@@ -146,3 +144,4 @@ with st.container(key="ov_main"):
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))
+    ui.print_view_toggle("overview", t("overview.print_view_open"), t("overview.print_view_close"))

@@ -14,7 +14,6 @@ from creative_dash import ui
 from creative_dash.charts import programme as charts
 from creative_dash.ui.cache import Query
 from creative_dash.views import programme as view
-from creative_dash.views.selection import programme_period_caption
 from creative_dash.vocab import REC_CATEGORIES as CATEGORIES
 from creative_dash.vocab import REC_STATUSES
 
@@ -26,7 +25,7 @@ REC_FILTERS = (
     ui.AnyOf("prog_rec_status", "programme.filter_status", REC_STATUSES, status, "rec_statuses"),
 )
 f = ui.page_filters(*REC_FILTERS)  # the sidebar's region and years, the recommendations' filters
-region, TOP_N = f.region, view.TOP_N
+region, TOP_N, demo = f.region, view.TOP_N, ui.has_demo()  # demo: each block says so
 
 
 def gains(by: str, key: str, query: Query, **kw: Any) -> Callable[[], Any]:
@@ -42,7 +41,7 @@ if facts is None:
 st.subheader(facts["title"])
 for column, fact in zip(st.columns([1, 1.3, 2]), ("dates", "venue", "organisers"), strict=True):
     column.markdown(f"**{t('programme.facts_' + fact)}**  \n{facts[fact]}")
-st.caption(t("programme.facts_source") + " " + programme_period_caption(t, facts["dates"], f.years))
+st.caption(view.facts_note(t, facts, f.years), help=facts["source"])  # ⓘ: the stored source
 st.info(view.showing(t, region, names), icon=":material/location_on:")
 
 
@@ -58,14 +57,14 @@ def sessions_section() -> None:
 ui.later(sessions_section)
 
 # -- participation -------------------------------------------------------------------------------
-st.header(t("programme.participation_section"))
+ui.section_header(t("programme.participation_section"), demo)
 participation = ui.q("participation_by_region", lang=t.lang)
 cards = view.participation_cards(t, participation, region)
 ui.later(lambda: ui.metric_cards([cards], border=False))
 ui.chart("prog_participation", charts.participation_bars, participation, t, highlight=region)
 
 # -- competencies (only the open tab is computed and drawn; it is in the URL) ---------------------
-st.header(t("programme.competencies_section"))
+ui.section_header(t("programme.competencies_section"), demo)
 st.caption(t("programme.competencies_note"))
 comp = ui.Q("competency_gains", lang=t.lang, filters=f)
 comp_by_region = ui.Q("competency_gains_by_region", lang=t.lang)
@@ -87,7 +86,7 @@ ui.lazy_tabs(
 
 # -- satisfaction --------------------------------------------------------------------------------
 satisfaction = ui.q("satisfaction_distribution", filters=f)
-st.header(t("programme.satisfaction_section"))
+ui.section_header(t("programme.satisfaction_section"), demo)
 st.caption(t("programme.satisfaction_scale"))
 s1, s2 = st.columns([3, 1])
 with s1:
@@ -96,7 +95,7 @@ for card in view.satisfaction_cards(t, satisfaction):
     s2.metric(card.label, card.value)
 
 # -- recommendations (tabs: only the open view is computed, sent and drawn) ---------------------
-st.header(t("programme.recommendations_section"))
+ui.section_header(t("programme.recommendations_section"), demo)
 st.caption(t("programme.recommendations_intro"))
 for widget, column in zip(REC_FILTERS, st.columns(2), strict=True):
     widget.draw(t, column, t("programme.placeholder_all"))
@@ -121,7 +120,7 @@ sheet = t("programme.sheet_recommendations")
 ui.frame_downloads("prog_rec_dl", "recommendations", region, None, rec_export, sheet)
 
 # -- initiatives from the programme (started in the period) ----------------------------------------
-st.header(t("programme.initiatives_section"))
+ui.section_header(t("programme.initiatives_section"), demo)
 st.caption(t("programme.initiatives_intro"))  # charts: every region, the chosen one marked
 by_region = ui.q("programme_initiatives_by_region", lang=t.lang, filters=f.everywhere())
 mine = ui.q("programme_initiatives_by_region", lang=t.lang, filters=f)

@@ -6,9 +6,6 @@ Opened by ``?region=<ISO code>`` or from the overview's map; the sidebar's regio
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import streamlit as st
 
 from creative_dash import geo, ui
@@ -29,8 +26,7 @@ METRIC = ui.OneOf("rg_metric", mc.PEER_METRICS, mc.PEER_METRICS[0])
 ui.print_stylesheet("rg_noprint")  # on paper: the main column only
 
 
-def mix(key: str, build: Callable[..., Any], query: str, title: str, **kw: Any) -> Any:
-    return lambda: ui.chart(key, build, ui.Q(query, filters=f), t, title=title, **kw)
+mix = ui.tab_charts(f, t)
 
 
 def kpi_section() -> None:
@@ -56,6 +52,7 @@ with st.container(key="region_main"):
     kind, population = t.enum("region_kind", row["kind"]), t.num(row["population"])
     as_of = t.date(row["population_as_of"])
     st.caption(t("region.subtitle", kind=kind, period=period, population=population, date=as_of))
+    ui.brief_button(t, iso, f.years)  # the region's brief (PDF) on A4, in this language
     ui.later(kpi_section)
 
     # -- against its peers (the comparison table is sent after the chart) -------------------------

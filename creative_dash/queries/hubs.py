@@ -44,7 +44,8 @@ def hubs_for_map(
     lists them, the map skips them).
 
     Columns: hub_id, name, hub_type, status, region_iso, region_name, city, opened_on, lat, lon,
-    residents, floor_area_m2, sectors ('; '-joined sector names in ``lang``, in sector order).
+    residents, floor_area_m2, sectors ('; '-joined sector names in ``lang``, in sector order),
+    is_demo.
     ``city`` is given in ``lang`` when it is the region's administrative centre (the names the
     store knows in three languages), else as entered.
     """
@@ -68,7 +69,7 @@ def hubs_for_map(
                                     WHEN 'ru' THEN r.admin_center_ru ELSE r.admin_center_en END
                     ELSE h.city END AS city,
                h.opened_on, h.lat, h.lon, h.residents, h.floor_area_m2,
-               coalesce(sec.sectors, '') AS sectors
+               coalesce(sec.sectors, '') AS sectors, h.is_demo
         FROM hubs h
         JOIN regions r ON r.iso_code = h.region_iso
         LEFT JOIN sec ON sec.hub_id = h.hub_id

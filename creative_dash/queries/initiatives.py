@@ -132,14 +132,15 @@ def initiatives_export(
     Columns: initiative_id, title, region_iso, sector_code, other_sectors (list of codes),
     status, start_date, end_date, budget_planned_kzt, budget_spent_kzt, execution,
     funding_source, jobs_created, beneficiaries_youth, beneficiaries_women, hub_name,
-    from_programme, sdgs (list of goal numbers)."""
+    from_programme, sdgs (list of goal numbers), is_demo."""
     cond, params = _where(filters)
     order = sort_sql(sort)
     params["limit"] = max(0, min(int(limit), EXPORT_CAP))
     return store.query(
         f"""
         WITH sel AS (
-            SELECT {_PAGE_COLUMNS}, i.beneficiaries_youth, i.beneficiaries_women, i.hub_id
+            SELECT {_PAGE_COLUMNS}, i.beneficiaries_youth, i.beneficiaries_women, i.hub_id,
+                   i.is_demo
             FROM initiatives i WHERE {cond}
             ORDER BY {order} LIMIT $limit
         ),
@@ -157,7 +158,7 @@ def initiatives_export(
                sel.status, sel.start_date, sel.end_date, sel.budget_planned_kzt,
                sel.budget_spent_kzt, sel.execution, sel.funding_source, sel.jobs_created,
                sel.beneficiaries_youth, sel.beneficiaries_women, h.name AS hub_name,
-               sel.from_programme, coalesce(goals.sdgs, []::INTEGER[]) AS sdgs
+               sel.from_programme, coalesce(goals.sdgs, []::INTEGER[]) AS sdgs, sel.is_demo
         FROM sel LEFT JOIN goals USING (initiative_id) LEFT JOIN more USING (initiative_id)
              LEFT JOIN hubs h ON h.hub_id = sel.hub_id
         ORDER BY {order}

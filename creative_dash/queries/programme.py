@@ -240,7 +240,7 @@ def recommendations_list(
     date.
 
     Columns: recommendation_id, region_iso, region_name, category, text, text_lang, status,
-    responsible_body, follow_up_date, is_overdue, days_overdue (0 unless overdue)."""
+    responsible_body, follow_up_date, is_demo, is_overdue, days_overdue (0 unless overdue)."""
     w = _recommendations(filters)
     return store.query(
         f"""
@@ -248,7 +248,7 @@ def recommendations_list(
                CASE $lang WHEN 'kk' THEN g.name_kk WHEN 'ru' THEN g.name_ru
                           ELSE g.name_en END AS region_name,
                r.category, r.text, r.text_lang, r.status, r.responsible_body, r.follow_up_date,
-               {_OVERDUE} AS is_overdue,
+               r.is_demo, {_OVERDUE} AS is_overdue,
                CASE WHEN {_OVERDUE} THEN CAST(date_diff('day', r.follow_up_date, $today) AS INTEGER) ELSE 0 END
                    AS days_overdue
         FROM recommendations r JOIN regions g ON g.iso_code = r.region_iso
@@ -320,7 +320,7 @@ def programme_initiatives_top(
 
     Columns: initiative_id, title, region_iso, region_name, sector_name, status, start_date,
     end_date, budget_planned_kzt, budget_spent_kzt, execution (spent / planned, NULL when
-    nothing was planned)."""
+    nothing was planned), is_demo."""
     # The top ones are picked on narrow columns first (with a known region and sector, as the
     # joins below require); only they are read again with their titles and names.
     cond, params = _initiatives(programme_id, filters)
@@ -341,7 +341,7 @@ def programme_initiatives_top(
                           ELSE s.name_en END AS sector_name,
                i.status, i.start_date, i.end_date, i.budget_planned_kzt, i.budget_spent_kzt,
                CASE WHEN i.budget_planned_kzt > 0
-                    THEN i.budget_spent_kzt / i.budget_planned_kzt END AS execution
+                    THEN i.budget_spent_kzt / i.budget_planned_kzt END AS execution, i.is_demo
         FROM top
         JOIN initiatives i ON i.initiative_id = top.initiative_id
         JOIN regions g ON g.iso_code = i.region_iso

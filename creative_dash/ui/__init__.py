@@ -9,6 +9,8 @@ Modules, one concern each:
 - ``selection``: a page's filters (the sidebar's and its own widgets') as one ``Filters`` value;
 - ``layout``: lazy URL-bound tabs, the print view, places drawn after the main content;
 - ``navigate``: moving between pages;
+- ``brief``: the "Download brief (PDF)" button (the builder is ``creative_dash.brief``);
+- ``sources``: the footnote under a data page (data version, last load, population dates);
 - ``render``: charts (through ``plotly_view``, the chart component), KPI cards, downloads,
   the boundaries file's warning;
 - ``style``: page stylesheets from ``static/css/``;
@@ -27,6 +29,7 @@ from creative_dash.ui.pages_patch import leave_pages_directory_mode
 leave_pages_directory_mode()
 
 from creative_dash.ui.auth import check_session, identity_box, in_menu, run_page  # noqa: E402
+from creative_dash.ui.brief import brief_button  # noqa: E402
 from creative_dash.ui.cache import (  # noqa: E402
     Query,
     clear_caches,
@@ -49,6 +52,7 @@ from creative_dash.ui.layout import (  # noqa: E402
     print_stylesheet,
     print_view,
     print_view_link,
+    print_view_toggle,
     url_tabs,
 )
 from creative_dash.ui.navigate import page, switch_page  # noqa: E402
@@ -63,6 +67,8 @@ from creative_dash.ui.render import (  # noqa: E402
     metric_cards,
     pager,
     plotly,
+    section_header,
+    tab_charts,
 )
 from creative_dash.ui.selection import page_filters  # noqa: E402
 from creative_dash.ui.session import USER_KEY, set_user_id, sign_out, user_id  # noqa: E402
@@ -70,6 +76,7 @@ from creative_dash.ui.sidebar import (  # noqa: E402
     REGION_KEY,
     YEARS_KEY,
     choose_region,
+    demo_badge_help,
     has_demo,
     open_chosen_region,
     region_names,
@@ -78,6 +85,7 @@ from creative_dash.ui.sidebar import (  # noqa: E402
     selected_years,
     sidebar,
 )
+from creative_dash.ui.sources import sources_footer  # noqa: E402
 from creative_dash.ui.style import stylesheet  # noqa: E402
 from creative_dash.ui.urlstate import (  # noqa: E402
     TEXT_MAX_CHARS,
@@ -104,6 +112,12 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "print_view_toggle",
+    "sources_footer",
+    "demo_badge_help",
+    "section_header",
+    "tab_charts",
+    "brief_button",
     "USER_KEY",
     "Text",
     "YearSpan",

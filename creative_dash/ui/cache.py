@@ -13,6 +13,7 @@
   which pickles the frame and unpickles a copy on every hit (measured: a fifth of a page's
   script time); here the frame itself is kept and each caller gets a shallow copy, which pandas'
   copy-on-write keeps apart from the cached one.
+- Built briefs (PDF), keyed by (store location, data version, region, language, period).
 - Built figures, shared by every session, keyed by (builder, its arguments): a :class:`Query`
   argument by its query key (name, parameters, location, data version), a Translator by its
   language, a frame computed by a page by its content hash, plain values by value. A Plotly
@@ -141,8 +142,10 @@ class Query:
         version = depends_on(self.name, dict(self.params), versions(s))
         return (self.name, s.location, version, self.params)
 
-    def frame(self) -> pd.DataFrame:
-        s = store()
+    def frame(self, s: Store | None = None) -> pd.DataFrame:
+        """The frame, through the cache; ``s``: the store bound beforehand (outside the
+        script's thread, where ``store()`` cannot be called)."""
+        s = s or store()
         key = self.key(s)
         with _RESULTS_LOCK:
             df = _RESULTS.get(key)
@@ -304,9 +307,35 @@ def figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Fig
     return built(build, args, kwargs)[0]
 
 
+# -- built briefs (PDF) -----------------------------------------------------------------------------
+BRIEF_CACHE_SIZE = 64  # a brief is about 60 KB
+_BRIEFS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+# One brief is built at a time in this process: a second click on the same brief waits for the
+# first and gets its bytes from here; a build is CPU-bound, so parallel ones only slow down.
+_BRIEF_LOCK = threading.Lock()
+
+
+def cached_brief(key: tuple[Any, ...], build: Callable[[], bytes]) -> bytes:
+    """The brief under ``key`` (store location, data version, region, language, period), built
+    by ``build`` on a miss."""
+    with _BRIEF_LOCK:
+        pdf = _BRIEFS.get(key)
+        if pdf is None:
+            pdf = build()
+            _BRIEFS[key] = pdf
+            while len(_BRIEFS) > BRIEF_CACHE_SIZE:
+                _BRIEFS.popitem(last=False)
+        else:
+            _BRIEFS.move_to_end(key)
+        return pdf
+
+
 def clear_caches() -> None:
-    """Forget every cached query result and figure (tests; a store replaced under the app)."""
+    """Forget every cached query result, figure and brief (tests; a store replaced under the
+    app)."""
     with _RESULTS_LOCK:
         _RESULTS.clear()
     with _FIGURES_LOCK:
         _FIGURES.clear()
+    with _BRIEF_LOCK:
+        _BRIEFS.clear()

@@ -11,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from creative_dash.ui.navigate import page
+from creative_dash.ui.style import css_text
 from creative_dash.ui.urlstate import write_url
 
 PRINT_KEY = "print"
@@ -30,13 +31,22 @@ def print_view_link(label: str, page_key: str, *, on: bool = True) -> None:
     st.page_link(page(page_key), label=label, query_params=params, icon=":material/print:")
 
 
+def print_view_toggle(page_key: str, open_label: str, close_label: str) -> None:
+    """The link to the page's print view, or back from it while it is open."""
+    if print_view():
+        print_view_link(close_label, page_key, on=False)
+    else:
+        print_view_link(open_label, page_key)
+
+
 class _Section:
     """A tab's stand-in in the print view: its label, then its content, always open."""
 
     open = True
 
-    def __init__(self, label: str) -> None:
-        self._container = st.container()
+    def __init__(self, label: str, key: str) -> None:
+        # keyed, so that print.css keeps the label with its content on one sheet
+        self._container = st.container(key=f"print_section_{key}")
         self._container.markdown("**" + label + "**")
 
     def __enter__(self) -> Any:
@@ -54,7 +64,7 @@ def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> 
     Returns {code: tab container}. The widget's own value is the tab's label, which changes with
     the language, so the code is kept beside it (``_<key>_code``)."""
     if print_view():
-        return {c: _Section(label(c)) for c in codes}
+        return {c: _Section(label(c), f"{key}_{c}") for c in codes}
     code_key = f"_{key}_code"
     if code_key not in st.session_state:
         raw = st.query_params.get(key)
@@ -132,31 +142,18 @@ def fragment(fn: Callable[[], Any]) -> Callable[[], Any]:
 
 
 # -- paper ----------------------------------------------------------------------------------------
-_PRINT_CSS = """
-<style>
-@media print {
-  @page { size: A4 portrait; margin: 12mm; }
-  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-  [data-testid="stStatusWidget"], [data-testid="stElementToolbar"], .modebar-container{hidden}
-  { display: none !important; }
-  [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin: 0 !important; }
-  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
-  .stPlotlyChart, [data-testid="stMetric"], [data-testid="stTable"], h1, h2, h3 {
-    break-inside: avoid; page-break-inside: avoid; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-</style>
-"""
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def print_stylesheet(*hidden: str) -> None:
-    """On paper (A4), the page's main column only: no sidebar, toolbars or the containers keyed
-    ``hidden`` (constant keys of the page)."""
+    """On paper (A4): the main column only, no sidebar, toolbars or the containers keyed
+    ``hidden`` (constant keys of the page) (``static/css/print.css``); in the print view
+    (``?print=1``) the page is laid out at the paper's width (``static/css/paper_view.css``)."""
     for key in hidden:
         if not _KEY.match(key):
             raise ValueError(f"not a container key: {key!r}")
     extra = "".join(f", .st-key-{key}" for key in hidden)
-    st.markdown(_PRINT_CSS.replace("{hidden}", extra), unsafe_allow_html=True)
+    css = css_text("print").replace("{hidden}", extra)
+    if print_view():
+        css += css_text("paper_view")
+    st.html(f"<style>{css}</style>")

@@ -37,6 +37,7 @@ from creative_dash.ui.cache import q, store
 from creative_dash.ui.lang import LANG_KEY, tr
 from creative_dash.ui.render import plotly
 from creative_dash.ui.session import user_id
+from creative_dash.ui.sidebar import demo_badge_help, has_demo
 from creative_dash.ui.urlstate import UrlValue
 
 COOKIE = "cd_voter"
@@ -122,6 +123,15 @@ def exit_show(deck_id: str) -> None:
 def forget_show() -> None:
     """Out of presenter mode: presenting again starts anew."""
     st.session_state.pop(SHOW_KEY, None)
+
+
+def demo_corner(t: Translator) -> None:
+    """Presenter mode hides the app's demo badge (the slide fills the screen): while the store
+    holds demo rows, a quiet label in the slide's corner (``static/css/presenter.css``) says so
+    on the projector."""
+    if has_demo():
+        with st.container(key="live_demo_mark"):
+            st.markdown(t("live.present.demo_mark"), help=demo_badge_help(t))
 
 
 def presenter_bar(deck: live.Deck, current: Show, t: Translator) -> bool:

@@ -13,8 +13,9 @@ import streamlit as st
 from creative_dash import settings
 from creative_dash.store import StoreError, store_fault
 from creative_dash.ui import plotly_view
-from creative_dash.ui.cache import built, q
+from creative_dash.ui.cache import Query, built, q
 from creative_dash.ui.lang import tr
+from creative_dash.ui.sidebar import has_demo
 from creative_dash.ui.urlstate import seed_from_url, url_number_input, write_url
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,23 @@ def chart(
     on a point (read it with ``clicked(key)``)."""
     fig, spec = built(build, args, kwargs)
     return _show(fig, spec, key, on_select)
+
+
+def section_header(title: str, demo: bool = False) -> None:
+    """A section's header; with ``demo`` (its figures are demo data), a caption saying so."""
+    st.header(title)
+    if demo:
+        st.caption(":material/science: " + tr()("app.section_demo"))
+
+
+def tab_charts(f: Any, t: Any) -> Callable[..., Callable[[], Any]]:
+    """``mix(key, build, query, title, **kw)``: the chart of the named query under the page's
+    filters ``f``, as a call for ``lazy_tabs`` (drawn only when its tab is open)."""
+
+    def mix(key: str, build: Callable[..., Any], query: str, title: str, **kw: Any) -> Any:
+        return lambda: chart(key, build, Query.of(query, filters=f), t, title=title, **kw)
+
+    return mix
 
 
 def plotly(fig: Any, key: str, on_select: Callable[[], None] | None = None) -> Any:
@@ -205,6 +223,7 @@ def download_buttons(
     from creative_dash.export import GATE, MIME, export_filename
 
     t = tr()
+    demo = has_demo()  # the file name says "demo" while the store holds demo rows
     refused = False
     for (kind, build), col in zip((("csv", csv), ("xlsx", xlsx)), st.columns(2, width=520)):
         button_key = f"{key}_{kind}"
@@ -214,7 +233,7 @@ def download_buttons(
             t(f"export.{kind}"),
             data=guarded,
             mime=MIME[kind],
-            file_name=export_filename(page, region, years, kind),
+            file_name=export_filename(page, region, years, kind, demo=demo),
             help=t(f"export.{kind}_help"),
             key=button_key,
             disabled=disabled,

@@ -18,6 +18,7 @@ from creative_dash.ui.urlstate import (
     write_url,
     year_range_parser,
 )
+from creative_dash.views.about import official_populations
 
 REGION_KEY = "region"
 YEARS_KEY = "years"
@@ -78,6 +79,13 @@ def selected_years() -> tuple[int, int]:
 
 def has_demo() -> bool:
     return bool(q("store_facts").iloc[0]["has_demo"])
+
+
+def demo_badge_help(t: Translator) -> str:
+    """The demo badge's help: what is demo, and what is not (how many populations are official
+    figures, that boundaries are indicative)."""
+    regions = q("regions")
+    return t("app.demo_badge_help", official=official_populations(regions), n=len(regions))
 
 
 # -- choosing the region from a page (a map click, a picker) ----------------------------------------

@@ -18,6 +18,11 @@ def population_status(code: str | None) -> str:
     return code if code in POPULATION_STATUSES else "unverified"
 
 
+def official_populations(regions: pd.DataFrame) -> int:
+    """How many regions' population figures are official statistics (status ``official``)."""
+    return sum(population_status(s) == "official" for s in regions["population_status"])
+
+
 def about_tables(
     t: Translator, loads: pd.DataFrame, regions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from creative_dash.export import with_demo_column
 from creative_dash.i18n import Translator
 from creative_dash.views.cards import Card
 
@@ -26,7 +27,7 @@ def hubs_table(df: pd.DataFrame, t: Translator, *, for_export: bool = False) -> 
         opened = [t.date(v) if pd.notna(v) else "—" for v in df["opened_on"]]
         residents = [t.num(v) if pd.notna(v) else "—" for v in df["residents"]]
         area = [t.num(v) if pd.notna(v) else "—" for v in df["floor_area_m2"]]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("hubs.col_name"): df["name"].tolist(),
             t("hubs.col_type"): [t.enum("hub_type", v) for v in df["hub_type"]],
@@ -39,6 +40,9 @@ def hubs_table(df: pd.DataFrame, t: Translator, *, for_export: bool = False) -> 
             t("hubs.col_floor_area_unit"): area,
         }
     )
+    if for_export:
+        return with_demo_column(table, df["is_demo"], t("export.demo_note"))
+    return table
 
 
 def hub_totals(by_type: pd.DataFrame) -> dict[str, float]:

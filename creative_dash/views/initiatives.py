@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from creative_dash.export import to_csv_bytes, to_xlsx_bytes
+from creative_dash.export import to_csv_bytes, to_xlsx_bytes, with_demo_column
 from creative_dash.i18n import Translator
 
 # What the explorer offers, re-exported for the page (pages import no queries).
@@ -138,7 +138,7 @@ def export_table(
     def dates(col: str) -> pd.Series:
         return pd.to_datetime(df[col]).dt.normalize()
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             header(t, "id"): df["initiative_id"].astype("int64"),
             header(t, "title"): df["title"].astype(str),
@@ -167,6 +167,7 @@ def export_table(
             header(t, "sdgs"): [sdg_badges(g) for g in df["sdgs"]],
         }
     )
+    return with_demo_column(table, df["is_demo"], t("export.demo_note"))
 
 
 def actor_name(t: Translator, actor: Any) -> str:

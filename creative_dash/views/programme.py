@@ -13,15 +13,18 @@ from typing import Any
 import pandas as pd
 
 from creative_dash.charts.programme import satisfaction_mean
+from creative_dash.export import with_demo_column
 from creative_dash.i18n import Translator
 from creative_dash.views.cards import Card
+from creative_dash.views.selection import programme_period_caption
 
 OVERDUE_BADGE = "⚠"
 TOP_N = 10  # the programme's largest initiatives listed
 
 
 def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | None:
-    """title, dates, venue, organisers, source of the ``programme_summary`` row, in the UI
+    """title, dates, venue, organisers, source (and source_note, the sentence that cites it) of
+    the ``programme_summary`` row, in the UI
     language (None when the store has no such programme)."""
     if summary.empty:
         return None
@@ -32,7 +35,16 @@ def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | No
         "venue": str(row[f"venue_{t.lang}"]),
         "organisers": str(row[f"organisers_{t.lang}"]),
         "source": str(row["source"]),
+        # where the facts are shown: the note, and the stored source in its help (the source is
+        # quoted as stored, in its own language)
+        "source_note": t("programme.facts_source"),
     }
+
+
+def facts_note(t: Translator, facts: dict[str, str], years: tuple[int, int]) -> str:
+    """The caption under the programme's facts: where they come from, and how its dates relate
+    to the selected period."""
+    return facts["source_note"] + " " + programme_period_caption(t, facts["dates"], years)
 
 
 def showing(t: Translator, region: str | None, names: dict[str, str]) -> str:
@@ -85,7 +97,7 @@ def recommendations_table(
         follow = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df["follow_up_date"]]
     else:
         follow = [t.date(v) if pd.notna(v) else "—" for v in df["follow_up_date"]]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("programme.col_overdue"): overdue,
             t("programme.col_region"): df["region_name"].tolist(),
@@ -96,6 +108,9 @@ def recommendations_table(
             t("programme.col_follow_up"): follow,
         }
     )
+    if for_export:
+        return with_demo_column(table, df["is_demo"], t("export.demo_note"))
+    return table
 
 
 def recommendation_totals(by_category: pd.DataFrame) -> dict[str, int]:
@@ -139,7 +154,7 @@ def initiatives_table(df: pd.DataFrame, t: Translator, *, for_export: bool = Fal
         planned = [t.kzt(v) for v in df["budget_planned_kzt"]]
         spent = [t.kzt(v) for v in df["budget_spent_kzt"]]
         execution = [t.pct(v, 0) if pd.notna(v) else "—" for v in df["execution"]]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("programme.col_initiative"): df["title"].tolist(),
             t("programme.col_region"): df["region_name"].tolist(),
@@ -151,6 +166,9 @@ def initiatives_table(df: pd.DataFrame, t: Translator, *, for_export: bool = Fal
             t("programme.col_execution"): execution,
         }
     )
+    if for_export:
+        return with_demo_column(table, df["is_demo"], t("export.demo_note"))
+    return table
 
 
 def participation_cards(t: Translator, df: pd.DataFrame, region: str | None) -> list[Card]:

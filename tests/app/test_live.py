@@ -9,12 +9,13 @@ from dataclasses import replace
 
 import pytest
 
-from creative_dash import live
+from creative_dash import live, queries
 from creative_dash.i18n import KAZAKH_LETTERS, LANGS, t
 from creative_dash.live import SceneRef
 from creative_dash.live.presenter import Draft
 from creative_dash.store import MESSAGE_KEYS as STORE_MESSAGES
 from creative_dash.ui import USER_KEY
+from creative_dash.views.about import official_populations
 from tests.app.apptest import charts, open_page, page_text
 from tests.conftest import presenter_id
 
@@ -182,6 +183,19 @@ def test_editor_shows_validation_messages(demo_store):
 
 
 # -- presenter mode -----------------------------------------------------------------------------------
+
+
+def test_presenter_mode_without_demo_rows_has_no_demo_label(demo_store):
+    with demo_store.transaction() as cur:
+        for table in ("initiatives", "hubs", "participants"):
+            cur.execute(f"UPDATE {table} SET is_demo = FALSE")  # noqa: S608 -- constant names
+    deck = make_deck(demo_store, make_poll(demo_store))
+    at = open_page("live", "en", deck=deck)
+    assert_clean(at, "en")
+    assert t("en", "live.present.counter", i=1, n=3) in [m.value for m in at.markdown]
+    assert t("en", "live.present.demo_mark") not in [m.value for m in at.markdown]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_presenter_mode_renders_in_each_language(demo_store, lang):
     pid = make_poll(demo_store)
@@ -197,6 +211,11 @@ def test_presenter_mode_renders_in_each_language(demo_store, lang):
     assert at.button(key="live_prev").disabled
     assert any(pid in x for x in texts(at))  # the join link under the QR code
     assert at.get("image")  # the QR code
+    # the demo badge is hidden on the slide: the corner label says demo instead
+    mark = [m for m in at.markdown if m.value == t(lang, "live.present.demo_mark")]
+    official = official_populations(queries.run(demo_store, "regions"))
+    assert 10 <= official < 20  # some official figures, some estimates (data/reference)
+    assert mark and t(lang, "app.demo_badge_help", official=official, n=20) == mark[0].proto.help
 
 
 def test_next_and_previous_move_through_the_deck(demo_store):

@@ -123,3 +123,14 @@ def test_a_hostile_code_is_not_echoed(demo_db):
     at = open_page("region", "en", region="<img src=x onerror=alert(1)>")
     assert not at.exception
     assert [e.value for e in at.error] == [t("en", "region.unknown_code", code="?")]
+
+
+@pytest.mark.parametrize(("page", "query"), [("region", {"region": "KZ-62"}), ("overview", {})])
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_brief_button_is_labelled_in_the_users_language(demo_db, page, query, lang):
+    at = open_page(page, lang, **query)
+    assert not at.exception
+    button = next(b for b in at.get("download_button") if b.key == "brief_pdf")
+    label = "brief.download" if page == "region" else "brief.download_national"
+    assert button.proto.label == t(lang, label)
+    assert button.proto.deferred_file_id  # built on the click, not on every run of the page

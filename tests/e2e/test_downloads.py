@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,33 @@ def test_download_without_a_free_slot_says_busy_in_kazakh(no_slots_tab: AppTab) 
     busy.wait_for()  # the click's rerun waited for the refused build and says so
     tab.wait_idle()
     assert tab.page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "lang", "name"),
+    [
+        ("region", {"region": "KZ-62"}, "kk", "Ұлытау облысы"),
+        ("overview", {}, "ru", "Улытауская область"),
+    ],
+)
+def test_one_click_gives_the_brief_in_the_users_language(
+    tab: AppTab, page: str, params: dict, lang: str, name: str
+) -> None:
+    """An akimat head of Ulytau, in Kazakh, clicks once on the region page and gets the brief;
+    the same from the overview (the national brief names every region)."""
+    from pypdf import PdfReader
+
+    tab.open(page_path(page), lang=lang, **params)
+    button = tab.page.locator(".st-key-brief_pdf button").first
+    assert t(lang, "brief.download_national" if page == "overview" else "brief.download") in (
+        button.inner_text()
+    )
+    with tab.page.expect_download(timeout=60_000) as info:
+        button.click()
+    assert info.value.suggested_filename.endswith(f"_{lang}_demo_{date.today().isoformat()}.pdf")
+    reader = PdfReader(Path(info.value.path()))
+    assert 2 <= len(reader.pages) <= 4
+    texts = [p.extract_text() for p in reader.pages]
+    assert name in " ".join(texts)
+    assert all(t(lang, "brief.demo_mark") in text for text in texts)
+    tab.assert_healthy(lang)

@@ -41,6 +41,7 @@ def hub_rows(**over) -> pd.DataFrame:
         "residents": [40, 10, None],
         "floor_area_m2": [500.0, 120.0, 900.0],
         "sectors": ["Музыка; Дизайн", "", "Музыка"],
+        "is_demo": [True, False, False],
     }
     base.update(over)
     return pd.DataFrame(base)
@@ -222,7 +223,8 @@ def test_hubs_table_headers_and_values(lang: str) -> None:
     assert view.iloc[1][t(lang, "hubs.col_opened")] == "—"
     assert view.iloc[0][t(lang, "hubs.col_floor_area_unit")] == tr.num(500)
     export = hubs_table(hub_rows(), tr, for_export=True)
-    assert list(export.columns) == list(view.columns)
+    assert list(export.columns) == [*view.columns, "is_demo"]  # demo rows say so
+    assert export["is_demo"].tolist() == [True, False, False]
     assert export.iloc[0][t(lang, "hubs.col_opened")] == date(2020, 5, 1)
     assert export[t(lang, "hubs.col_residents")].tolist()[:2] == [40, 10]
     assert pd.isna(export[t(lang, "hubs.col_residents")].iloc[2])

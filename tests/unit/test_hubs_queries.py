@@ -34,6 +34,7 @@ def test_no_filter_returns_every_hub_once(demo_store) -> None:
         "residents",
         "floor_area_m2",
         "sectors",
+        "is_demo",
     ]
 
 

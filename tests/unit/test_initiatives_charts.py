@@ -207,8 +207,10 @@ def test_export_table_keeps_numbers_and_dates():
     rows["beneficiaries_youth"] = [10, 0]
     rows["beneficiaries_women"] = [5, 0]
     rows["hub_name"] = ["Hub «Шабыт»", None]
+    rows["is_demo"] = [False, True]
     tr = Translator("kk")
     view = export_table(rows, tr, NAMES, {"music": "Музыка", "crafts": "Қолөнер"})
+    assert view["is_demo"].tolist() == [False, True] and view.columns[-1] == "is_demo"
     planned = view[t("kk", "initiatives.col_planned_kzt")]
     assert pd.api.types.is_integer_dtype(planned) and planned.iloc[0] == 25_300_000
     assert pd.api.types.is_datetime64_any_dtype(view[t("kk", "initiatives.col_start")])
@@ -290,6 +292,7 @@ def export_rows() -> pd.DataFrame:
     rows["beneficiaries_youth"] = [1, 2]
     rows["beneficiaries_women"] = [1, 1]
     rows["hub_name"] = [None, "Хаб"]
+    rows["is_demo"] = [True, True]
     return rows
 
 

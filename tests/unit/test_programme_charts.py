@@ -173,6 +173,7 @@ def recs() -> pd.DataFrame:
             "status": ["proposed", "accepted", "implemented", "in_progress"],
             "responsible_body": ["ministry", "akimat", "ministry", "parliament"],
             "follow_up_date": [date(2025, 10, 1), date(2026, 6, 1), None, date(2026, 1, 1)],
+            "is_demo": [False, True, False, False],
             "is_overdue": [True, False, False, True],
             "days_overdue": [151, 0, 0, 59],
         }
@@ -319,6 +320,8 @@ def test_recommendations_table_flags_overdue_with_a_sign(lang: str) -> None:
     export = recommendations_table(recs(), tr, for_export=True)
     assert export[t(lang, "programme.col_follow_up")].iloc[0] == date(2025, 10, 1)
     assert export[t(lang, "programme.col_follow_up")].iloc[2] is None
+    assert export["is_demo"].tolist() == [False, True, False, False]  # demo rows say so
+    assert "is_demo" not in view.columns
 
 
 def test_totals() -> None:
