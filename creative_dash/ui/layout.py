@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from creative_dash.ui.navigate import page
-from creative_dash.ui.urlstate import write_url
+from creative_dash.ui.urlstate import ignore_url_values, write_url
 
 PRINT_KEY = "print"
 
@@ -58,6 +58,8 @@ def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> 
     code_key = f"_{key}_code"
     if code_key not in st.session_state:
         raw = st.query_params.get(key)
+        if raw and raw not in codes:
+            ignore_url_values(key, [raw])
         st.session_state[code_key] = raw if raw in codes else codes[0]
     labels = {c: label(c) for c in codes}
     by_label = {v: c for c, v in labels.items()}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from creative_dash.charts.programme import satisfaction_mean
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 from creative_dash.views.cards import Card
 
 OVERDUE_BADGE = "⚠"
@@ -22,23 +23,24 @@ TOP_N = 10  # the programme's largest initiatives listed
 
 def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | None:
     """title, dates, venue, organisers, source of the ``programme_summary`` row, in the UI
-    language (None when the store has no such programme)."""
+    language, inert (for Markdown: the page shows them in a heading and captions); None when
+    the store has no such programme."""
     if summary.empty:
         return None
     row = summary.iloc[0]
     return {
-        "title": str(row[f"title_{t.lang}"]),
+        "title": inert(row[f"title_{t.lang}"]),
         "dates": t.date_range(row["start_date"], row["end_date"]),
-        "venue": str(row[f"venue_{t.lang}"]),
-        "organisers": str(row[f"organisers_{t.lang}"]),
-        "source": str(row["source"]),
+        "venue": inert(row[f"venue_{t.lang}"]),
+        "organisers": inert(row[f"organisers_{t.lang}"]),
+        "source": inert(row["source"]),
     }
 
 
 def showing(t: Translator, region: str | None, names: dict[str, str]) -> str:
     """Which regions the page shows (the comparisons keep every region, marking the chosen one)."""
     return (
-        t("programme.showing_region", region=names[region])
+        t("programme.showing_region", region=inert(names[region]))
         if region
         else t("programme.showing_all")
     )
