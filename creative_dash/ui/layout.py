@@ -93,19 +93,20 @@ def lazy_tabs(
 _LATER_KEY = "_ui_later"
 
 
-def later(draw: Callable[[], Any]) -> None:
+def later(draw: Callable[[], Any], *, last: bool = False) -> None:
     """Keep this place on the page for ``draw()``, which runs once the page's script is done.
 
     ``draw`` reads nothing the page's charts need: values it shows are read before (e.g.
-    ``AnyOf.value()``), so the charts can be sent first."""
+    ``AnyOf.value()``), so the charts can be sent first. ``last``: drawn after every other
+    place (what it says depends on what they read, e.g. the link's ignored values)."""
     place = st.container()
-    st.session_state.setdefault(_LATER_KEY, []).append((place, draw))
+    st.session_state.setdefault(_LATER_KEY, []).append((place, draw, last))
 
 
 def draw_later() -> None:
     """Draw what the page kept places for (app.py calls this after the page has run)."""
     pending = st.session_state.pop(_LATER_KEY, [])
-    for place, draw in pending:
+    for place, draw, _last in sorted(pending, key=lambda p: p[2]):  # stable: screen order
         with place:
             draw()
 

@@ -161,11 +161,13 @@ def url_multiselect_value(key: str, options: Sequence[str]) -> list[str]:
     raw = st.query_params.get_all(key)
     try:
         return multi_parser(options)(raw) if raw else []
-    except PartlyKnown as partly:
+    except PartlyKnown as partly:  # named once: the address keeps the known values only
         ignore_url_values(key, partly.ignored)
+        write_url(key, partly.value, [], lambda v: ",".join(v))
         return list(partly.value)
     except ValueError:
         ignore_url_values(key, raw)
+        write_url(key, [], [], str)
         return []
 
 

@@ -162,13 +162,19 @@ def seed(path: Path) -> tuple[str, str, int]:
 
 @pytest.fixture(scope="module")
 def hostile_app(
-    store_template: Path, tmp_path_factory: pytest.TempPathFactory
+    browser: Any, store_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str, str, int]]:
     work = tmp_path_factory.mktemp("e2e-hostile")
     path = work / "hostile.duckdb"
     shutil.copy(store_template, path)
     pid, deck, initiative = seed(path)
     with running_app(path, work, "streamlit-hostile") as (url, _log):
+        page = browser.new_page()
+        try:  # the first page of a fresh server opens the store: not a test's to wait for
+            AppTab(page, url).open("")
+            page.locator(".st-key-lang").wait_for(timeout=120_000)
+        finally:
+            page.close()
         yield url, pid, deck, initiative
 
 
@@ -229,6 +235,8 @@ def shown_text(tab: AppTab) -> str:
 
 
 def check(tab: AppTab, events: list[str], lang: str, where: str) -> str:
+    tab.page.locator(".st-key-lang").wait_for()
+    tab.wait_idle()
     found = [f"{where}: {p}" for p in tab.page.evaluate(BUILT_FROM_TEXT_JS, MARK)]
     found += [f"{where}: {e}" for e in events]
     found += [f"{where}: {p}" for p in tab.problems(lang)]
