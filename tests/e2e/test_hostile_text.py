@@ -235,7 +235,7 @@ def shown_text(tab: AppTab) -> str:
 
 
 def check(tab: AppTab, events: list[str], lang: str, where: str) -> str:
-    tab.page.locator(".st-key-lang").wait_for()
+    tab.page.locator(".st-key-lang").wait_for(state="attached")
     tab.wait_idle()
     found = [f"{where}: {p}" for p in tab.page.evaluate(BUILT_FROM_TEXT_JS, MARK)]
     found += [f"{where}: {e}" for e in events]
