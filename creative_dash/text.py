@@ -60,6 +60,7 @@ _PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
 _BARE_LINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 _PLOTLY_TEMPLATE = re.compile(r"%(?=\{)")
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")  # ASCII white space: what Markdown reads as layout
 
 
 def _mark(match: re.Match[str]) -> str:
@@ -82,7 +83,7 @@ def inert(text: Any, *, markdown: bool = True) -> str:
     of), and ``%{`` as ``&#37;{`` (never read as a hover template's field)."""
     if not markdown:
         return _PLOTLY_TEMPLATE.sub("&#37;", html.escape(visible(text), quote=True))
-    flat = " ".join(visible(text).split())
+    flat = _SPACES.sub(" ", visible(text)).strip(" ")  # no-break spaces (in numbers) stay
     joined = _BARE_LINK.sub(WORD_JOINER, flat)
     return _PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", joined)
 
