@@ -85,6 +85,7 @@ try:
                 query_params={"lang": lang},
             )
     ui.forget_later()
+    ui.later(ui.url_notice, last=True)  # names what the link gave that the page ignored
     ui.run_page(nav, {spec.key: spec for spec in PAGES})  # or sign-in, if reading needs it
     ui.draw_later()  # what the page kept places for (ui.later), once its main content is sent
     ui.sources_footer(t, nav)  # where the page's figures come from, and their dates

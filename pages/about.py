@@ -5,21 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from creative_dash import settings, ui
-from creative_dash.views.about import about_tables, imports_table
+from creative_dash.views.about import about_intro, about_tables, imports_table
 
 t = ui.tr()
 st.title(t("about.title"))
 
-programme = ui.q("programme_summary").iloc[0]
-st.markdown(
-    t(
-        "about.intro",
-        programme=programme[f"title_{t.lang}"],
-        organisers=programme[f"organisers_{t.lang}"],
-        venue=programme[f"venue_{t.lang}"],
-        dates=t.date_range(programme["start_date"], programme["end_date"]),
-    )
-)
+st.markdown(about_intro(t, ui.q("programme_summary").iloc[0]))
 st.subheader(t("about.who_title"))
 st.markdown(t("about.who"))
 
@@ -29,21 +20,21 @@ st.markdown(t("about.demo_text") if ui.has_demo() else t("about.no_demo_text"))
 st.subheader(t("about.data_title"))
 loads, regions = about_tables(t, ui.q("dataset_loads"), ui.q("regions"))
 st.markdown(f"**{t('about.loads_title')}**")
-st.dataframe(loads, hide_index=True, width="stretch", key="about_loads")
+ui.data_table(loads, "about_loads")
 
 imported = ui.q("latest_imports")
 if len(imported):
     st.markdown(f"**{t('about.imports_title')}**")
     st.caption(t("about.imports_text"))
-    st.dataframe(imports_table(t, imported), hide_index=True, width="stretch", key="about_imports")
+    ui.data_table(imports_table(t, imported), "about_imports")
 
 st.subheader(t("about.regions_title"))
 st.markdown(t("about.regions_text"))
-st.dataframe(regions, hide_index=True, width="stretch", key="about_regions")
+ui.data_table(regions, "about_regions")
 
 st.subheader(t("about.boundaries_title"))
 st.markdown(t("about.boundaries_text"))
-st.caption(t("about.boundaries_file", path=settings.boundaries_path().name))
+st.caption(t("about.boundaries_file", path=ui.inert(settings.boundaries_path().name)))
 
 facts = ui.q("store_facts").iloc[0]
 st.subheader(t("about.store_title"))

@@ -25,7 +25,9 @@ if auth.admin_user(t) is not None:
     st.caption(t("audit.intro"))
     regions = ui.region_names(t)
     region = ui.selected_region()
-    st.caption(t("audit.region_note", region=regions.get(region or "", t("sidebar.all_regions"))))
+    st.caption(
+        t("audit.region_note", region=ui.inert(regions.get(region or "", t("sidebar.all_regions"))))
+    )
 
     actors = ui.q("audit_actors")
     names = {
@@ -69,7 +71,7 @@ if auth.admin_user(t) is not None:
     if rows.empty:
         st.info(t("audit.none"))
     else:
-        st.dataframe(shown, hide_index=True, key="audit_rows")
+        ui.data_table(shown, "audit_rows")
     ui.download_buttons(
         "audit_dl",
         "audit",

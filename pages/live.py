@@ -49,7 +49,7 @@ def deck_editor() -> None:
         ["", *titles],
         key=lv.PICK_KEY,
         on_change=lv.pick_deck,
-        format_func=lambda d: titles.get(d, t("live.deck.new")),
+        format_func=lambda d: ui.visible(titles.get(d, t("live.deck.new"))),
     )
     draft = lv.draft()
     st.subheader(t("live.deck.scenes", n=len(draft.scenes)))

@@ -38,7 +38,7 @@ facts = view.programme_facts(ui.q("programme_summary"), t)
 if facts is None:
     st.info(t("programme.no_programme"))
     st.stop()
-st.subheader(facts["title"])
+st.subheader(facts["title"], anchor=False)
 for column, fact in zip(st.columns([1, 1.3, 2]), ("dates", "venue", "organisers"), strict=True):
     column.markdown(f"**{t('programme.facts_' + fact)}**  \n{facts[fact]}")
 st.caption(view.facts_note(t, facts, f.years), help=facts["source"])  # ⓘ: the stored source

@@ -41,14 +41,14 @@ with st.container(key="region_main"):
         # the URL's code, or the one the sidebar rejected as unknown (and dropped from the URL)
         requested = st.query_params.get(ui.REGION_KEY) or ui.rejected_url_value(ui.REGION_KEY)
         if requested and requested not in names:
-            st.error(t("region.unknown_code", code=view.safe_code(str(requested))))
+            st.error(t("region.unknown_code", code=ui.inert(view.safe_code(str(requested)))))
         else:
             st.info(t("region.pick_prompt"))
         ui.region_picker(t, "rg_pick", t("region.pick_label"), t("region.pick_placeholder"))
         st.stop()
 
     row = regions[regions["iso_code"] == iso].iloc[0]
-    st.title(names[iso])
+    st.title(ui.inert(names[iso]), anchor=False)
     kind, population = t.enum("region_kind", row["kind"]), t.num(row["population"])
     as_of = t.date(row["population_as_of"])
     st.caption(t("region.subtitle", kind=kind, period=period, population=population, date=as_of))
@@ -64,7 +64,7 @@ with st.container(key="region_main"):
     st.caption(view.peers_caption(t, PEERS.value(), peers, names))
     noun = mc.group_noun(metrics, iso, PEERS.value())
     comparison = mc.compare_with_peers(metrics, iso, peers)
-    ui.later(lambda: st.table(view.comparison_table(t, comparison, noun), hide_index=True))
+    ui.later(lambda: ui.static_table(view.comparison_table(t, comparison, noun)))
     ui.later(lambda: st.caption(t("region.population_note", date=as_of)))
     METRIC.draw(t("region.peer_metric_label"), lambda c: mc.METRIC_BY_CODE[c].label(t))
     metric = mc.METRIC_BY_CODE[METRIC.value()]
@@ -133,7 +133,7 @@ with st.container(key="region_main"):
     with right:
         ui.chart("rg_recs_chart", charts.recommendation_bars, recs, t, title=t("region.recs_title"))
     if not recs.empty:
-        st.table(view.recommendations_table(t, recs), hide_index=True)
+        ui.static_table(view.recommendations_table(t, recs))
         st.caption(t("region.recs_language_note"))
 
     with st.container(key="rg_noprint"):

@@ -19,6 +19,6 @@ if auth.admin_user(t) is not None:
     accounts.new_account_form(t, regions)
     st.subheader(t("accounts.list"))
     rows = ui.q("user_accounts")
-    st.dataframe(accounts_table(rows, t, regions), hide_index=True, key="accounts_table")
+    ui.data_table(accounts_table(rows, t, regions), "accounts_table")
     st.subheader(t("accounts.manage"))
     accounts.manage_account(t, regions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from creative_dash import live, ui
+from creative_dash import ui
 from creative_dash.live.ballot import answer_order, ballot_messages
 from creative_dash.ui import live as lv
 
@@ -33,7 +33,7 @@ def ballot(poll_id: str, token: str) -> None:
     current = None if mine.empty else str(mine.iloc[0]["answer"])
 
     with st.container(key="vote_question"):
-        st.text(poll.question_in(tr.lang))
+        st.text(ui.visible(poll.question_in(tr.lang)))
     error, info = ballot_messages(poll.status, st.session_state.get(lv.VOTE_ERROR_KEY))
     if error:
         st.error(tr(f"live.error.{error}"))
@@ -46,7 +46,7 @@ def ballot(poll_id: str, token: str) -> None:
     if current is not None:
         with st.container(key="vote_mine"):
             st.success(tr("live.vote.recorded"))
-            st.text(tr("live.vote.your_answer") + " " + labels.get(current, current))
+            st.text(ui.visible(tr("live.vote.your_answer") + " " + labels.get(current, current)))
         if poll.status == "open":
             st.caption(tr("live.vote.change"))
     if poll.kind == "rating":
@@ -54,7 +54,7 @@ def ballot(poll_id: str, token: str) -> None:
     with st.container(key="vote_answers"):
         for code, text in labels.items():
             st.button(
-                live.md_escape(text),
+                ui.inert(text),
                 key=f"vote_answer_{code}",
                 width="stretch",
                 type="primary" if code == current else "secondary",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,6 +9,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 
 SKY = "#00769C"
 GOLD = "#D9A300"
@@ -110,8 +110,9 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
 
 
 def esc(text: Any) -> str:
-    """User-entered text made safe for Plotly labels/hover (which render a subset of HTML)."""
-    return html.escape("" if text is None else str(text), quote=True)
+    """Text made inert for Plotly's labels, titles and hover (which render a subset of HTML and
+    fill ``%{...}`` templates): ``creative_dash.text.inert``, the one rule for user text."""
+    return inert(text, markdown=False)
 
 
 def esc_all(values: Iterable[Any]) -> list[str]:

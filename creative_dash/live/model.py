@@ -64,7 +64,6 @@ __all__ = [
     "join_url",
     "is_local_address",
     "qr_png",
-    "md_escape",
 ]
 
 log = logging.getLogger(__name__)
@@ -274,12 +273,3 @@ def qr_png(url: str, scale: int = 10) -> bytes:
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="png", scale=scale, border=2)
     return buf.getvalue()
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:$&^\"'])")
-
-
-def md_escape(text: str) -> str:
-    """Text for labels Streamlit renders as Markdown (buttons): every Markdown, HTML, LaTeX and
-    directive character backslash-escaped so user text shows literally."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))

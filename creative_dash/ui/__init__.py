@@ -28,6 +28,7 @@ from creative_dash.ui.pages_patch import leave_pages_directory_mode
 
 leave_pages_directory_mode()
 
+from creative_dash.text import inert, visible  # noqa: E402  (the one rule for user text)
 from creative_dash.ui.auth import check_session, identity_box, in_menu, run_page  # noqa: E402
 from creative_dash.ui.brief import brief_button  # noqa: E402
 from creative_dash.ui.cache import (  # noqa: E402
@@ -66,8 +67,10 @@ from creative_dash.ui.render import (  # noqa: E402
     frame_downloads,
     metric_cards,
     pager,
+    plain_frame,
     plotly,
     section_header,
+    static_table,
     tab_charts,
 )
 from creative_dash.ui.selection import page_filters  # noqa: E402
@@ -96,11 +99,14 @@ from creative_dash.ui.urlstate import (  # noqa: E402
     YearSpan,
     choice_parser,
     forget_rejected_url_value,
+    ignore_url_values,
+    ignored_url_values,
     multi_parser,
     rejected_url_value,
     seed_from_url,
     url_multiselect,
     url_multiselect_value,
+    url_notice,
     url_number_input,
     url_selectbox,
     url_text_input,
@@ -119,6 +125,13 @@ __all__ = [
     "tab_charts",
     "brief_button",
     "USER_KEY",
+    "ignore_url_values",
+    "ignored_url_values",
+    "inert",
+    "plain_frame",
+    "static_table",
+    "url_notice",
+    "visible",
     "Text",
     "YearSpan",
     "choose_region",

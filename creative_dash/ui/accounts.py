@@ -16,6 +16,7 @@ import streamlit as st
 from creative_dash.access import REGION_EDITOR, ROLES, AccessDenied
 from creative_dash.i18n import Translator
 from creative_dash.store import users
+from creative_dash.text import inert, visible
 from creative_dash.ui import session
 from creative_dash.ui.cache import store
 
@@ -55,7 +56,8 @@ def show_result(t: Translator) -> None:
     result = st.session_state.pop(RESULT_KEY, None)
     if result:
         ok, key, params = result
-        (st.success if ok else st.error)(t(key, **params))
+        # the parameters (a login, a name) were typed by a user: inert in the Markdown message
+        (st.success if ok else st.error)(t(key, **{k: inert(v) for k, v in params.items()}))
 
 
 def _create() -> None:
@@ -86,7 +88,7 @@ def _role_label(t: Translator) -> Callable[[str], str]:
 
 
 def _region_label(t: Translator, regions: Mapping[str, str]) -> Callable[[str], str]:
-    return lambda c: regions.get(c, c) if c else t("accounts.no_region")
+    return lambda c: visible(regions.get(c, c)) if c else t("accounts.no_region")
 
 
 def new_account_form(t: Translator, regions: Mapping[str, str]) -> None:
@@ -165,7 +167,7 @@ def manage_account(t: Translator, regions: Mapping[str, str]) -> None:
         t("accounts.pick"),
         list(by_login),
         key=PICK_KEY,
-        format_func=lambda v: f"{by_login[v].display_name} ({v})",
+        format_func=lambda v: visible(f"{by_login[v].display_name} ({v})"),
     )
     user = by_login[login]
     left, right = st.columns(2)

@@ -26,6 +26,7 @@ from creative_dash.i18n import Translator
 from creative_dash.navigation import PageSpec
 from creative_dash.signin import OidcIdentity, OidcSetup
 from creative_dash.store import users
+from creative_dash.text import inert, visible
 from creative_dash.ui import session
 from creative_dash.ui.cache import store
 from creative_dash.ui.lang import current_lang, tr
@@ -231,7 +232,7 @@ def role_line(user: users.User, t: Translator) -> str:
     role = t(f"access.role.{user.role}")
     if not user.region_iso:
         return role
-    return f"{role} · {region_names(t).get(user.region_iso, user.region_iso)}"
+    return f"{role} · {inert(region_names(t).get(user.region_iso, user.region_iso))}"
 
 
 def identity_box(t: Translator) -> None:
@@ -245,7 +246,7 @@ def identity_box(t: Translator) -> None:
         user = current_user()
         if user is not None:
             with st.container(key="auth_name"):
-                st.text(user.display_name)
+                st.text(visible(user.display_name))
             with st.container(key="auth_role"):
                 st.caption(role_line(user, t))
             st.button(
@@ -255,7 +256,7 @@ def identity_box(t: Translator) -> None:
                 icon=":material/logout:",
             )
         elif st.session_state.get(UNMAPPED_KEY):
-            st.info(t("auth.oidc_unknown", who=st.session_state[UNMAPPED_KEY]))
+            st.info(t("auth.oidc_unknown", who=inert(st.session_state[UNMAPPED_KEY])))
             st.button(t("auth.sign_out"), key=SIGN_OUT_KEY, on_click=_provider_sign_out)
         else:
             sign_in_link(t)
@@ -302,7 +303,7 @@ def sign_in_panel(t: Translator) -> None:
     """The identity provider's buttons (or why there are none) and the pilot account form."""
     user = current_user()
     if user is not None:
-        st.success(t("auth.signed_in_as", name=user.display_name))
+        st.success(t("auth.signed_in_as", name=inert(user.display_name)))
         return
     setup = oidc_setup()
     if setup.configured and not setup.ready:
@@ -326,4 +327,4 @@ def sign_in_panel(t: Translator) -> None:
     error = st.session_state.pop(ERROR_KEY, None)
     if error:
         key, params = error
-        st.error(t(key, **params))
+        st.error(t(key, **{k: inert(v) for k, v in params.items()}))

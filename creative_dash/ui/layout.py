@@ -12,7 +12,7 @@ import streamlit as st
 
 from creative_dash.ui.navigate import page
 from creative_dash.ui.style import css_text
-from creative_dash.ui.urlstate import write_url
+from creative_dash.ui.urlstate import ignore_url_values, write_url
 
 PRINT_KEY = "print"
 
@@ -68,6 +68,8 @@ def url_tabs(codes: Sequence[str], key: str, *, label: Callable[[str], str]) -> 
     code_key = f"_{key}_code"
     if code_key not in st.session_state:
         raw = st.query_params.get(key)
+        if raw and raw not in codes:
+            ignore_url_values(key, [raw])
         st.session_state[code_key] = raw if raw in codes else codes[0]
     labels = {c: label(c) for c in codes}
     by_label = {v: c for c, v in labels.items()}
@@ -101,19 +103,20 @@ def lazy_tabs(
 _LATER_KEY = "_ui_later"
 
 
-def later(draw: Callable[[], Any]) -> None:
+def later(draw: Callable[[], Any], *, last: bool = False) -> None:
     """Keep this place on the page for ``draw()``, which runs once the page's script is done.
 
     ``draw`` reads nothing the page's charts need: values it shows are read before (e.g.
-    ``AnyOf.value()``), so the charts can be sent first."""
+    ``AnyOf.value()``), so the charts can be sent first. ``last``: drawn after every other
+    place (what it says depends on what they read, e.g. the link's ignored values)."""
     place = st.container()
-    st.session_state.setdefault(_LATER_KEY, []).append((place, draw))
+    st.session_state.setdefault(_LATER_KEY, []).append((place, draw, last))
 
 
 def draw_later() -> None:
     """Draw what the page kept places for (app.py calls this after the page has run)."""
     pending = st.session_state.pop(_LATER_KEY, [])
-    for place, draw in pending:
+    for place, draw, _last in sorted(pending, key=lambda p: p[2]):  # stable: screen order
         with place:
             draw()
 

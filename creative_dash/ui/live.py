@@ -33,6 +33,7 @@ from creative_dash.live.presenter import (
     scene_number,
     tick_s,
 )
+from creative_dash.text import inert, visible
 from creative_dash.ui.cache import q, store
 from creative_dash.ui.lang import LANG_KEY, tr
 from creative_dash.ui.render import plotly
@@ -175,7 +176,7 @@ def presenter_bar(deck: live.Deck, current: Show, t: Translator) -> bool:
         st.space("stretch")
         st.caption(t("live.present.keys"))
         with st.container(key="live_deck_title", width="content"):
-            st.text(deck.title)
+            st.text(visible(deck.title))
         exit_button(deck.deck_id, t, icon=":material/close:")
     return bool(auto)
 
@@ -288,7 +289,7 @@ def slide_rows(current: Draft, t: Translator) -> None:
     """The draft's slides, numbered, each with buttons to move it up, down or out."""
     for i, ref in enumerate(current.scenes):
         with st.container(horizontal=True, vertical_alignment="center", key=f"live_scene_{i}"):
-            st.text(f"{i + 1}. {scenes.label(ref, q, t)}", width="stretch")
+            st.text(visible(f"{i + 1}. {scenes.label(ref, q, t)}"), width="stretch")
             for name, icon, step in (("up", "arrow_upward", -1), ("down", "arrow_downward", 1)):
                 st.button(
                     "",
@@ -324,12 +325,15 @@ def scene_picker(t: Translator) -> SceneRef | None:
         if not options:
             col.info(t("live.deck.no_options"))
             continue
-        params[param.name] = col.selectbox(
+        labels: dict[str, str] = dict(options)
+        chosen: str | None = col.selectbox(
             t(param.label_key),
-            list(options),
+            list(labels),
             key=f"live_add_{name}_{param.name}",
-            format_func=options.__getitem__,
+            format_func=lambda v, shown=labels: visible(shown[v]),
         )
+        if chosen is not None:
+            params[param.name] = chosen
     return SceneRef(name, params) if len(params) == len(scene.params) else None
 
 
@@ -392,8 +396,8 @@ def poll_box(poll: Poll, votes: int, base: str, t: Translator) -> None:
     """A poll in the editor: its question and facts, the button that opens or closes voting
     (whichever the poll's status allows), adding its results to the deck, its join link."""
     pid, question = poll.poll_id, poll.question_in(t.lang)
-    with st.expander(live.md_escape(question), key=f"live_poll_box_{pid}", expanded=focused(pid)):
-        st.text(question)
+    with st.expander(inert(question), key=f"live_poll_box_{pid}", expanded=focused(pid)):
+        st.text(visible(question))
         st.caption(
             t(
                 "live.poll.facts",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from creative_dash import settings
 from creative_dash.store import StoreError, store_fault
+from creative_dash.text import inert, visible
 from creative_dash.ui import plotly_view
 from creative_dash.ui.cache import Query, built, q
 from creative_dash.ui.lang import tr
@@ -170,6 +171,7 @@ def data_table(
     ``rows_visible``: every row shown without inner scrolling."""
     if heading:
         st.subheader(heading)
+    df = plain_frame(df)
     config: dict[str, Any] = {
         name: st.column_config.ProgressColumn(
             name, help=text, format="%d%%", min_value=0, max_value=100
@@ -189,6 +191,31 @@ def data_table(
     if rows_visible:
         kw["height"] = (len(df) + 1) * 35 + 3
     st.dataframe(df, hide_index=True, width="stretch", key=key, column_config=config, **kw)
+
+
+def _cells(df: Any, convert: Callable[[Any], str]) -> Any:
+    """``df`` with ``convert`` applied to its headers and to every text cell (numbers, dates and
+    empty cells stay as they are)."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype).startswith("str"):
+            out[column] = [
+                v if v is None or not isinstance(v, str) else convert(v) for v in out[column]
+            ]
+    out.columns = [convert(str(c)) for c in out.columns]
+    return out
+
+
+def plain_frame(df: Any) -> Any:
+    """A table for ``st.dataframe`` (which shows text as text): its invisible controls shown
+    (``text.visible``: an RTL override is named, not obeyed)."""
+    return _cells(df, visible)
+
+
+def static_table(df: Any) -> None:
+    """A small table that prints well (``st.table``), every cell and header inert: ``st.table``
+    renders Markdown in cells, and its cells hold text from the store."""
+    st.table(_cells(df, inert), hide_index=True)
 
 
 def chosen_row(key: str) -> int | None:

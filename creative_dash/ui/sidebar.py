@@ -7,6 +7,7 @@ from typing import Any, cast
 import streamlit as st
 
 from creative_dash.i18n import LANG_NAMES, LANGS, Translator
+from creative_dash.text import visible
 from creative_dash.ui.cache import q
 from creative_dash.ui.lang import LANG_KEY, initial_lang
 from creative_dash.ui.navigate import switch_page
@@ -127,5 +128,5 @@ def region_picker(t: Translator, key: str, label: str, placeholder: str, **kw: A
         ["", *names],
         key=key,
         on_change=picked,
-        format_func=lambda c: names.get(c, c) if c else placeholder,
+        format_func=lambda c: visible(names.get(c, c)) if c else placeholder,
     )

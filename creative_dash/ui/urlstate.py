@@ -2,7 +2,9 @@
 
 A widget's value is seeded from ``?key=`` when its key has no value yet (a shared link), and
 written back to the URL while it differs from its default. A value the link gave that the widget
-cannot accept is kept (``rejected_url_value``) so the page can say what it ignored.
+cannot accept is kept (``rejected_url_value``) so the page can say what it ignored, and every
+value a link gave that a page ignores (an unknown option, a year range that is not one) is named
+once under the page's title by :func:`url_notice` (app.py keeps its place).
 
 Pages declare their widgets as bindings: :class:`AnyOf` (a multiselect), :class:`OneOf` (a
 selectbox), :class:`Text` (a text input) and :class:`YearSpan` (a year-range slider). Each is
@@ -22,15 +24,36 @@ from typing import Any, Generic, TypeVar
 import streamlit as st
 
 from creative_dash.i18n import Translator
+from creative_dash.text import inert, visible
+from creative_dash.ui.lang import tr
 
 REJECTED_KEY = "_rejected_url_values"
+IGNORED_KEY = "_url_ignored"  # {URL parameter: [values]} ignored since the last notice
+REPORTED_KEY = "_url_reported"  # parameters whose ignored value the page named itself
 T = TypeVar("T")
+
+
+class PartlyKnown(ValueError):
+    """A link's list of values of which some are known (``value``, used) and some not
+    (``ignored``, named by the page's notice)."""
+
+    def __init__(self, value: Any, ignored: Sequence[str]) -> None:
+        super().__init__(list(ignored))
+        self.value = value
+        self.ignored = list(ignored)
+
+
+def ignore_url_values(key: str, values: Sequence[str]) -> None:
+    """Note that the link's ``values`` of ``key`` were ignored, for :func:`url_notice`."""
+    noted = st.session_state.setdefault(IGNORED_KEY, {}).setdefault(key, [])
+    noted.extend(v for v in values if v not in noted)
 
 
 def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> None:
     """Give a widget key its starting value: from the URL if it parses, else ``default``.
 
-    Only when the key has no value yet, so a user's choice is never overwritten."""
+    Only when the key has no value yet, so a user's choice is never overwritten. What the URL
+    gave that could not be used is noted for :func:`url_notice`."""
     if key in st.session_state:
         return
     raw = st.query_params.get_all(key)
@@ -38,10 +61,14 @@ def seed_from_url(key: str, parse: Callable[[list[str]], Any], default: Any) -> 
     if raw:
         try:
             value = parse(raw)
+        except PartlyKnown as partly:
+            value = partly.value
+            ignore_url_values(key, partly.ignored)
         except (ValueError, TypeError, KeyError):
             value = None
             # kept so a page can say what was wrong with the link (see rejected_url_value)
             st.session_state.setdefault(REJECTED_KEY, {})[key] = raw[0]
+            ignore_url_values(key, raw)
     st.session_state[key] = default if value is None else value
 
 
@@ -70,10 +97,16 @@ def choice_parser(options: Sequence[str]) -> Callable[[list[str]], str]:
 
 
 def multi_parser(options: Sequence[str]) -> Callable[[list[str]], list[str]]:
+    """``?key=a,b`` (or ``?key=a&key=b``) as a list of options; unknown values are left out
+    (:class:`PartlyKnown` carries the known ones and names the others)."""
+
     def parse(raw: list[str]) -> list[str]:
         values = [v for part in raw for v in part.split(",") if v]
-        if not values or any(v not in options for v in values):
+        if not values:
             raise ValueError(raw)
+        known = [v for v in values if v in options]
+        if len(known) < len(values):
+            raise PartlyKnown(known, [v for v in values if v not in options])
         return values
 
     return parse
@@ -93,7 +126,9 @@ def url_selectbox(
     seed_from_url(key, choice_parser(options), default)
     if st.session_state[key] not in options:
         st.session_state[key] = default
-    value = container.selectbox(label, options, key=key, format_func=format_func, **kw)
+    value = container.selectbox(
+        label, options, key=key, format_func=lambda v: visible(format_func(v)), **kw
+    )
     write_url(key, value, default, str)
     return value
 
@@ -110,7 +145,9 @@ def url_multiselect(
     """A multiselect whose value lives in the URL as ``?key=a,b``; empty means all."""
     seed_from_url(key, multi_parser(options), [])
     st.session_state[key] = [v for v in st.session_state[key] if v in options]
-    value = container.multiselect(label, options, key=key, format_func=format_func, **kw)
+    value = container.multiselect(
+        label, options, key=key, format_func=lambda v: visible(format_func(v)), **kw
+    )
     write_url(key, value, [], lambda v: ",".join(v))
     return list(value)
 
@@ -124,7 +161,13 @@ def url_multiselect_value(key: str, options: Sequence[str]) -> list[str]:
     raw = st.query_params.get_all(key)
     try:
         return multi_parser(options)(raw) if raw else []
+    except PartlyKnown as partly:  # named once: the address keeps the known values only
+        ignore_url_values(key, partly.ignored)
+        write_url(key, partly.value, [], lambda v: ",".join(v))
+        return list(partly.value)
     except ValueError:
+        ignore_url_values(key, raw)
+        write_url(key, [], [], str)
         return []
 
 
@@ -149,7 +192,7 @@ class AnyOf:
             self.key,
             format_func=lambda c: self.name(c) or c,
             container=container,
-            placeholder=placeholder,
+            placeholder=visible(placeholder),
         )
 
 
@@ -279,8 +322,37 @@ def url_number_input(
 
 def rejected_url_value(key: str) -> str | None:
     """The value a link gave for ``key`` that the widget could not accept (e.g. an unknown
-    region code), or None."""
-    return st.session_state.get(REJECTED_KEY, {}).get(key)
+    region code), or None. A page that asks names it itself: :func:`url_notice` leaves it out."""
+    value = st.session_state.get(REJECTED_KEY, {}).get(key)
+    if value is not None:
+        st.session_state.setdefault(REPORTED_KEY, set()).add(key)
+    return value
+
+
+def ignored_url_values() -> dict[str, list[str]]:
+    """What links gave that pages ignored since the last :func:`url_notice`, by parameter."""
+    return {k: list(v) for k, v in st.session_state.get(IGNORED_KEY, {}).items()}
+
+
+def url_notice_text(t: Translator, ignored: dict[str, list[str]]) -> str | None:
+    """The notice naming ignored link values as ``parameter=value`` (inert: shown as typed),
+    or None when there are none."""
+    if not ignored:
+        return None
+    shown = [f"{key}={value}" for key, values in ignored.items() for value in values]
+    return t("app.url_ignored", values=", ".join(inert(s[:120]) for s in shown[:10]))
+
+
+def url_notice() -> None:
+    """One caption, in the reader's language, naming every value the link gave that this run
+    ignored (``?sectors=music,planet``: ``sectors=planet``), but those the page named itself.
+    app.py keeps its place at the top of the page and draws it once the page has run."""
+    ignored = st.session_state.pop(IGNORED_KEY, {})
+    reported = st.session_state.pop(REPORTED_KEY, set())
+    text = url_notice_text(tr(), {k: v for k, v in ignored.items() if k not in reported})
+    if text:
+        with st.container(key="url_notice"):
+            st.caption(text)
 
 
 def forget_rejected_url_value(key: str) -> None:

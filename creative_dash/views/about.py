@@ -8,7 +8,20 @@ from __future__ import annotations
 import pandas as pd
 
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 from creative_dash.vocab import POPULATION_STATUSES
+
+
+def about_intro(t: Translator, programme: pd.Series) -> str:
+    """The page's opening paragraph (Markdown) naming the programme, its organisers, venue and
+    dates; the programme's texts come from the store, so they are inert."""
+    return t(
+        "about.intro",
+        programme=inert(programme[f"title_{t.lang}"]),
+        organisers=inert(programme[f"organisers_{t.lang}"]),
+        venue=inert(programme[f"venue_{t.lang}"]),
+        dates=t.date_range(programme["start_date"], programme["end_date"]),
+    )
 
 
 def population_status(code: str | None) -> str:

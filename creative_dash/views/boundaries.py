@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from creative_dash.geo import BoundaryCheck
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 
 SHOWN_CODES = 5  # unknown codes quoted at most
 # A code from the file is quoted only when it looks like one: the file is not trusted.
@@ -42,7 +43,7 @@ def boundaries_warning(
                     file=file,
                     n=t.num(len(check.missing)),
                     total=t.num(len(region_names) or len(check.missing)),
-                    regions=", ".join(region_names.get(c, c) for c in check.missing),
+                    regions=", ".join(inert(region_names.get(c, c)) for c in check.missing),
                 )
             )
         if check.without_id:

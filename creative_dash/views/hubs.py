@@ -14,6 +14,7 @@ import pandas as pd
 
 from creative_dash.export import with_demo_column
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 from creative_dash.views.cards import Card
 
 
@@ -73,7 +74,7 @@ def showing_caption(t: Translator, focus: Sequence[str], names: Mapping[str, str
     """Which regions the map and table show."""
     if not focus:
         return t("hubs.showing_all")
-    return t("hubs.showing_regions", regions=", ".join(names.get(c, c) for c in focus))
+    return t("hubs.showing_regions", regions=", ".join(inert(names.get(c, c)) for c in focus))
 
 
 def without_coordinates(df: pd.DataFrame) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 from creative_dash.charts.programme import satisfaction_mean
 from creative_dash.export import with_demo_column
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 from creative_dash.views.cards import Card
 from creative_dash.views.selection import programme_period_caption
 
@@ -23,18 +24,18 @@ TOP_N = 10  # the programme's largest initiatives listed
 
 
 def programme_facts(summary: pd.DataFrame, t: Translator) -> dict[str, str] | None:
-    """title, dates, venue, organisers, source (and source_note, the sentence that cites it) of
-    the ``programme_summary`` row, in the UI
-    language (None when the store has no such programme)."""
+    """title, dates, venue, organisers, source of the ``programme_summary`` row, in the UI
+    language, inert (for Markdown: the page shows them in a heading and captions); None when
+    the store has no such programme."""
     if summary.empty:
         return None
     row = summary.iloc[0]
     return {
-        "title": str(row[f"title_{t.lang}"]),
+        "title": inert(row[f"title_{t.lang}"]),
         "dates": t.date_range(row["start_date"], row["end_date"]),
-        "venue": str(row[f"venue_{t.lang}"]),
-        "organisers": str(row[f"organisers_{t.lang}"]),
-        "source": str(row["source"]),
+        "venue": inert(row[f"venue_{t.lang}"]),
+        "organisers": inert(row[f"organisers_{t.lang}"]),
+        "source": inert(row["source"]),
         # where the facts are shown: the note, and the stored source in its help (the source is
         # quoted as stored, in its own language)
         "source_note": t("programme.facts_source"),
@@ -50,7 +51,7 @@ def facts_note(t: Translator, facts: dict[str, str], years: tuple[int, int]) -> 
 def showing(t: Translator, region: str | None, names: dict[str, str]) -> str:
     """Which regions the page shows (the comparisons keep every region, marking the chosen one)."""
     return (
-        t("programme.showing_region", region=names[region])
+        t("programme.showing_region", region=inert(names[region]))
         if region
         else t("programme.showing_all")
     )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from creative_dash.i18n import Translator
 from creative_dash.metrics import PeerRow, format_value, rank_words
+from creative_dash.text import inert
 from creative_dash.views.cards import Card
 
 # What an ISO 3166-2:KZ code looks like; anything else from the URL is not echoed back.
@@ -67,7 +68,7 @@ def peers_caption(t: Translator, group: str, peers: Sequence[str], names: dict[s
     """'Peers: A, B, C' (or why there are none)."""
     if not peers:
         return t("region.peers_none")
-    listed = ", ".join(sorted(names.get(c, c) for c in peers))
+    listed = ", ".join(inert(n) for n in sorted(names.get(c, c) for c in peers))
     return t(f"region.peers_caption.{group}", n=len(peers), names=listed)
 
 

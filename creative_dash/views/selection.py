@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from creative_dash.filters import Filters
 from creative_dash.i18n import Translator
+from creative_dash.text import inert
 from creative_dash.views.overview import period_text
 
 
@@ -18,7 +19,7 @@ def chosen_count(filters: Filters, *fields: str) -> int:
 
 def national_caption(t: Translator, region_name: str | None) -> str | None:
     """On the overview with a region chosen in the sidebar: the figures stay national."""
-    return t("overview.scope_region", region=region_name) if region_name else None
+    return t("overview.scope_region", region=inert(region_name)) if region_name else None
 
 
 def hub_period_caption(t: Translator, years: tuple[int, int]) -> str:

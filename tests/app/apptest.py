@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ def page_text(at: AppTest) -> str:
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info"):
         parts.extend(str(el.value) for el in getattr(at, kind))
-    return "\n".join(parts)
+    # inert text (creative_dash.text) as the reader sees it: references read, joiners dropped
+    return html.unescape("\n".join(parts)).replace("\u2060", "")
 
 
 @dataclass(frozen=True)
