@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -330,11 +331,15 @@ def scene_picker(t: Translator) -> SceneRef | None:
             t(param.label_key),
             list(labels),
             key=f"live_add_{name}_{param.name}",
-            format_func=lambda v, shown=labels: visible(shown[v]),
+            format_func=partial(_option_label, labels),
         )
         if chosen is not None:
             params[param.name] = chosen
     return SceneRef(name, params) if len(params) == len(scene.params) else None
+
+
+def _option_label(labels: dict[str, str], value: str) -> str:
+    return visible(labels[value])
 
 
 # -- polls -------------------------------------------------------------------------------------
