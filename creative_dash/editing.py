@@ -330,9 +330,9 @@ def validate(
             continue
         merged = {**(rows.get(change.key, {}) if change.key is not None else {})}
         for f in spec.fields:
-            if f.name not in change.values:
+            if f.name not in change.values and change.action != INSERT:
                 continue
-            raw = change.values[f.name]
+            raw = change.values.get(f.name)
             try:
                 value = clean(f, raw)
                 _check(f, value, choices.get(f.name) or f.choices)

@@ -124,24 +124,24 @@ def _update(b: gateway.Batch, spec: TableSpec, change: Change, now: datetime) ->
 
 
 def _delete(b: gateway.Batch, spec: TableSpec, change: Change) -> None:
-    # the row first (its version and region checked), then its links
+    # the row's version and region checked first; its links go before it (while their region
+    # can still be found through it), then the row
     with b.row(spec.table, key=change.key, action=DELETE, expect_version=change.version) as w:
+        for table, column, other in LINKS.get(spec.table, ()):
+            linked = w.cur.execute(
+                f"SELECT {other} FROM {table} WHERE {column} = $k",  # noqa: S608
+                {"k": change.key},
+            ).fetchall()
+            for (value,) in linked:
+                with b.row(table, key={column: change.key, other: value}, action=DELETE) as lw:
+                    lw.cur.execute(
+                        f"DELETE FROM {table} WHERE {column} = $k AND {other} = $o",  # noqa: S608
+                        {"k": change.key, "o": value},
+                    )
         w.cur.execute(
             f"DELETE FROM {spec.table} WHERE {spec.key} = $k",  # noqa: S608
             {"k": change.key},
         )
-    for table, column, other in LINKS.get(spec.table, ()):
-        linked = b.cur.execute(
-            f"SELECT {other} FROM {table} WHERE {column} = $k",  # noqa: S608
-            {"k": change.key},
-        ).fetchall()
-        for (value,) in linked:
-            key = {column: change.key, other: value}
-            with b.row(table, key=key, action=DELETE) as w:
-                w.cur.execute(
-                    f"DELETE FROM {table} WHERE {column} = $k AND {other} = $o",  # noqa: S608
-                    {"k": change.key, "o": value},
-                )
 
 
 def save(
