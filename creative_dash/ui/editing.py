@@ -217,7 +217,8 @@ def history_picker(t: Translator, table: str, options: Mapping[int, str]) -> Non
             key=_k(table, "history_pick"),
         )
         if chosen is not None:
-            history(t, table, int(chosen), _k(table, "history"))
+            with st.container(key=_k(table, "history_box")):
+                history(t, table, int(chosen), _k(table, "history"))
 
 
 def recommendations(t: Translator, recs: pd.DataFrame) -> None:
