@@ -89,7 +89,8 @@ def _insert(b: gateway.Batch, spec: TableSpec, change: Change, region: str, now:
     # ids are given by the writer (the schema has no sequences, for PostgreSQL's sake); two
     # saves racing for the same id conflict and the second is rolled back whole
     found = b.cur.execute(f"SELECT coalesce(max({spec.key}), 0) + 1 FROM {spec.table}")  # noqa: S608
-    new_id = int(found.fetchone()[0])
+    top = found.fetchone()
+    new_id = int(top[0]) if top else 1
     row: dict[str, Any] = {
         spec.key: new_id,
         **{f.name: editing.clean(f, change.values.get(f.name)) for f in spec.fields},

@@ -163,7 +163,7 @@ def _editor(t: Translator, table: str, region: str, names: Mapping[str, Mapping[
     if not changes:
         st.caption(t("editing.no_changes"))
         return
-    rows = {int(r[spec.key]): r for r in base.to_dict("records")}
+    rows = {int(r[spec.key]): {str(c): v for c, v in r.items()} for r in base.to_dict("records")}
     choices = {c: list(v) for c, v in names.items()}
     problems = editing.validate(spec, changes, choices, rows)
     st.markdown(f"**{t('editing.preview_title')}** {view.counts_text(t, editing.counts(changes))}")
