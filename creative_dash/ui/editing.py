@@ -201,7 +201,8 @@ def history(t: Translator, table: str, key: int, element_key: str) -> None:
     """Who changed one row, what and when (from the audit log; plain text)."""
     rows = q("row_history", table=table, key=int(key))
     if rows.empty:
-        st.info(t("editing.history_empty"))
+        own = f"{table}.audit_empty"  # a page's own wording, where it has one
+        st.info(t(own) if t.has(own) else t("editing.history_empty"))
     else:
         st.dataframe(view.history_table(t, table, rows), hide_index=True, key=element_key)
 
@@ -226,7 +227,7 @@ def recommendations(t: Translator, recs: pd.DataFrame) -> None:
     plain text: notes are typed by people), then their edit mode."""
     if not recs.empty:
         if note := region_view.overdue_note(t, recs):
-            st.warning(note)
+            st.info(note, icon=":material/schedule:")
         table = region_view.recommendations_table(t, recs)
         st.dataframe(table, hide_index=True, key="rg_recs_table")
         st.caption(t("region.recs_language_note"))
