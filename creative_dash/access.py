@@ -11,8 +11,8 @@ Roles (a user has exactly one; the role and region live in the store's ``users``
 - ``region_editor``: bound to exactly one region (ISO 3166-2:KZ code, e.g. ``KZ-10`` Abai); may
   insert, update and delete that region's initiatives and hubs (and their sector and SDG links)
   and the region's programme records (participants and their self-assessments), and update the
-  follow-up of its recommendations (``status``, ``follow_up_date``, ``follow_up_note``) --
-  nothing else;
+  follow-up of its recommendations (``status``, ``follow_up_date`` -- its due date --,
+  ``follow_up_note`` and ``responsible_body``) -- nothing else;
 - ``presenter``: the live page's writes: create, open, close and delete polls, save and delete
   decks;
 - ``admin`` (the ministry): everything writable, in every region, imports, users and roles.
@@ -167,7 +167,7 @@ RULES: dict[str, TableRule] = {
             "recommendation_id",
             editor=(UPDATE,),
             region=_OWN,
-            editor_columns=("status", "follow_up_date", "follow_up_note"),
+            editor_columns=("status", "follow_up_date", "follow_up_note", "responsible_body"),
         ),
         # the live page
         _rule("polls", "poll_id", presenter=_LIVE),
@@ -217,6 +217,9 @@ REASONS: tuple[str, ...] = (
     "columns",  # a region editor changed columns beyond their rights
     "audit_log",  # the audit log is append-only
     "table",  # the table cannot be written through the app
+    # given by the gateway, not by decide():
+    "transition",  # a follow-up status may not go from its old value to the new one
+    "stale",  # the row changed since the writer read it (see gateway.StaleRow)
 )
 
 

@@ -44,6 +44,15 @@ REC_CATEGORIES: tuple[str, ...] = (
 REC_STATUSES: tuple[str, ...] = ("proposed", "accepted", "in_progress", "implemented", "rejected")
 CLOSED_REC_STATUSES: tuple[str, ...] = ("implemented", "rejected")
 BODIES: tuple[str, ...] = ("ministry", "akimat", "parliament", "development_institution")
+# The follow-up of a recommendation: proposed -> accepted -> in progress -> implemented (done),
+# or rejected from any open step; the closed steps lead nowhere. Staying put is always allowed.
+REC_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "proposed": ("accepted", "rejected"),
+    "accepted": ("in_progress", "rejected"),
+    "in_progress": ("implemented", "rejected"),
+    "implemented": (),
+    "rejected": (),
+}
 
 # catalogue group (locales/*/common.toml) -> the codes it must translate
 GROUPS: dict[str, tuple[str, ...]] = {

@@ -14,6 +14,7 @@ from creative_dash.charts.hubs import SIZE_MEASURES, hub_map
 from creative_dash.charts.maps import geojson_source
 from creative_dash.export import to_csv_bytes, to_xlsx_bytes
 from creative_dash.filters import Filters
+from creative_dash.ui import editing as edit
 from creative_dash.views.hubs import (
     hub_cards,
     hub_totals,
@@ -119,6 +120,8 @@ def hubs_section() -> None:
         csv=lambda: to_csv_bytes(export),
         xlsx=lambda: to_xlsx_bytes(export, t("hubs.sheet")),
     )
+    edit.history_picker(t, "hubs", {i: f"{i} · {n}" for i, n in zip(hubs["hub_id"], hubs["name"])})
 
 
 hubs_section()
+edit.section(t, "hubs")

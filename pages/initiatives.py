@@ -10,6 +10,7 @@ import streamlit as st
 from creative_dash import ui
 from creative_dash.charts import initiatives as charts
 from creative_dash.filters import ORIGINS
+from creative_dash.ui import editing as edit
 from creative_dash.views import initiatives as view
 from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES, SDGS
 
@@ -98,11 +99,7 @@ def details(initiative_id: int) -> None:
             fields = view.detail_table(detail.iloc[0].to_dict(), t, sector_names)
             ui.data_table(fields, "in_detail_table", rows_visible=True)
             st.markdown(f"**{t('initiatives.audit_title')}**")
-            audit = ui.q("initiative_audit", initiative_id=initiative_id)
-            if audit.empty:
-                st.info(t("initiatives.audit_empty"))
-            else:
-                ui.data_table(view.audit_table(audit, t), "in_audit_table")
+            edit.history(t, "initiatives", initiative_id, "in_audit_table")  # names, plain text
         st.button(
             t("initiatives.details_close"),
             key="in_close",
@@ -112,6 +109,7 @@ def details(initiative_id: int) -> None:
 
 ui.later(filter_section)
 ui.later(list_section)
+ui.later(lambda: edit.section(t, "initiatives", {"sector_code": sector_names}))
 
 # -- charts of the whole selection -----------------------------------------------------------------
 st.subheader(t("initiatives.charts_title"))

@@ -13,6 +13,7 @@ from creative_dash import metrics as mc
 from creative_dash.charts import maps
 from creative_dash.charts import overview as ov
 from creative_dash.charts import region as charts
+from creative_dash.ui import editing as edit
 from creative_dash.views import region as view
 from creative_dash.views.overview import card_rows, kpi_cards, period_text
 
@@ -132,9 +133,7 @@ with st.container(key="region_main"):
         ui.chart("rg_competencies", charts.competency_chart, competencies, t, title=title)
     with right:
         ui.chart("rg_recs_chart", charts.recommendation_bars, recs, t, title=t("region.recs_title"))
-    if not recs.empty:
-        ui.static_table(view.recommendations_table(t, recs))
-        st.caption(t("region.recs_language_note"))
+    edit.recommendations(t, recs)  # overdue follow-ups flagged; edit mode for the region's editor
 
     with st.container(key="rg_noprint"):
         if ui.print_view():

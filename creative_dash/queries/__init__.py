@@ -13,6 +13,7 @@ __all__ = ["REGISTRY", "QueryFn", "query", "run"]
 from creative_dash.queries import (  # noqa: F401
     admin,
     common,
+    editing,
     hubs,
     initiatives,
     live,

@@ -8,6 +8,8 @@ regions (the region page's one region) and years.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from creative_dash.filters import (
@@ -22,6 +24,7 @@ from creative_dash.filters import (
 from creative_dash.queries.overview import ALL_YEARS
 from creative_dash.queries.registry import query
 from creative_dash.store import Store
+from creative_dash.vocab import CLOSED_REC_STATUSES
 
 
 def _period(filters: Filters) -> Filters:
@@ -118,22 +121,34 @@ def region_training(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFr
     )
 
 
+_OVERDUE = """(r.follow_up_date IS NOT NULL AND r.follow_up_date < $today
+    AND NOT list_contains($closed, r.status))"""
+
+
 @query
-def region_recommendations(store: Store, *, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """The filters' regions' recommendations from the programmes running in the period.
+def region_recommendations(
+    store: Store, *, filters: Filters = NO_FILTERS, today: date | None = None
+) -> pd.DataFrame:
+    """The filters' regions' recommendations from the programmes running in the period, with
+    whether their follow-up is overdue on ``today`` (default: today): due (``follow_up_date``)
+    before it and neither implemented nor rejected.
 
     Columns: recommendation_id, category, text, text_lang, status, responsible_body,
-    follow_up_date; ordered by status then category."""
+    follow_up_date, note, is_overdue, days_overdue (0 unless overdue); ordered by status then
+    category."""
     f = _period(filters)
     w = where(f, RECOMMENDATIONS) & where(f, PROGRAMMES)
     return store.query(
         f"""
         SELECT r.recommendation_id, r.category, r.text, r.text_lang, r.status,
-               r.responsible_body, r.follow_up_date
+               r.responsible_body, r.follow_up_date, r.note,
+               coalesce({_OVERDUE}, FALSE) AS is_overdue,
+               CASE WHEN {_OVERDUE} THEN CAST(date_diff('day', r.follow_up_date, $today)
+                    AS INTEGER) ELSE 0 END AS days_overdue
         FROM recommendations r JOIN programmes pr USING (programme_id)
         WHERE {w.sql}
         ORDER BY list_position(['proposed', 'accepted', 'in_progress', 'implemented',
                                 'rejected'], r.status), r.category, r.recommendation_id
         """,  # noqa: S608 -- conditions from the filter builder, values bound
-        dict(w.params),
+        {**w.params, "today": today or date.today(), "closed": list(CLOSED_REC_STATUSES)},
     )

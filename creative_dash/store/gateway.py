@@ -46,7 +46,7 @@ from typing import Any
 
 import duckdb
 
-from creative_dash import access
+from creative_dash import access, editing
 from creative_dash.access import (
     LOAD,
     REFUSED,
@@ -61,6 +61,7 @@ __all__ = [
     "AccessDenied",
     "ActorRef",
     "Batch",
+    "StaleRow",
     "Load",
     "Write",
     "actor_name",
@@ -163,7 +164,13 @@ def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) 
 
 
 def _record_refusal(
-    store: Store, actor: ActorRef, table: str, row_key: str, action: str, reason: str
+    store: Store,
+    actor: ActorRef,
+    table: str,
+    row_key: str,
+    action: str,
+    reason: str,
+    detail: Mapping[str, Any] | None = None,
 ) -> None:
     """The refusal's audit row, in its own transaction (the refused one was rolled back)."""
     name = actor_name(actor)
@@ -177,7 +184,7 @@ def _record_refusal(
                 table=table,
                 row_key=row_key,
                 action=REFUSED,
-                after={"action": action, "reason": reason},
+                after={"action": action, "reason": reason, **(detail or {})},
             )
 
     try:
@@ -188,12 +195,99 @@ def _record_refusal(
 
 
 class _Refused(Exception):
-    def __init__(self, reason: str, table: str = "", row_key: str = "", action: str = "") -> None:
+    def __init__(
+        self, reason: str, table: str = "", row_key: str = "", action: str = "", **detail: Any
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.table = table
         self.row_key = row_key
         self.action = action
+        self.detail = detail
+
+
+class StaleRow(AccessDenied):
+    """A write naming a row version older than the store's: somebody else changed (or deleted)
+    the row since the writer read it. ``by`` (a display name, or the actor as the audit log
+    names it) and ``at`` say who and when, where the store knows."""
+
+    def __init__(self, *, by: str | None, at: datetime | None, deleted: bool) -> None:
+        super().__init__("stale")
+        self.by, self.at, self.deleted = by, at, deleted
+
+    def message(self, t: Any) -> str:
+        if self.by is None or self.at is None:
+            return str(t("access.denied.stale"))
+        when = f"{t.date(self.at)} {self.at:%H:%M}"
+        key = "access.stale.deleted" if self.deleted else "access.stale.changed"
+        return str(t(key, who=self.by, when=when))
+
+
+def _denied(refused: _Refused) -> AccessDenied:
+    if refused.reason == "stale":
+        d = refused.detail
+        return StaleRow(by=d.get("by"), at=d.get("at"), deleted=bool(d.get("deleted")))
+    return AccessDenied(refused.reason)
+
+
+def _who(cur: duckdb.DuckDBPyConnection, actor: Any) -> str | None:
+    """A writer as people know them: the account's display name, else the stored name."""
+    if actor is None:
+        return None
+    found = cur.execute("SELECT display_name FROM users WHERE user_id = $u", {"u": str(actor)})
+    row = found.fetchone()
+    return str(row[0]) if row else str(actor)
+
+
+def _stale(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    row_key: str,
+    before: Mapping[str, Any] | None,
+    expect_version: int,
+) -> dict[str, Any] | None:
+    """Who changed the row and when, when a write naming ``expect_version`` is stale (None:
+    it is not)."""
+    if before is not None and int(before.get("version") or 0) == int(expect_version):
+        return None
+    if before is not None:
+        at, by = before.get("updated_at"), before.get("updated_by")
+    else:  # deleted since it was read: the audit log says by whom
+        last = cur.execute(
+            "SELECT actor, logged_at FROM audit_log WHERE table_name = $t AND row_key = $k "
+            "AND action <> 'refused' ORDER BY logged_at DESC LIMIT 1",
+            {"t": table, "k": row_key},
+        ).fetchone()
+        by, at = (last[0], last[1]) if last else (None, None)
+    return {"by": _who(cur, by), "at": at, "deleted": before is None, "expected": expect_version}
+
+
+def _bump_version(
+    cur: duckdb.DuckDBPyConnection,
+    rule: access.TableRule,
+    key: Mapping[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    name: str,
+) -> None:
+    """Every update of a versioned row raises its version (whoever wrote it: an editor, an
+    import, a script), so a later write naming the old version is refused as stale."""
+    if "version" not in after or after.get("version") != before.get("version"):
+        return
+    if not _changed(before, after) - access.BOOKKEEPING:
+        return
+    sets = ["version = $v"]
+    params: dict[str, Any] = {"v": int(before.get("version") or 0) + 1}
+    if "updated_at" in after and after.get("updated_at") == before.get("updated_at"):
+        sets.append("updated_at = $at")
+        params["at"] = datetime.now()
+    if "updated_by" in after and after.get("updated_by") == before.get("updated_by"):
+        sets.append("updated_by = $by")
+        params["by"] = name
+    where = " AND ".join(f"{col} = $k{i}" for i, col in enumerate(key))
+    params.update({f"k{i}": v for i, v in enumerate(key.values())})
+    # table and column names from access.RULES
+    cur.execute(f"UPDATE {rule.table} SET {', '.join(sets)} WHERE {where}", params)  # noqa: S608
 
 
 @dataclass
@@ -219,8 +313,12 @@ class Batch:
     rows: int = 0
 
     @contextmanager
-    def row(self, table: str, *, key: Any, action: str) -> Iterator[Write]:
-        """Write one row of ``table`` inside the batch (see :func:`write`)."""
+    def row(
+        self, table: str, *, key: Any, action: str, expect_version: int | None = None
+    ) -> Iterator[Write]:
+        """Write one row of ``table`` inside the batch (see :func:`write`). ``expect_version``:
+        the row version the writer read; an update or delete of a row whose version differs
+        (or that is gone) is refused as stale (:class:`StaleRow`)."""
         if table not in RULES or action not in access.ROW_ACTIONS:
             refusal = "audit_log" if table in access.APPEND_ONLY else "table"
             raise _Refused(refusal, table, str(key), action)
@@ -236,8 +334,15 @@ class Batch:
         if reason is not None:
             raise _Refused(reason, table, row_key, action)
         assert user is not None
+        if expect_version is not None and action != access.INSERT:
+            stale = _stale(cur, table, row_key, before, expect_version)
+            if stale is not None:
+                raise _Refused("stale", table, row_key, action, **stale)
         yield Write(cur, user, self.actor_name, table, the_key, before)
         after = _read_row(cur, rule, the_key)
+        if before is not None and after is not None:
+            _bump_version(cur, rule, the_key, before, after, self.actor_name)
+            after = _read_row(cur, rule, the_key)
         reason = access.decide(
             user,
             table,
@@ -248,6 +353,8 @@ class Batch:
             region_after=_region_of(cur, rule, after),
             changed=_changed(before, after),
         )
+        if reason is None and before is not None and after is not None:
+            reason = editing.transition_refused(table, before, after)
         if reason is not None:
             raise _Refused(reason, table, row_key, action)
         if before is not None or after is not None:
@@ -264,15 +371,24 @@ class Batch:
 
 
 @contextmanager
-def write(store: Store, actor: ActorRef, table: str, *, key: Any, action: str) -> Iterator[Write]:
+def write(
+    store: Store,
+    actor: ActorRef,
+    table: str,
+    *,
+    key: Any,
+    action: str,
+    expect_version: int | None = None,
+) -> Iterator[Write]:
     """Write one row of ``table`` (identified by ``key``: a value, a tuple in the table's key
-    order, or a mapping) as ``actor``; ``action`` is insert, update or delete.
+    order, or a mapping) as ``actor``; ``action`` is insert, update or delete;
+    ``expect_version`` the row version the writer read (see :meth:`Batch.row`).
 
     Raises :class:`AccessDenied` (after rolling back and recording the refusal) when the actor
     may not; anything the caller raises inside rolls the write back and propagates."""
     with (
         batch(store, actor, topic=topic_of(table)) as job,
-        job.row(table, key=key, action=action) as w,
+        job.row(table, key=key, action=action, expect_version=expect_version) as w,
     ):
         yield w
 
@@ -312,10 +428,11 @@ def batch(
             if import_log is not None:
                 _log_import(cur, job, import_log)
     except _Refused as refused:
+        detail = {k: v for k, v in refused.detail.items() if k in ("expected", "deleted")}
         _record_refusal(
-            store, actor, refused.table, refused.row_key, refused.action, refused.reason
+            store, actor, refused.table, refused.row_key, refused.action, refused.reason, detail
         )
-        raise AccessDenied(refused.reason) from None
+        raise _denied(refused) from None
 
 
 def _log_import(cur: duckdb.DuckDBPyConnection, job: Batch, log_row: Mapping[str, Any]) -> None:

@@ -60,8 +60,19 @@ def recommendations_table(t: Translator, recs: pd.DataFrame) -> pd.DataFrame:
             t("region.col_follow_up"): [
                 t.date(d) if not pd.isna(d) else "—" for d in recs["follow_up_date"]
             ],
+            t("region.col_overdue"): [
+                t("region.days_overdue", n=t.num(n)) if late else ""
+                for late, n in zip(recs["is_overdue"], recs["days_overdue"], strict=True)
+            ],
+            t("region.col_note"): ["" if pd.isna(v) else str(v) for v in recs["note"]],
         }
     )
+
+
+def overdue_note(t: Translator, recs: pd.DataFrame) -> str | None:
+    """How many of the region's recommendations are overdue (None: none is)."""
+    n = int(recs["is_overdue"].sum()) if "is_overdue" in recs else 0
+    return t("region.overdue", n=t.num(n)) if n else None
 
 
 def peers_caption(t: Translator, group: str, peers: Sequence[str], names: dict[str, str]) -> str:

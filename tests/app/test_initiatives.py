@@ -172,8 +172,11 @@ def test_details_show_audit_history(demo_store: Store):
     assert not at.exception
     assert t("en", "initiatives.audit_empty") not in page_text(at)
     history = at.dataframe[2].value
-    assert history.iloc[0][t("en", "initiatives.audit_actor")] == "editor@akimat"
-    assert "approved → in_progress" in history.iloc[0][t("en", "initiatives.audit_changes")]
+    assert history.iloc[0][t("en", "editing.h_who")] == "editor@akimat"
+    # the history names columns and codes in the reader's language (issue 16)
+    changes = f"{t('en', 'editing.col.status')}: {t('en', 'status.approved')} → "
+    changes += t("en", "status.in_progress")
+    assert history.iloc[0][t("en", "editing.h_changes")] == changes
 
 
 def test_unknown_initiative_says_so(demo_db):

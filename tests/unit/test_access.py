@@ -153,11 +153,8 @@ def test_every_rule_names_real_key_columns_and_region_links():
             assert link in rule.key and RULES[parent].region.via is None
         if rule.editor_columns is not None:
             assert UPDATE in rule.writers[REGION_EDITOR]
-    assert set(RULES["recommendations"].editor_columns) == {
-        "status",
-        "follow_up_date",
-        "follow_up_note",
-    }
+    follow_up = {"status", "follow_up_date", "follow_up_note", "responsible_body"}  # issue 16
+    assert set(RULES["recommendations"].editor_columns) == follow_up
     assert "password_hash" in RULES["users"].secret_columns
 
 

@@ -266,6 +266,42 @@ def test_accounts_rights_and_voter_tokens_on_postgres(pg_store):
     assert pg_store.scalar("SELECT notes FROM regions WHERE iso_code = 'KZ-10'") == "pg reload"
 
 
+def test_edits_with_row_versions_and_follow_up_on_postgres(pg_store):
+    # migration 006 (the recommendation's note) holds on PostgreSQL, and an edit saved in the
+    # browser (issue 16) is all or nothing there too: a stale row version writes nothing
+    from creative_dash import editing
+    from creative_dash.access import CLI
+    from creative_dash.store import edits, gateway, users
+
+    editor = users.create_user(
+        pg_store, CLI, login="pg-edit-16", role="region_editor", region="KZ-10", password="p" * 16
+    ).user_id
+    base = queries.run(pg_store, "edit_rows", table="initiatives", region="KZ-10")
+    first, second = base.copy(), base.copy()
+    first.loc[0, "title"] = "First"
+    second.loc[0, "title"] = "Second"
+    spec = editing.SPECS["initiatives"]
+    edits.save(pg_store, editor, "initiatives", editing.diff(spec, base, first), region="KZ-10")
+    with pytest.raises(gateway.StaleRow):
+        edits.save(
+            pg_store, editor, "initiatives", editing.diff(spec, base, second), region="KZ-10"
+        )
+    key = int(base.iloc[0]["initiative_id"])
+    row = pg_store.query(
+        "SELECT title, version FROM initiatives WHERE initiative_id = $k", {"k": key}
+    )
+    assert row.iloc[0]["title"] == "First" and row.iloc[0]["version"] == base.iloc[0]["version"] + 1
+    recs = queries.run(pg_store, "edit_rows", table="recommendations", region="KZ-10")
+    proposed = recs[recs["status"] == "proposed"].index[0]
+    edited = recs.copy()
+    edited.loc[proposed, ["status", "note"]] = ["accepted", "Қабылданды"]
+    changes = editing.diff(editing.SPECS["recommendations"], recs, edited)
+    edits.save(pg_store, editor, "recommendations", changes, region="KZ-10")
+    rec = int(recs.loc[proposed, "recommendation_id"])
+    history = queries.run(pg_store, "row_history", table="recommendations", key=rec)
+    assert history.iloc[0]["action"] == "update" and "Қабылданды" in history.iloc[0]["after_json"]
+
+
 # -- hardening (issue 15) -------------------------------------------------------------------------
 ROOT = Path(__file__).resolve().parents[2]
 
