@@ -260,14 +260,14 @@ def main(argv: list[str] | None = None) -> int:
         floor = Server("floor", "bench/floor_app.py", dict(duck_env), tmp / "floor.log")
         demo = Server(
             "demo",
-            "app.py",
+            "asgi.py",
             {**app_env, "CREATIVE_DASH_DB": str(stores["demo"])},
             tmp / "demo.log",
             query_log=tmp / "queries-demo.pkl",
         )
         big = Server(
             "big",
-            "app.py",
+            "asgi.py",
             {**app_env, "CREATIVE_DASH_DB": str(stores["big"])},
             tmp / "big.log",
             query_log=tmp / "queries-big.pkl",
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"{SESSIONS} concurrent sessions on {key}")
             mem = Server(
                 "memory",
-                "app.py",
+                "asgi.py",
                 {**app_env, "CREATIVE_DASH_DB": str(stores["memory"])},
                 tmp / "memory.log",
             )
