@@ -59,6 +59,7 @@ check: lint typecheck test
 
 bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.link
 
 boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py
