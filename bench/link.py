@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +64,7 @@ class Visit:
     from_network: int  # of which over the network
     plotly: bool  # the Plotly bundle was requested
     biggest: list[tuple[str, int]] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)  # every URL requested
 
 
 def _ready_js(kind: str) -> str:
@@ -130,27 +132,34 @@ def visit(context: Any, url: str, kind: str, *, link: bool = True) -> Visit:
         from_network=len(over),
         plotly=any("plotly-creative" in u for u in urls.values()),
         biggest=[(re.sub(r"^https?://[^/]+", "", u)[:90], n) for u, n in biggest[:6]],
+        urls=sorted(set(urls.values())),
     )
 
 
 def settle(browser: Any, server: Server, pages: list[tuple[str, str, str]]) -> None:
-    """Visit each page at full speed until a visit sends no fewer bytes than the one before:
-    the server has then compressed every file at its best level (it does so once, in the
-    background, after the first request), as a server that has served others would have."""
+    """Visit each page once at full speed, then fetch what they loaded until the bytes stop
+    shrinking: the server compresses each file once at a fast level, then at its best in the
+    background (creative_dash/web.py), and a server that has served others has done both."""
+    urls: set[str] = set()
+    for _key, path, kind in pages:
+        ctx = browser.new_context(viewport=VIEWPORT)
+        ctx.add_init_script(INIT_SCRIPT)
+        try:
+            urls |= set(visit(ctx, server.url + path, kind, link=False).urls)
+        finally:
+            ctx.close()
+    statics = sorted(u for u in urls if u.startswith(server.url) and "/static/" in u)
     last = None
-    for _ in range(8):
+    for _ in range(120):
         total = 0
-        for _key, path, kind in pages:
-            ctx = browser.new_context(viewport=VIEWPORT)
-            ctx.add_init_script(INIT_SCRIPT)
-            try:
-                v = visit(ctx, server.url + path, kind, link=False)
-                total += v.http_bytes
-            finally:
-                ctx.close()
-        if last is not None and total >= last:
+        for u in statics:
+            req = urllib.request.Request(u, headers={"Accept-Encoding": "br, gzip"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                total += len(resp.read())
+        if total == last:
             return
         last = total
+        time.sleep(1)  # the background compression works meanwhile
 
 
 def add_poll(db: Path) -> str:
@@ -324,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                         try:
                             cold = visit(ctx, srv.url + path, kind)
                             warm = visit(ctx, srv.url + path, kind)
+                            cold.urls, warm.urls = [], []  # (kept short in link.json)
                             into["cold"].append(asdict(cold))
                             into["warm"].append(asdict(warm))
                             say(

@@ -223,10 +223,31 @@ class Delivery:
         *,
         cache: CompressedCache | None = None,
         head: Callable[[str], str] | None = None,
+        unpreload: str | None = None,
     ) -> None:
         self.app = app
         self.cache = cache or CACHE
         self.head = head  # request path -> what the page's HTML gets before </head>
+        # Streamlit's index.html preloads its Source Sans font whatever the theme's font: a
+        # preload whose URL matches this pattern is taken out of the page's HTML.
+        self.unpreload = (
+            re.compile(
+                rb'<link\s+rel="preload"\s+href="[^"]*(?:'
+                + unpreload.encode()
+                + rb')[^"]*"[^>]*>\s*'
+            )
+            if unpreload
+            else None
+        )
+
+    def rewrite(self, path: str, html: bytes) -> bytes:
+        """The page's HTML as this server sends it (``head``, ``unpreload``)."""
+        if self.unpreload is not None:
+            html = self.unpreload.sub(b"", html)
+        extra = self.head(path) if self.head is not None else ""
+        if extra and b"</head>" in html:
+            html = html.replace(b"</head>", extra.encode() + b"</head>", 1)
+        return html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -293,10 +314,10 @@ class Delivery:
             # keeps the lifetime the 200 gave
             fresh = bool(version) and (status == 304 or (body and content_hash(body) == version))
             _set(headers, b"cache-control", (YEAR if fresh else HOUR).encode())
-        if status == 200 and ctype.startswith("text/html") and self.head is not None:
-            extra = self.head(scope.get("path", ""))
-            if extra and b"</head>" in body:
-                body = body.replace(b"</head>", extra.encode() + b"</head>", 1)
+        if status == 200 and ctype.startswith("text/html"):
+            html = self.rewrite(scope.get("path", ""), body)
+            if html != body:
+                body = html
                 # the page's HTML differs by path now: it is sent whole, never revalidated
                 _set(headers, b"etag", None)
                 _set(headers, b"last-modified", None)
@@ -455,11 +476,13 @@ def page_head(chartless: frozenset[str], default: str) -> Callable[[str], str]:
     return head
 
 
-def middleware(*, chartless: frozenset[str] = frozenset(), default: str = "") -> list[Any]:
+def middleware(
+    *, chartless: frozenset[str] = frozenset(), default: str = "", unpreload: str | None = None
+) -> list[Any]:
     """The middleware ``asgi.py`` gives ``st.App``, outermost first."""
     from starlette.middleware import Middleware
 
     return [
         Middleware(FrameGuard),
-        Middleware(Delivery, head=page_head(chartless, default)),
+        Middleware(Delivery, head=page_head(chartless, default), unpreload=unpreload),
     ]

@@ -255,6 +255,38 @@ def test_chart_pages_preload_plotly_and_the_vote_page_does_not(app: Any) -> None
     assert "etag" in headers  # untouched: revalidated as Streamlit serves it
 
 
+def test_the_unused_font_preload_is_taken_out_of_every_page(files: Path, cache: Any) -> None:
+    html = (files / "index.html").read_text(encoding="utf-8")
+    link = (
+        '<link\n      rel="preload"\n      href="./static/media/SourceSansVF-Upright.ttf.B.woff2"'
+        '\n      as="font"\n      type="font/woff2"\n      crossorigin\n    />'
+    )
+    (files / "index.html").write_text(html.replace("<title>", link + "<title>"), encoding="utf-8")
+    app = web.Delivery(
+        inner_app(files),
+        cache=cache,
+        head=web.page_head(frozenset({"vote"}), "overview"),
+        unpreload="SourceSansVF-",
+    )
+    for page in ("/", "/vote"):
+        _, headers, body, _ = call(app, page)
+        text = body.decode()
+        assert "SourceSans" not in text and "<title>x</title>" in text
+        assert int(headers["content-length"]) == len(body)
+    # without it (streamlit run app.py) the preload stays
+    _, _, body, _ = call(web.Delivery(inner_app(files), cache=cache), "/")
+    assert b"SourceSansVF-Upright" in body
+
+
+def test_the_theme_does_not_use_the_font_whose_preload_is_dropped() -> None:
+    import tomllib
+
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    assert "source" not in theme["font"].lower()
+    assert theme["font"].split(",")[-1].strip() != "sans-serif"  # Streamlit's Source Sans
+    assert "SourceSansVF-" in (ROOT / "asgi.py").read_text()
+
+
 # -- the icon font --------------------------------------------------------------------------------
 def test_streamlit_s_icon_font_url_gets_the_subset(app: Any) -> None:
     path = "/static/media/MaterialSymbols-Rounded.nEdyypZU.woff2"
