@@ -137,9 +137,9 @@ def visit(context: Any, url: str, kind: str, *, link: bool = True) -> Visit:
 
 
 def settle(browser: Any, server: Server, pages: list[tuple[str, str, str]]) -> None:
-    """Visit each page once at full speed, then fetch what they loaded until the bytes stop
-    shrinking: the server compresses each file once at a fast level, then at its best in the
-    background (creative_dash/web.py), and a server that has served others has done both."""
+    """Visit each page once at full speed, then fetch what they loaded until no file comes at
+    the fast level: the server compresses each file once at a fast level, then at its best in
+    the background (creative_dash/web.py), and a server that has served others has done both."""
     urls: set[str] = set()
     for _key, path, kind in pages:
         ctx = browser.new_context(viewport=VIEWPORT)
@@ -149,17 +149,18 @@ def settle(browser: Any, server: Server, pages: list[tuple[str, str, str]]) -> N
         finally:
             ctx.close()
     statics = sorted(u for u in urls if u.startswith(server.url) and "/static/" in u)
-    last = None
-    for _ in range(120):
-        total = 0
+    for _ in range(300):
+        fast = 0
         for u in statics:
             req = urllib.request.Request(u, headers={"Accept-Encoding": "br, gzip"})
             with urllib.request.urlopen(req, timeout=30) as resp:
-                total += len(resp.read())
-        if total == last:
+                resp.read()
+                # creative_dash.web tags the fast level's bytes: their ETag ends in -fast"
+                fast += (resp.headers.get("ETag") or "").endswith('-fast"')
+        if not fast:
             return
-        last = total
         time.sleep(1)  # the background compression works meanwhile
+    raise RuntimeError(f"{server.name}: files still compressed at the fast level after 5 min")
 
 
 def add_poll(db: Path) -> str:

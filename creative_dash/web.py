@@ -131,13 +131,14 @@ class CompressedCache:
         self._pending: set[tuple[str, str]] = set()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compress")
 
-    def get(self, key: tuple[str, str]) -> bytes | None:
+    def get(self, key: tuple[str, str]) -> tuple[bytes, bool] | None:
+        """(compressed bytes, at the best level) or None."""
         with self._lock:
             item = self._items.get(key)
             if item is None:
                 return None
             self._items.move_to_end(key)
-            return item[0]
+            return item
 
     def put(self, key: tuple[str, str], body: bytes, best: bool) -> None:
         with self._lock:
@@ -151,11 +152,6 @@ class CompressedCache:
             while self._size > self.limit and len(self._items) > 1:
                 _, (dropped, _) = self._items.popitem(last=False)
                 self._size -= len(dropped)
-
-    def is_best(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            item = self._items.get(key)
-            return item is not None and item[1]
 
     def improve_later(self, key: tuple[str, str], data: bytes) -> None:
         """Compress ``data`` at the best level in the background (once per key)."""
@@ -201,17 +197,22 @@ def _get(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
     return None
 
 
-def _tagged(etag: bytes, encoding: str) -> bytes:
-    """The ETag of an encoded variant: the file's, with the encoding before the closing quote
-    (a cache must not answer a gzip request with brotli bytes of the same ETag)."""
+FAST_TAG = "-fast"  # ETag suffix of the fast level's bytes (other bytes, so another ETag)
+_TAG = re.compile(rb"-(br|gzip)(?:" + FAST_TAG.encode() + rb')?"')
+
+
+def _tagged(etag: bytes, encoding: str, best: bool = True) -> bytes:
+    """The ETag of an encoded variant: the file's, with the encoding (and ``-fast`` for the
+    fast level) before the closing quote: other bytes, another ETag."""
+    tag = (encoding + ("" if best else FAST_TAG)).encode()
     if etag.endswith(b'"'):
-        return etag[:-1] + b"-" + encoding.encode() + b'"'
-    return etag + b"-" + encoding.encode()
+        return etag[:-1] + b"-" + tag + b'"'
+    return etag + b"-" + tag
 
 
 def _untagged(header: bytes) -> bytes:
     """An ``If-None-Match`` with our encoding suffixes taken off, for Streamlit to compare."""
-    return re.sub(rb'-(?:br|gzip)"', b'"', header)
+    return _TAG.sub(b'"', header)
 
 
 class Delivery:
@@ -334,26 +335,27 @@ class Delivery:
         )
         if status == 304 and etag is not None:
             # the browser revalidated an encoded copy: the ETag it holds is the encoded one
-            asked = re.search(rb'-(br|gzip)"', _headers(scope).get(b"if-none-match", b""))
+            asked = _TAG.search(_headers(scope).get(b"if-none-match", b""))
             if asked:
                 _set(headers, b"etag", _tagged(etag, asked.group(1).decode()))
         if encode:
             assert encoding is not None
             version_key = etag.decode("latin-1") if etag else hashlib.sha1(body).hexdigest()
             key = (f"{scope.get('path', '')}|{version_key}", encoding)
-            packed = self.cache.get(key)
-            if packed is None:
+            found = self.cache.get(key)
+            if found is None:
                 import anyio.to_thread
 
-                packed = await anyio.to_thread.run_sync(compress, body, encoding, False)
-                self.cache.put(key, packed, False)
-            if not self.cache.is_best(key):
+                found = (await anyio.to_thread.run_sync(compress, body, encoding, False), False)
+                self.cache.put(key, *found)
+            packed, best = found
+            if not best:
                 self.cache.improve_later(key, body)
             body = packed
             _set(headers, b"content-encoding", encoding.encode())
             _set(headers, b"content-length", str(len(body)).encode())
             if etag is not None:
-                _set(headers, b"etag", _tagged(etag, encoding))
+                _set(headers, b"etag", _tagged(etag, encoding, best))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 

@@ -169,13 +169,19 @@ def test_the_background_thread_replaces_the_fast_level_with_the_best(
     fast = brotli.compress(big, quality=web.BR_FAST)
     best = brotli.compress(big, quality=web.BR_BEST)
     assert len(best) < len(fast)
-    (files / "app" / "big.js").write_bytes(big)
-    _, h1, first, _ = call(app, "/app/static/big.js", {"Accept-Encoding": "br"})
+    (files / "bundle" / "big.js").write_bytes(big)
+    _, h1, first, _ = call(app, "/static/big.js", {"Accept-Encoding": "br"})
     assert first == fast
+    assert h1["etag"].endswith('-br-fast"')  # other bytes, another ETag
     cache.drain()
-    _, h2, second, _ = call(app, "/app/static/big.js", {"Accept-Encoding": "br"})
+    _, h2, second, _ = call(app, "/static/big.js", {"Accept-Encoding": "br"})
     assert second == best and int(h2["content-length"]) == len(best)
     assert brotli.decompress(second) == big
+    assert h2["etag"] == h1["etag"].replace('-br-fast"', '-br"')
+    status, h3, _, seen = call(
+        app, "/static/big.js", {"Accept-Encoding": "br", "If-None-Match": h1["etag"]}
+    )
+    assert status == 304 and seen["if-none-match"] == h2["etag"].replace('-br"', '"')
 
 
 @pytest.mark.parametrize(
@@ -200,7 +206,9 @@ def test_streamlit_s_own_paths_are_not_touched(app: Any) -> None:
     assert "content-encoding" not in headers and body == JS
 
 
-def test_an_encoded_etag_revalidates_to_304(app: Any) -> None:
+def test_an_encoded_etag_revalidates_to_304(app: Any, cache: web.CompressedCache) -> None:
+    call(app, "/static/index.abc123.js", {"Accept-Encoding": "br"})
+    cache.drain()
     _, headers, _, _ = call(app, "/static/index.abc123.js", {"Accept-Encoding": "br"})
     etag = headers["etag"]
     assert etag.endswith('-br"')
