@@ -19,7 +19,8 @@ from creative_dash.navigation import DEFAULT_PAGE
 CHARTLESS = frozenset({"vote", "sign_in", "users", "audit"})
 
 # The theme's font is the system's (.streamlit/config.toml): Streamlit's preload of its Source
-# Sans font (170 KB, a seventh of a first visit) is taken out of the pages.
+# Sans font (170 KB, a seventh of a first visit) is taken out of the pages, and its files are
+# not served (Streamlit's loading screen, drawn before the theme arrives, asked for it).
 UNUSED_FONTS = "SourceSansVF-"
 
 app = st.App(

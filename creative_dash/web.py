@@ -230,7 +230,8 @@ class Delivery:
         self.cache = cache or CACHE
         self.head = head  # request path -> what the page's HTML gets before </head>
         # Streamlit's index.html preloads its Source Sans font whatever the theme's font: a
-        # preload whose URL matches this pattern is taken out of the page's HTML.
+        # preload whose URL matches this pattern is taken out of the page's HTML, and the
+        # font files it matches are answered 404.
         self.unpreload = (
             re.compile(
                 rb'<link\s+rel="preload"\s+href="[^"]*(?:'
@@ -240,6 +241,7 @@ class Delivery:
             if unpreload
             else None
         )
+        self.unused = re.compile(unpreload) if unpreload else None  # ... and its files: 404
 
     def rewrite(self, path: str, html: bytes) -> bytes:
         """The page's HTML as this server sends it (``head``, ``unpreload``)."""
@@ -261,6 +263,22 @@ class Delivery:
             return
         if ICON_FONT_URL.match(path) and ICON_FONT.is_file():
             await self._icon_font(scope, send)
+            return
+        if (
+            self.unused is not None
+            and path.startswith("/static/media/")
+            and self.unused.search(path)
+        ):
+            # Before the app's theme arrives, Streamlit draws its loading screen in its default
+            # font: on a slow link that alone fetched it. The browser uses the next font.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-length", b"0"), (b"cache-control", HOUR.encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
             return
         request = _headers(scope)
         encoding = (
