@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import brotli
+import brotli  # type: ignore[import-untyped]  # no stubs in the venv; its values are Any
 
 from creative_dash import settings
 from creative_dash.settings import ROOT
