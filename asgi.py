@@ -20,7 +20,8 @@ CHARTLESS = frozenset({"vote", "sign_in", "users", "audit"})
 
 # The theme's font is the system's (.streamlit/config.toml): Streamlit's preload of its Source
 # Sans font (170 KB, a seventh of a first visit) is taken out of the pages, and its files are
-# not served (Streamlit's loading screen, drawn before the theme arrives, asked for it).
+# answered with a font without glyphs (Streamlit's loading screen, drawn before the theme
+# arrives, asked for it).
 UNUSED_FONTS = "SourceSansVF-"
 
 app = st.App(

@@ -70,6 +70,7 @@ APP_STATIC = "/app/static/"
 # Streamlit's icon font: its URL carries Streamlit's content hash, the body is our subset.
 ICON_FONT_URL = re.compile(r"^/static/media/MaterialSymbols-Rounded\.[\w-]+\.woff2$")
 ICON_FONT = STATIC / "fonts" / "MaterialSymbols-Rounded-subset.woff2"
+EMPTY_FONT = STATIC / "fonts" / "empty.woff2"  # answered for fonts the theme does not use
 # The subset may gain icons with a new version of the app under the same URL: revalidated daily.
 ICON_FONT_CACHE = "public, max-age=86400"
 _COMPRESSIBLE = re.compile(
@@ -231,7 +232,7 @@ class Delivery:
         self.head = head  # request path -> what the page's HTML gets before </head>
         # Streamlit's index.html preloads its Source Sans font whatever the theme's font: a
         # preload whose URL matches this pattern is taken out of the page's HTML, and the
-        # font files it matches are answered 404.
+        # font files it matches are answered with a font without glyphs.
         self.unpreload = (
             re.compile(
                 rb'<link\s+rel="preload"\s+href="[^"]*(?:'
@@ -241,7 +242,7 @@ class Delivery:
             if unpreload
             else None
         )
-        self.unused = re.compile(unpreload) if unpreload else None  # ... and its files: 404
+        self.unused = re.compile(unpreload) if unpreload else None  # ... and its files: empty
 
     def rewrite(self, path: str, html: bytes) -> bytes:
         """The page's HTML as this server sends it (``head``, ``unpreload``)."""
@@ -270,15 +271,16 @@ class Delivery:
             and self.unused.search(path)
         ):
             # Before the app's theme arrives, Streamlit draws its loading screen in its default
-            # font: on a slow link that alone fetched it. The browser uses the next font.
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 404,
-                    "headers": [(b"content-length", b"0"), (b"cache-control", HOUR.encode())],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
+            # font: on a slow link that alone fetched it. A font without glyphs (268 bytes):
+            # the browser draws with the next font of the stack (a 404 would log an error).
+            data = EMPTY_FONT.read_bytes()
+            headers = [
+                (b"content-type", b"font/woff2"),
+                (b"content-length", str(len(data)).encode()),
+                (b"cache-control", HOUR.encode()),
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": data})
             return
         request = _headers(scope)
         encoding = (

@@ -27,6 +27,9 @@ from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "static" / "fonts" / "MaterialSymbols-Rounded-subset.woff2"
+# A font without a glyph: what the server answers for a font the theme does not use (the browser
+# draws every character with the next font of the stack, and logs no error as for a 404).
+EMPTY = ROOT / "static" / "fonts" / "empty.woff2"
 APP_SOURCES = [
     ROOT / "app.py",
     *(ROOT / "pages").glob("*.py"),
@@ -79,6 +82,25 @@ def streamlit_words() -> set[str]:
     return words
 
 
+def empty_font() -> bytes:
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    fb = FontBuilder(1000, isTTF=True)
+    fb.setupGlyphOrder([".notdef"])
+    fb.setupCharacterMap({})
+    fb.setupGlyf({".notdef": TTGlyphPen(None).glyph()})
+    fb.setupHorizontalMetrics({".notdef": (500, 0)})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": "Creative Dash Empty", "styleName": "Regular"})
+    fb.setupOS2()
+    fb.setupPost()
+    fb.font.flavor = "woff2"
+    buf = io.BytesIO()
+    fb.font.save(buf)
+    return buf.getvalue()
+
+
 def main() -> int:
     font = TTFont(source_font())
     names = ligatures(font)
@@ -102,6 +124,7 @@ def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_bytes(buf.getvalue())
     print(f"{OUT.relative_to(ROOT)}: {len(keep)} icons, {len(buf.getvalue())} bytes")
+    EMPTY.write_bytes(empty_font())
     return 0
 
 
