@@ -31,6 +31,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -120,6 +121,15 @@ def compress(data: bytes, encoding: str, best: bool) -> bytes:
     return gzip.compress(data, compresslevel=GZIP_BEST if best else GZIP_FAST, mtime=0)
 
 
+def _lowest_priority() -> None:
+    """The background compression takes only the CPU nothing else wants (on Linux, a thread's
+    nice value is its own): a page's first script runs are not slowed by it."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):  # not Linux: it runs at normal priority
+        pass
+
+
 class CompressedCache:
     """Compressed bodies by (file version, encoding), the best level replacing the fast one
     when the background thread has made it; least recently used out beyond ``limit`` bytes."""
@@ -130,7 +140,9 @@ class CompressedCache:
         self._size = 0
         self._lock = threading.Lock()
         self._pending: set[tuple[str, str]] = set()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compress")
+        self._worker = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="compress", initializer=_lowest_priority
+        )
 
     def get(self, key: tuple[str, str]) -> tuple[bytes, bool] | None:
         """(compressed bytes, at the best level) or None."""
