@@ -20,9 +20,11 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
-# Starts the dashboard on the embedded DuckDB store (built with demo data on first start).
+# Starts the dashboard on the embedded DuckDB store (built with demo data on first start), through
+# asgi.py: Streamlit's server with compression, cache lifetimes and anti-framing headers
+# (creative_dash/web.py). Deployments run the same command.
 run: $(VENV)/.run-deps
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/streamlit run asgi.py --server.port $(PORT)
 
 # Debian packages the tests need: Chromium (browser tests), PostgreSQL (the shared backend),
 # nginx (the proxy in front of replicas, deploy/nginx), Node.js with npm (the identity provider
@@ -48,8 +50,8 @@ test: $(VENV)/.dev-deps system-deps $(OIDC_TEST)/node_modules/.installed
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check creative_dash pages app.py tests scripts bench
-	$(BIN)/ruff format --check creative_dash pages app.py tests scripts bench
+	$(BIN)/ruff check creative_dash pages app.py asgi.py tests scripts bench
+	$(BIN)/ruff format --check creative_dash pages app.py asgi.py tests scripts bench
 	$(BIN)/lint-imports --no-logo  # the layer contract (.importlinter)
 
 # The library's types (mypy.ini).
@@ -60,6 +62,7 @@ check: lint typecheck test
 
 bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.link
 
 boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py

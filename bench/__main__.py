@@ -22,7 +22,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from bench import querytimes, report, targets
+from bench import link, querytimes, report, targets
 from bench.browser import BenchError, Filter, Findings, Visit, launch, new_context
 from bench.servers import ROOT, Server, start_all
 
@@ -260,14 +260,14 @@ def main(argv: list[str] | None = None) -> int:
         floor = Server("floor", "bench/floor_app.py", dict(duck_env), tmp / "floor.log")
         demo = Server(
             "demo",
-            "app.py",
+            "asgi.py",
             {**app_env, "CREATIVE_DASH_DB": str(stores["demo"])},
             tmp / "demo.log",
             query_log=tmp / "queries-demo.pkl",
         )
         big = Server(
             "big",
-            "app.py",
+            "asgi.py",
             {**app_env, "CREATIVE_DASH_DB": str(stores["big"])},
             tmp / "big.log",
             query_log=tmp / "queries-big.pkl",
@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"{SESSIONS} concurrent sessions on {key}")
             mem = Server(
                 "memory",
-                "app.py",
+                "asgi.py",
                 {**app_env, "CREATIVE_DASH_DB": str(stores["memory"])},
                 tmp / "memory.log",
             )
@@ -380,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps(results, indent=1, default=str))
     text = report.render(results)
-    args.out.write_text(text, encoding="utf-8")
+    kept = link.section_of(args.out)  # python -m bench.link's section stays
+    args.out.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
     print(text)
     say(f"wrote {args.out} (raw figures: {raw})")
     return 0

@@ -12,6 +12,7 @@ bad file: the maps draw what they can and the pages say what is missing
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import math
@@ -29,8 +30,19 @@ log = logging.getLogger(__name__)
 # The copy of the boundaries the browser draws, with its rings wound for d3-geo (see
 # ``wound_for_d3``); scripts/build_boundaries.py writes it next to data/boundaries/.
 STATIC_GEOJSON = ROOT / "static" / "kz_regions.geojson"
+
+
+def _versioned(path: Path, url: str) -> str:
+    """``url`` with the file's version (``?v=``: 12 hex digits of its SHA-256, as
+    ``creative_dash.web`` checks), so browsers keep it a year and fetch a new file at once."""
+    try:
+        return f"{url}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    except OSError:
+        return url
+
+
 # Streamlit's static serving puts static/ at /app/static/ (server.enableStaticServing).
-STATIC_URL_PATH = "app/static/kz_regions.geojson"
+STATIC_URL_PATH = _versioned(STATIC_GEOJSON, "app/static/kz_regions.geojson")
 # Plotly's geo maps load a world base map (``<topojsonURL>world_110m.json``) even when none of
 # its layers is shown; plotly.js would fetch it from cdn.plot.ly. The app serves an empty one.
 STATIC_TOPOJSON_URL = "app/static/topojson/"

@@ -106,6 +106,14 @@ SETTINGS: tuple[Setting, ...] = (
         "reverse proxy (e.g. X-Real-IP), for sign-in rate limits per client; empty: the "
         "address of the connection. Set it only when the proxy always sets that header.",
     ),
+    Setting(
+        "CREATIVE_DASH_FRAME_ANCESTORS",
+        "'self'",
+        "Which sites may show the app in a frame (Content-Security-Policy frame-ancestors, and "
+        "X-Frame-Options where it can say the same): a space-separated list such as "
+        "`'self' https://intranet.example.kz`, `'none'` for no site, `*` for any. An unreadable "
+        "value gives the default.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

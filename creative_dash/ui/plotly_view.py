@@ -17,37 +17,32 @@ text); a real button, reached with Tab, puts it on the whole screen and back (``
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
 import streamlit as st
 
+from creative_dash import web
 from creative_dash.settings import ROOT
 
 COMPONENT_NAME = "creative_dash_plotly"
 STATIC = ROOT / "static"
-BUNDLE_FILE = STATIC / "plotly" / "plotly-creative.min.js"
-MODULE_FILE = STATIC / "plotly" / "chart.js"  # the component's code in the browser
+BUNDLE_FILE = web.PLOTLY_BUNDLE
+MODULE_FILE = web.CHART_MODULE  # the component's code in the browser
 # Locales the browser has: "ru" in the bundle, "kk" registered by chart.js; others show English.
 LOCALES = frozenset({"ru", "kk"})
 
 
-def _served(path: Path) -> str:
-    """The URL of a file of static/ (Streamlit's static serving, relative to the page like the
-    GeoJSON), with its content hash so a browser never runs a stale copy after an update."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return f"app/static/{path.relative_to(STATIC).as_posix()}?v={digest}"
-
-
-BUNDLE_URL = _served(BUNDLE_FILE)
-MODULE_URL = _served(MODULE_FILE)
+# The URLs of files of static/ (Streamlit's static serving, relative to the page like the
+# GeoJSON), with their content hash: a browser keeps them a year (creative_dash.web) and never
+# runs a stale copy after an update. Pages that draw charts preload the same two URLs.
+BUNDLE_URL = web.static_url(BUNDLE_FILE)
+MODULE_URL = web.static_url(MODULE_FILE)
 
 # What Streamlit sends with every chart element (so kept short): a loader. The module is
 # imported once per tab; Streamlit keeps the cleanup returned by the last call for the unmount.

@@ -1,5 +1,6 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against a real
-``streamlit run app.py`` on a free port, with a demo store built by the command line.
+``streamlit run asgi.py`` (the server ``make run`` starts: app.py behind creative_dash.web) on a
+free port, with a demo store built by the command line.
 
 Without /usr/bin/chromium the tests are skipped, except in CI (CI set), where that is a failure.
 The server's log is attached to every failing test and kept in test-artifacts/streamlit*.log.
@@ -102,7 +103,7 @@ def _start(
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "asgi.py",
                 "--server.port",
                 str(port),
                 "--server.address",
@@ -148,7 +149,7 @@ def running_app(
     env: dict[str, str] | None = None,
     secrets: str | None = None,
 ) -> Iterator[tuple[str, Path]]:
-    """(base URL, log file) of ``streamlit run app.py`` on a copy of the template store, with
+    """(base URL, log file) of ``streamlit run asgi.py`` on a copy of the template store, with
     more environment variables (settings) and the text of a ``secrets.toml`` (``{port}`` in its
     ``redirect_uri`` is the server's port, as Streamlit reads it)."""
     db = workdir / f"{name}.duckdb"
