@@ -134,14 +134,14 @@ def region_recommendations(
     before it and neither implemented nor rejected.
 
     Columns: recommendation_id, category, text, text_lang, status, responsible_body,
-    follow_up_date, note, is_overdue, days_overdue (0 unless overdue); ordered by status then
+    follow_up_date, follow_up_note, is_overdue, days_overdue (0 unless overdue); ordered by status then
     category."""
     f = _period(filters)
     w = where(f, RECOMMENDATIONS) & where(f, PROGRAMMES)
     return store.query(
         f"""
         SELECT r.recommendation_id, r.category, r.text, r.text_lang, r.status,
-               r.responsible_body, r.follow_up_date, r.note,
+               r.responsible_body, r.follow_up_date, r.follow_up_note,
                coalesce({_OVERDUE}, FALSE) AS is_overdue,
                CASE WHEN {_OVERDUE} THEN CAST(date_diff('day', r.follow_up_date, $today)
                     AS INTEGER) ELSE 0 END AS days_overdue

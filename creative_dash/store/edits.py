@@ -19,7 +19,7 @@ import duckdb
 from creative_dash import editing
 from creative_dash.editing import DELETE, INSERT, UPDATE, Change, Problem, TableSpec
 from creative_dash.store import gateway
-from creative_dash.store.core import Store
+from creative_dash.store.core import Store, topic_of
 
 __all__ = ["Invalid", "save"]
 
@@ -160,7 +160,7 @@ def save(
     if not changes:
         return editing.counts(changes)
     now = datetime.now()
-    with gateway.batch(store, actor) as b:
+    with gateway.batch(store, actor, topic=topic_of(table)) as b:
         keys = [c.key for c in changes if c.key is not None]
         rows = _rows(b.cur, spec, keys)
         problems = editing.validate(spec, changes, _choices(b.cur), rows)

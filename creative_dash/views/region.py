@@ -64,7 +64,7 @@ def recommendations_table(t: Translator, recs: pd.DataFrame) -> pd.DataFrame:
                 t("region.days_overdue", n=t.num(n)) if late else ""
                 for late, n in zip(recs["is_overdue"], recs["days_overdue"], strict=True)
             ],
-            t("region.col_note"): ["" if pd.isna(v) else str(v) for v in recs["note"]],
+            t("region.col_note"): ["" if pd.isna(v) else str(v) for v in recs["follow_up_note"]],
         }
     )
 

@@ -160,11 +160,11 @@ def test_the_follow_up_of_a_recommendation_on_the_region_page(demo_store, editor
     # proposed -> accepted, with a note and a due date
     at.session_state["ed_recommendations_grid_0"] = {
         **EDIT,
-        "edited_rows": {i: {"status": "accepted", "note": "Agreed with the akimat"}},
+        "edited_rows": {i: {"status": "accepted", "follow_up_note": "Agreed with the akimat"}},
     }
     at.run()
     at.button(key="ed_recommendations_save").click().run()
     assert not at.exception and not at.error
     saved = row(demo_store, "recommendations", "recommendation_id", rec)
-    assert saved["status"] == "accepted" and saved["note"] == "Agreed with the akimat"
+    assert saved["status"] == "accepted" and saved["follow_up_note"] == "Agreed with the akimat"
     assert "Agreed with the akimat" in frame_text(at, "rg_recs_table")

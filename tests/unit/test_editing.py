@@ -323,7 +323,7 @@ def test_a_forbidden_follow_up_step_is_refused_by_the_gateway(demo_store, editor
     assert refused.value.key == "transition" and snapshot(demo_store) == before
     with gateway.write(demo_store, editor_kz10, "recommendations", key=key, action="update") as w:
         w.cur.execute(
-            "UPDATE recommendations SET status = 'accepted', note = 'ok', "
+            "UPDATE recommendations SET status = 'accepted', follow_up_note = 'ok', "
             "responsible_body = 'ministry' WHERE recommendation_id = $k",
             {"k": key},
         )

@@ -267,7 +267,7 @@ def test_accounts_rights_and_voter_tokens_on_postgres(pg_store):
 
 
 def test_edits_with_row_versions_and_follow_up_on_postgres(pg_store):
-    # migration 006 (the recommendation's note) holds on PostgreSQL, and an edit saved in the
+    # the follow-up note (migration 007) on PostgreSQL, and an edit saved in the
     # browser (issue 16) is all or nothing there too: a stale row version writes nothing
     from creative_dash import editing
     from creative_dash.access import CLI
@@ -294,7 +294,7 @@ def test_edits_with_row_versions_and_follow_up_on_postgres(pg_store):
     recs = queries.run(pg_store, "edit_rows", table="recommendations", region="KZ-10")
     proposed = recs[recs["status"] == "proposed"].index[0]
     edited = recs.copy()
-    edited.loc[proposed, ["status", "note"]] = ["accepted", "Қабылданды"]
+    edited.loc[proposed, ["status", "follow_up_note"]] = ["accepted", "Қабылданды"]
     changes = editing.diff(editing.SPECS["recommendations"], recs, edited)
     edits.save(pg_store, editor, "recommendations", changes, region="KZ-10")
     rec = int(recs.loc[proposed, "recommendation_id"])
