@@ -26,7 +26,7 @@ from creative_dash.queries import run
 from creative_dash.store import edits
 from creative_dash.ui import auth, session
 from creative_dash.ui.cache import q, store
-from creative_dash.ui.render import static_table
+from creative_dash.ui.render import plain_frame
 from creative_dash.ui.sidebar import region_names, selected_region
 from creative_dash.views import editing as view
 from creative_dash.views import region as region_view
@@ -205,7 +205,8 @@ def history(t: Translator, table: str, key: int, element_key: str) -> None:
         own = f"{table}.audit_empty"  # a page's own wording, where it has one
         st.info(t(own) if t.has(own) else t("editing.history_empty"))
     else:
-        st.dataframe(view.history_table(t, table, rows), hide_index=True, key=element_key)
+        history = plain_frame(view.history_table(t, table, rows))
+        st.dataframe(history, hide_index=True, key=element_key)
 
 
 def history_picker(t: Translator, table: str, options: Mapping[int, str]) -> None:
@@ -230,6 +231,7 @@ def recommendations(t: Translator, recs: pd.DataFrame) -> None:
         if note := region_view.overdue_note(t, recs):
             st.info(note, icon=":material/schedule:")
         table = region_view.recommendations_table(t, recs)
-        static_table(table)  # every cell inert (creative_dash.text)
+        # text as text, invisible controls named (creative_dash.text)
+        st.dataframe(plain_frame(table), hide_index=True, key="rg_recs_table")
         st.caption(t("region.recs_language_note"))
     section(t, "recommendations")
