@@ -9,6 +9,7 @@ import hashlib
 import importlib.util
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,10 @@ def call(
     async def send(message: dict[str, Any]) -> None:
         messages.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # In a thread with its own event loop: a browser test earlier in the session (Playwright's
+    # sync API) keeps a loop running in the main thread, where asyncio.run would refuse to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = messages[0]
     body = b"".join(m.get("body", b"") for m in messages[1:])
     out = {k.decode().lower(): v.decode() for k, v in start["headers"]}
