@@ -73,7 +73,14 @@ def t(lang: str, key: str, **kwargs: Any) -> str:
     if text is None:
         log.warning("missing message %r in %s", key, lang)
         text = catalog("en").get(key, key)
-    return text.format(**kwargs) if kwargs else text
+    if not kwargs:
+        return text
+    for name, value in kwargs.items():
+        # A value that ends with an abbreviation's full stop (Kazakh dates: "2026 ж. 03 жел.")
+        # ends the sentence too: "… жүктеу 2026 ж. 03 жел.", not "… жел..".
+        if isinstance(value, str) and value.endswith(".") and not value.endswith(".."):
+            text = text.replace("{" + name + "}.", "{" + name + "}")
+    return text.format(**kwargs)
 
 
 @cache

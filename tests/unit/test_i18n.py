@@ -284,3 +284,19 @@ def test_plotly_separators() -> None:
 
 def test_unknown_language_falls_back_to_kazakh() -> None:
     assert Translator("de").lang == "kk"
+
+
+def test_a_value_ending_in_an_abbreviation_ends_the_sentence() -> None:
+    """A Kazakh date ends with an abbreviation's full stop: no doubled full stop after it."""
+    from creative_dash.i18n import Translator
+
+    tr = Translator("kk")
+    loaded = tr.date(date(2026, 12, 3))
+    assert loaded.endswith(".")
+    text = tr("app.sources_footer", version=13, loaded=loaded, first="x", last="y")
+    assert f"{loaded} " in text and ".." not in text
+    # English dates have no trailing full stop: the sentence keeps its own
+    en = Translator("en")(
+        "app.sources_footer", version=13, loaded="3 Dec 2026", first="x", last="y"
+    )
+    assert "3 Dec 2026." in en
