@@ -210,8 +210,16 @@ def history(t: Translator, table: str, key: int, element_key: str) -> None:
 
 
 def history_picker(t: Translator, table: str, options: Mapping[int, str]) -> None:
-    """An expander to choose one row of ``options`` (id -> label) and see its history."""
-    with st.expander(t(f"editing.history_title.{table}")):
+    """An expander to choose one row of ``options`` (id -> label) and see its history.
+
+    Its content runs only while it is open (a closed expander sends nothing: the picker's
+    options, one per row, were 10 KB of every rerun of the hubs page)."""
+    box = st.expander(
+        t(f"editing.history_title.{table}"), key=_k(table, "history_open"), on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
         chosen = st.selectbox(
             t("editing.history_pick"),
             list(options),

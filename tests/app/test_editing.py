@@ -168,3 +168,32 @@ def test_the_follow_up_of_a_recommendation_on_the_region_page(demo_store, editor
     saved = row(demo_store, "recommendations", "recommendation_id", rec)
     assert saved["status"] == "accepted" and saved["follow_up_note"] == "Agreed with the akimat"
     assert "Agreed with the akimat" in frame_text(at, "rg_recs_table")
+
+
+def test_a_hubs_history_is_drawn_only_while_its_expander_is_open(demo_store, editor_kz10):
+    """The closed expander sends no picker (its options, one per hub, were 10 KB of every
+    rerun); opened, it lists the hubs, and a chosen hub's history names its editor."""
+    at = signed_in("editor-kz10", "hubs", "ru")
+    pick = "ed_hubs_history_pick"
+    assert pick not in [s.key for s in at.selectbox]
+    base = open_editor(at, "hubs")
+    hub = int(base.iloc[0]["hub_id"])
+    seed(at, "hubs", edited_rows={0: {"name": "Хаб <i>новый</i>"}})
+    at.button(key="ed_hubs_save").click().run()
+    assert not at.exception and not at.error
+
+    at.session_state["ed_hubs_history_open"] = True
+    at.run()
+    assert not at.exception
+    assert any(o.startswith(f"{hub} · ") for o in at.selectbox(key=pick).options)
+    at.selectbox(key=pick).set_value(hub).run()
+    assert not at.exception
+    name = demo_store.scalar(
+        "SELECT display_name FROM users WHERE user_id = $u", {"u": editor_kz10}
+    )
+    shown = " | ".join(
+        " | ".join(str(v) for v in d.value.to_numpy().ravel())
+        for d in at.dataframe
+        if t("ru", "editing.h_changes") in list(d.value.columns)
+    )
+    assert name in shown and "Хаб <i>новый</i>" in shown
