@@ -63,6 +63,7 @@ check: lint typecheck test
 bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.link
+	$(BIN)/python -m bench.room
 
 boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py

@@ -1,0 +1,72 @@
+"""bench.room's pure parts: the verdicts it writes and its section of results.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import room
+
+
+def result(**over) -> room.Result:
+    res = room.Result(
+        meta={
+            "started": "2026-12-03 10:00 UTC",
+            "load_start": 1.0,
+            "load_end": 2.0,
+            "nproc": 2,
+            "voters": 6,
+            "browsers": 2,
+            "spread": 8.0,
+        },
+        confirm_ms={"chromium": [300.0, 400.0], "protocol": [200.0, 250.0, 260.0, 900.0]},
+        votes_span_s=8.4,
+        presenter_s=0.7,
+        presenter_counts=[2, 2, 2],
+        expected_counts=[2, 2, 2],
+        stored_rows=6,
+        stored_counts=[2, 2, 2],
+        stored_voters=6,
+        told=6,
+        officials_idle_ms=[400.0, 420.0],
+        officials_busy_ms=[500.0, 520.0],
+        rss_before_mb=300.0,
+        rss_after_mb=330.0,
+        cpu_s=5.0,
+    )
+    for k, v in over.items():
+        setattr(res, k, v)
+    return res
+
+
+def test_percentile_is_of_the_sorted_values() -> None:
+    xs = [float(i) for i in range(1, 101)]
+    assert room.percentile(xs, 95) == 95.0
+    assert room.percentile([3.0, 1.0, 2.0], 50) == 2.0
+
+
+def test_every_budget_met_says_so() -> None:
+    text = room.render(result())
+    assert "**MISSED**" not in text
+    assert text.count("| met |") == 6
+    assert "5.00 MB" in text  # (330 - 300) / 6 phones
+
+
+def test_a_lost_vote_a_late_presenter_and_slow_officials_are_missed() -> None:
+    text = room.render(
+        result(stored_counts=[2, 2, 1], stored_rows=5, presenter_s=2.5, officials_busy_ms=[900.0])
+    )
+    rows = [ln for ln in text.splitlines() if "**MISSED**" in ln]
+    assert len(rows) == 3
+    assert any("exactly once" in r for r in rows)
+    assert any("presenter's chart" in r for r in rows)
+    assert any("officials'" in r for r in rows)
+
+
+def test_the_section_replaces_its_previous_self_only(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    out.write_text("# Benchmark results\n\nother sections\n", encoding="utf-8")
+    room.write_section(out, room.render(result()))
+    room.write_section(out, room.render(result(presenter_s=0.3)))
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results\n\nother sections\n")
+    assert text.count(room.SECTION_START) == 1 and "0.30 s" in text and "0.70 s" not in text
