@@ -75,6 +75,18 @@ class Session:
         self.ws.send(msg.SerializeToString())
         return self._until_finished()
 
+    def tick(self, fragment_id: str) -> Run:
+        """The timer of a fragment drawn with ``run_every``, as a browser's tab sends it (the
+        server does not run it by itself): rerun only that fragment."""
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query
+        state.page_name = self.page
+        state.fragment_id = fragment_id
+        state.is_auto_rerun = True
+        self.ws.send(msg.SerializeToString())
+        return self._until_finished()
+
     def _until_finished(self) -> Run:
         run = Run()
         deadline = time.monotonic() + RUN_TIMEOUT_S
