@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -295,6 +296,44 @@ def _outline_xy(feature: Mapping[str, Any]) -> tuple[list[float | None], list[fl
     return xs, ys
 
 
+def _clipped(
+    xs: list[float | None], ys: list[float | None], box: tuple[float, float, float, float]
+) -> tuple[list[float | None], list[float | None]]:
+    """The outline's points near ``box`` (west, south, east, north): a point is kept when it
+    or a point next to it on its ring is inside, so every segment that enters the box is drawn;
+    the runs kept are separated by gaps (None). A neighbour's outline far outside the zoomed
+    view was most of the region map's bytes (Akmola's 600 points around Astana's 75)."""
+    west, south, east, north = box
+
+    def inside(i: int) -> bool:
+        x, y = xs[i], ys[i]
+        return x is not None and y is not None and west <= x <= east and south <= y <= north
+
+    n = len(xs)
+    keep = [
+        xs[i] is not None
+        and (inside(i) or (i > 0 and inside(i - 1)) or (i + 1 < n and inside(i + 1)))
+        for i in range(n)
+    ]
+    out_x: list[float | None] = []
+    out_y: list[float | None] = []
+    for i in range(n):
+        if keep[i]:
+            out_x.append(xs[i])
+            out_y.append(ys[i])
+        elif out_x and out_x[-1] is not None:
+            out_x.append(None)
+            out_y.append(None)
+    return out_x, out_y
+
+
+def _typed(values: list[float | None]) -> np.ndarray:
+    """Coordinates as a float32 array, gaps as NaN: Plotly sends a numpy array as a typed array
+    (base64, 4 bytes a number) instead of JSON text (8-9 characters a number), and plotly.js
+    breaks a line at NaN as at null. Four decimals of a degree (11 m) fit float32's precision."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float32)
+
+
 def region_map(
     feature: Mapping[str, Any],
     hubs: pd.DataFrame,
@@ -312,12 +351,15 @@ def region_map(
     west, south, east, north = bbox(feature)
     pad_x = (east - west) * 0.06 + 0.02
     pad_y = (north - south) * 0.06 + 0.02
+    # what of the neighbours can be seen: the axes' ranges below are the view (constrain=domain
+    # keeps them when the aspect ratio is fixed), and a little more
+    view = (west - 2 * pad_x, south - 2 * pad_y, east + 2 * pad_x, north + 2 * pad_y)
     for other in neighbours:
-        xs, ys = _outline_xy(other)
+        xs, ys = _clipped(*_outline_xy(other), view)
         fig.add_trace(
             go.Scatter(
-                x=xs,
-                y=ys,
+                x=_typed(xs),
+                y=_typed(ys),
                 mode="lines",
                 line={"color": "#B8C7CF", "width": 1},
                 hoverinfo="skip",
@@ -328,8 +370,8 @@ def region_map(
     xs, ys = _outline_xy(feature)
     fig.add_trace(
         go.Scatter(
-            x=xs,
-            y=ys,
+            x=_typed(xs),
+            y=_typed(ys),
             mode="lines",
             fill="toself",
             fillcolor="rgba(0,118,156,0.08)",

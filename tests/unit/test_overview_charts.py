@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -650,3 +651,37 @@ def test_long_titles_are_wrapped_and_escaped():
     text = fig.layout.title.text
     assert text.count("<br>") >= 1 and HOSTILE not in text and "&lt;img" in text
     assert fig.layout.margin.t > 50
+
+
+def test_a_neighbours_outline_is_clipped_to_what_the_view_shows():
+    """Far points go, the points next to the view stay (so every segment entering it is
+    drawn), and the runs kept are separated by gaps."""
+    xs = [0.0, 1.0, 5.0, 6.0, 20.0, 40.0, 21.0, 5.5, None, 30.0, 31.0, None]
+    ys = [0.0, 0.0, 5.0, 5.0, 20.0, 40.0, 20.0, 5.5, None, 30.0, 30.0, None]
+    cx, cy = maps._clipped(xs, ys, (4.0, 4.0, 7.0, 7.0))
+    assert cx == [1.0, 5.0, 6.0, 20.0, None, 21.0, 5.5, None]
+    assert cy == [0.0, 5.0, 5.0, 20.0, None, 20.0, 5.5, None]
+
+
+def test_the_region_map_sends_its_outlines_as_typed_arrays_and_only_what_is_seen():
+    """Astana's map with Akmola around it: Akmola's far outline is not sent, the coordinates
+    go as float32 arrays (base64), and every sent point of Akmola is near Astana's view."""
+    astana, akmola = geo.region_feature("KZ-71"), geo.region_feature("KZ-11")
+    fig = maps.region_map(
+        astana,
+        _hubs().iloc[0:0],
+        Translator("en"),
+        title="M",
+        region_name="Astana",
+        neighbours=[akmola],
+    )
+    spec = json.loads(fig.to_json())
+    outline = spec["data"][0]
+    assert set(outline["x"]) == {"dtype", "bdata"} and outline["x"]["dtype"] == "f4"
+    west, south, east, north = geo.bbox(astana)
+    kept = fig.data[0].x[~np.isnan(fig.data[0].x)]
+    akmola_points = sum(len(ring) for ring in maps._rings(akmola["geometry"]))
+    assert 0 < len(kept) < akmola_points / 4
+    span = east - west
+    assert kept.min() > west - 2 * span and kept.max() < east + 2 * span
+    assert len(fig.to_json()) < 6_000  # 12,164 characters before
