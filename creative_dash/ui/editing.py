@@ -26,6 +26,7 @@ from creative_dash.queries import run
 from creative_dash.store import edits
 from creative_dash.ui import auth, session
 from creative_dash.ui.cache import q, store
+from creative_dash.ui.layout import lazy_expander
 from creative_dash.ui.render import plain_frame
 from creative_dash.ui.sidebar import region_names, selected_region
 from creative_dash.views import editing as view
@@ -214,12 +215,8 @@ def history_picker(t: Translator, table: str, options: Mapping[int, str]) -> Non
 
     Its content runs only while it is open (a closed expander sends nothing: the picker's
     options, one per row, were 10 KB of every rerun of the hubs page)."""
-    box = st.expander(
-        t(f"editing.history_title.{table}"), key=_k(table, "history_open"), on_change="rerun"
-    )
-    if not box.open:
-        return
-    with box:
+
+    def picker() -> None:
         chosen = st.selectbox(
             t("editing.history_pick"),
             list(options),
@@ -230,6 +227,8 @@ def history_picker(t: Translator, table: str, options: Mapping[int, str]) -> Non
         if chosen is not None:
             with st.container(key=_k(table, "history_box")):
                 history(t, table, int(chosen), _k(table, "history"))
+
+    lazy_expander(t(f"editing.history_title.{table}"), _k(table, "history_open"), picker)
 
 
 def recommendations(t: Translator, recs: pd.DataFrame) -> None:

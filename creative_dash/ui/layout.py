@@ -95,6 +95,18 @@ def lazy_tabs(
                 sections[code]()
 
 
+def lazy_expander(
+    label: str, key: str, draw: Callable[[], Any], *, icon: str | None = None
+) -> None:
+    """An expander whose content runs, and is sent, only while it is open: opening it reruns
+    the page (or its fragment). Closed, it sends its label alone: a table or a picker inside
+    a closed expander was sent on every rerun (the hubs' history picker: 10 KB)."""
+    box = st.expander(label, icon=icon, key=key, on_change="rerun")
+    if box.open:
+        with box:
+            draw()
+
+
 # -- places kept for what is drawn after the page's main content ----------------------------------
 # The browser renders every element of a rerun again, in the order they arrive, and a chart waits
 # behind the elements sent before it (bench/README.md, third pass: the main chart came 10-35 %
