@@ -89,6 +89,29 @@ def store_facts(store: Store) -> pd.DataFrame:
 
 
 @query
+def store_contents(store: Store) -> pd.DataFrame:
+    """One row: how many rows the store holds of each kind of data a page draws
+    (``creative_dash.views.empty`` says what is missing and how to fill it).
+
+    Columns: initiatives, hubs, programme_sessions, participants, assessments, recommendations,
+    indicators, regions, regions_with_population."""
+    return store.query(
+        """
+        SELECT (SELECT count(*) FROM initiatives) AS initiatives,
+               (SELECT count(*) FROM hubs) AS hubs,
+               (SELECT count(*) FROM programme_sessions) AS programme_sessions,
+               (SELECT count(*) FROM participants) AS participants,
+               (SELECT count(*) FROM assessments) AS assessments,
+               (SELECT count(*) FROM recommendations) AS recommendations,
+               (SELECT count(*) FROM indicators) AS indicators,
+               (SELECT count(*) FROM regions) AS regions,
+               (SELECT count(DISTINCT iso_code) FROM region_population_latest
+                WHERE population IS NOT NULL) AS regions_with_population
+        """
+    )
+
+
+@query
 def year_bounds(store: Store) -> pd.DataFrame:
     """First and last start year of any initiative. Columns: min_year, max_year."""
     return store.query(
