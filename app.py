@@ -84,6 +84,8 @@ try:
                 help=ui.demo_badge_help(t),  # what is demo, what is official
                 query_params={"lang": lang},
             )
+    else:  # a store of reference data only says so on every page, and links to what is missing
+        ui.reference_badge(t)
     ui.forget_later()
     ui.later(ui.url_notice, last=True)  # names what the link gave that the page ignored
     ui.run_page(nav, {spec.key: spec for spec in PAGES})  # or sign-in, if reading needs it

@@ -14,8 +14,13 @@ st.markdown(about_intro(t, ui.q("programme_summary").iloc[0]))
 st.subheader(t("about.who_title"))
 st.markdown(t("about.who"))
 
-st.subheader(t("about.demo_title"))
-st.markdown(t("about.demo_text") if ui.has_demo() else t("about.no_demo_text"))
+if ui.has_demo():
+    st.subheader(t("about.demo_title"))
+    st.markdown(t("about.demo_text"))
+else:  # no demo label without demo rows: what the store holds, what it lacks, who fills it
+    st.subheader(t("empty.about_title"))
+    st.markdown(t("about.no_demo_text"))
+    ui.empty_notes(t, page_key="about")
 
 st.subheader(t("about.data_title"))
 loads, regions = about_tables(t, ui.q("dataset_loads"), ui.q("regions"))

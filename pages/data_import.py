@@ -11,6 +11,7 @@ from creative_dash.ui import imports
 
 t = ui.tr()
 st.title(t("imports.title"))
+ui.empty_notes(t, page_key="data_import", link=False)  # what the store lacks: filled here
 user = imports.importer_user(t)
 if user is not None:
     st.caption(t("imports.intro"))

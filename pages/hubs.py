@@ -51,6 +51,9 @@ SIZE = ui.OneOf("hubs_size", SIZE_MEASURES, "residents")
 
 st.title(t("hubs.title"))
 st.caption(t("hubs.intro"))
+if "hubs" in ui.empty_notes(t, "hubs", page_key="hubs"):  # none to map or list
+    edit.section(t, "hubs")  # an editor may add the first
+    st.stop()
 ui.boundaries_warning()  # above the map (in the fragment below), once per page
 
 

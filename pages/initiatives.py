@@ -40,6 +40,9 @@ f = ui.page_filters(*FILTERS)  # the page's own regions, else the sidebar's regi
 
 st.title(t("initiatives.title"))
 st.caption(t("initiatives.intro"))
+if "initiatives" in ui.empty_notes(t, "initiatives", page_key="initiatives"):  # none to list
+    edit.section(t, "initiatives", {"sector_code": sector_names})  # an editor may add the first
+    st.stop()
 
 
 # The filters, the totals and the table stand above the charts but are sent after them

@@ -51,6 +51,8 @@ def deck_editor() -> None:
         on_change=lv.pick_deck,
         format_func=lambda d: ui.visible(titles.get(d, t("live.deck.new"))),
     )
+    # charts of data the store holds nothing of would be empty: say what is missing, who fills it
+    ui.empty_notes(t, "initiatives", "hubs", "programme", "recommendations", "indicators")
     draft = lv.draft()
     st.subheader(t("live.deck.scenes", n=len(draft.scenes)))
     if not draft.scenes:

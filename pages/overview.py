@@ -19,24 +19,11 @@ t = ui.tr()
 ui.open_chosen_region()  # a click on the map or the picker asked for a region's dashboard
 sectors = ui.q("sectors")
 sector_names = dict(zip(sectors["code"], sectors[t.name_col()]))
+funding, status = partial(t.enum, "funding"), partial(t.enum, "status")
 FILTERS = (
-    ui.AnyOf(
-        "ov_sectors", "overview.filter_sectors", list(sector_names), sector_names.get, "sectors"
-    ),
-    ui.AnyOf(
-        "ov_funding",
-        "overview.filter_funding",
-        FUNDING_SOURCES,
-        partial(t.enum, "funding"),
-        "funding",
-    ),
-    ui.AnyOf(
-        "ov_status",
-        "overview.filter_status",
-        INITIATIVE_STATUSES,
-        partial(t.enum, "status"),
-        "statuses",
-    ),
+    ui.AnyOf("ov_sectors", "overview.filter_sectors", [*sector_names], sector_names.get, "sectors"),
+    ui.AnyOf("ov_funding", "overview.filter_funding", FUNDING_SOURCES, funding, "funding"),
+    ui.AnyOf("ov_status", "overview.filter_status", INITIATIVE_STATUSES, status, "statuses"),
 )
 f = ui.page_filters(*FILTERS, region=False)  # national: the sidebar's region is only marked
 METRIC = ui.OneOf("ov_metric", MAP_METRICS, DEFAULT_METRIC)
@@ -80,8 +67,10 @@ with st.container(key="ov_main"):
     ui.brief_button(t, None, f.years)  # the national brief (PDF) on A4, in this language
     if note := national_caption(t, ui.region_names(t).get(highlight or "")):
         st.caption(note)
+    empty = ui.empty_notes(t, page_key="overview")  # what the store lacks, who fills it, how
     ui.later(filter_section)
-    ui.later(kpi_section)
+    if not ui.reference_only():  # cards of nothing but zeros say nothing
+        ui.later(kpi_section)
 
     # -- the map -----------------------------------------------------------------------------------
     ui.later(map_heading)
@@ -89,58 +78,52 @@ with st.container(key="ov_main"):
     # Streamlit does not tell a page its width: a phone (by its user agent) gets a lower map.
     phone = "Mobi" in (st.context.headers.get("User-Agent") or "")
     ui.boundaries_warning()
-    ui.chart(
-        "ov_map",
-        maps.national_map,
-        metrics,
-        metric,
-        t,
-        geojson=maps.geojson_source(),
-        highlight=highlight,
-        height=maps.PHONE_HEIGHT if phone else maps.NATIONAL_HEIGHT,
-        title=t("overview.map_chart_title", metric=metric.label(t), period=period),
-        on_select=lambda: ui.choose_region(
-            maps.clicked_region(ui.clicked("ov_map")), open_page=True
-        ),
-    )
-    st.caption(map_caption(t, metric, metrics))
+    if drawn := not ui.metric_missing(t, metric, empty):  # in place of an empty map and ranking
+        ui.chart(
+            "ov_map",
+            maps.national_map,
+            metrics,
+            metric,
+            t,
+            geojson=maps.geojson_source(),
+            highlight=highlight,
+            height=maps.PHONE_HEIGHT if phone else maps.NATIONAL_HEIGHT,
+            title=t("overview.map_chart_title", metric=metric.label(t), period=period),
+            on_select=lambda: ui.choose_region(
+                maps.clicked_region(ui.clicked("ov_map")), open_page=True
+            ),
+        )
+        st.caption(map_caption(t, metric, metrics))
     ui.region_picker(
         t, "ov_pick", t("overview.pick_label"), t("overview.pick_placeholder"), open_page=True
     )
 
     # -- ranking and mixes (one tab at a time, only the open one computed and drawn) ---------------
-    ui.chart(
-        "ov_ranking",
-        charts.ranking_bars,
-        metrics,
-        metric,
-        t,
-        highlight=highlight,
-        title=t("overview.ranking_title", metric=metric.label(t)),
-    )
-    st.subheader(t("overview.mixes_title"))
-
-    mix = ui.tab_charts(f, t)
-    mixes = {
-        "sectors": mix(
-            "ov_sector_mix", charts.sector_bars, "overview_sector_mix", t("overview.sector_title")
-        ),
-        "funding": mix(
-            "ov_funding_mix",
-            charts.funding_bars,
-            "overview_funding_mix",
-            t("overview.funding_title"),
-        ),
-        "years": mix(
-            "ov_started",
-            charts.started_per_year,
-            "overview_started_by_year",
-            t("overview.years_title"),
-            years=f.years,
-        ),
-        "sdg": mix("ov_sdg", charts.sdg_bars, "overview_sdg_counts", t("overview.sdg_title")),
-    }
-    ui.lazy_tabs("ov_mix", mixes, label=lambda c: t(f"overview.mix_tab_{c}"))
+    if drawn:
+        title = t("overview.ranking_title", metric=metric.label(t))
+        ui.chart(
+            "ov_ranking", charts.ranking_bars, metrics, metric, t, highlight=highlight, title=title
+        )
+    if "initiatives" not in empty:  # every mix counts initiatives
+        st.subheader(t("overview.mixes_title"))
+        mix, mt = ui.tab_charts(f, t), lambda c: t(f"overview.{c}_title")
+        mixes = {  # tab: its chart (key, builder, query, title)
+            "sectors": mix(
+                "ov_sector_mix", charts.sector_bars, "overview_sector_mix", mt("sector")
+            ),
+            "funding": mix(
+                "ov_funding_mix", charts.funding_bars, "overview_funding_mix", mt("funding")
+            ),
+            "years": mix(
+                "ov_started",
+                charts.started_per_year,
+                "overview_started_by_year",
+                mt("years"),
+                years=f.years,
+            ),
+            "sdg": mix("ov_sdg", charts.sdg_bars, "overview_sdg_counts", mt("sdg")),
+        }
+        ui.lazy_tabs("ov_mix", mixes, label=lambda c: t(f"overview.mix_tab_{c}"))
 
     with st.expander(t("overview.definitions_title"), icon=":material/info:"):
         st.markdown(t("overview.definitions"))

@@ -25,8 +25,6 @@ PEERS = ui.OneOf("rg_peers", mc.PEER_GROUPS, "kind")
 METRIC = ui.OneOf("rg_metric", mc.PEER_METRICS, mc.PEER_METRICS[0])
 
 ui.print_stylesheet("rg_noprint")  # on paper: the main column only
-
-
 mix = ui.tab_charts(f, t)
 
 
@@ -45,6 +43,7 @@ with st.container(key="region_main"):
             st.error(t("region.unknown_code", code=ui.inert(view.safe_code(str(requested)))))
         else:
             st.info(t("region.pick_prompt"))
+        ui.empty_notes(t, page_key="region")  # what the store lacks, who fills it, how
         ui.region_picker(t, "rg_pick", t("region.pick_label"), t("region.pick_placeholder"))
         st.stop()
 
@@ -54,32 +53,36 @@ with st.container(key="region_main"):
     as_of = t.date(row["population_as_of"])
     st.caption(t("region.subtitle", kind=kind, period=period, population=population, date=as_of))
     ui.brief_button(t, iso, f.years)  # the region's brief (PDF) on A4, in this language
-    ui.later(kpi_section)
+    empty = ui.empty_notes(t, page_key="region")  # in place of what would be drawn empty
+    if not ui.reference_only():
+        ui.later(kpi_section)
 
     # -- against its peers (the comparison table is sent after the chart) -------------------------
-    st.subheader(t("region.peers_title"))
-    PEERS.draw(t("region.peer_label"), lambda g: t(f"region.peer_group.{g}"))
     metrics = ui.q("region_metrics", filters=f.everywhere())
     neighbours = ui.q("region_neighbours")
-    peers = mc.peer_codes(metrics, iso, PEERS.value(), neighbours)
-    st.caption(view.peers_caption(t, PEERS.value(), peers, names))
-    noun = mc.group_noun(metrics, iso, PEERS.value())
-    comparison = mc.compare_with_peers(metrics, iso, peers)
-    ui.later(lambda: ui.static_table(view.comparison_table(t, comparison, noun)))
-    ui.later(lambda: st.caption(t("region.population_note", date=as_of)))
-    METRIC.draw(t("region.peer_metric_label"), lambda c: mc.METRIC_BY_CODE[c].label(t))
-    metric = mc.METRIC_BY_CODE[METRIC.value()]
-    ui.chart(
-        "rg_peer_chart",
-        charts.peer_bars,
-        metrics,
-        metric,
-        t,
-        iso=iso,
-        peers=peers,
-        median_label=t("region.peer_median"),
-        title=t("region.peer_chart_title", metric=metric.label(t)),
-    )
+    if not view.peers_empty(empty):  # every peer figure counts something the store holds
+        st.subheader(t("region.peers_title"))
+        PEERS.draw(t("region.peer_label"), lambda g: t(f"region.peer_group.{g}"))
+        peers = mc.peer_codes(metrics, iso, PEERS.value(), neighbours)
+        st.caption(view.peers_caption(t, PEERS.value(), peers, names))
+        noun = mc.group_noun(metrics, iso, PEERS.value())
+        comparison = mc.compare_with_peers(metrics, iso, peers)
+        ui.later(lambda: ui.static_table(view.comparison_table(t, comparison, noun)))
+        ui.later(lambda: st.caption(t("region.population_note", date=as_of)))
+        METRIC.draw(t("region.peer_metric_label"), lambda c: mc.METRIC_BY_CODE[c].label(t))
+        metric = mc.METRIC_BY_CODE[METRIC.value()]
+        if not ui.metric_missing(t, metric, empty):
+            ui.chart(
+                "rg_peer_chart",
+                charts.peer_bars,
+                metrics,
+                metric,
+                t,
+                iso=iso,
+                peers=peers,
+                median_label=t("region.peer_median"),
+                title=t("region.peer_chart_title", metric=metric.label(t)),
+            )
 
     # -- the region: map, pipeline, mixes, timeline ----------------------------------------------
     st.subheader(t("region.activity_title", period=period))
@@ -100,39 +103,41 @@ with st.container(key="region_main"):
                 title=t("region.map_title"),
             )
             st.caption(t("region.map_note", last=f.years[1]))
-    with right:
-        pipeline = ui.Q("overview_status_pipeline", filters=f)
-        title = t("region.pipeline_title")
-        ui.chart("rg_pipeline", charts.status_pipeline, pipeline, t, title=title)
-    mixes = {  # as on the overview: one tab at a time, computed and drawn only when open
-        "funding": mix(
-            "rg_funding", ov.funding_bars, "overview_funding_mix", t("overview.funding_title")
-        ),
-        "sectors": mix(
-            "rg_sectors", ov.sector_bars, "overview_sector_mix", t("overview.sector_title")
-        ),
-        "timeline": mix(
-            "rg_timeline",
-            charts.timeline_quarters,
-            "overview_started_by_quarter",
-            t("region.timeline_title"),
-            years=f.years,
-        ),
-    }
-    ui.lazy_tabs("rg_mix", mixes, label=lambda c: t(f"region.mix_tab_{c}"))
+    if "initiatives" not in empty:  # the pipeline and the mixes count initiatives
+        with right:
+            pipeline = ui.Q("overview_status_pipeline", filters=f)
+            title = t("region.pipeline_title")
+            ui.chart("rg_pipeline", charts.status_pipeline, pipeline, t, title=title)
+        mt = lambda key: t(f"overview.{key}_title")  # noqa: E731
+        mixes = {  # as on the overview: one tab at a time, computed and drawn only when open
+            "funding": mix("rg_funding", ov.funding_bars, "overview_funding_mix", mt("funding")),
+            "sectors": mix("rg_sectors", ov.sector_bars, "overview_sector_mix", mt("sector")),
+            "timeline": mix(
+                "rg_timeline",
+                charts.timeline_quarters,
+                "overview_started_by_quarter",
+                t("region.timeline_title"),
+                years=f.years,
+            ),
+        }
+        ui.lazy_tabs("rg_mix", mixes, label=lambda c: t(f"region.mix_tab_{c}"))
 
     # -- training outcomes (of the programmes running in the period) -------------------------------
-    st.subheader(t("region.training_title"))
-    training = ui.q("region_training", filters=f).iloc[0]
-    ui.metric_cards([view.training_cards(t, training)])
     recs = ui.q("region_recommendations", filters=f)
+    if not {"programme", "recommendations"} <= empty:
+        st.subheader(t("region.training_title"))
+    if "programme" not in empty:
+        ui.metric_cards([view.training_cards(t, ui.q("region_training", filters=f).iloc[0])])
     left, right = st.columns([3, 2])
-    with left:
-        competencies = ui.Q("region_competencies", filters=f)
-        title = t("region.competency_title")
-        ui.chart("rg_competencies", charts.competency_chart, competencies, t, title=title)
-    with right:
-        ui.chart("rg_recs_chart", charts.recommendation_bars, recs, t, title=t("region.recs_title"))
+    if "programme" not in empty:
+        with left:
+            competencies = ui.Q("region_competencies", filters=f)
+            title = t("region.competency_title")
+            ui.chart("rg_competencies", charts.competency_chart, competencies, t, title=title)
+    if "recommendations" not in empty:
+        with right:
+            title = t("region.recs_title")
+            ui.chart("rg_recs_chart", charts.recommendation_bars, recs, t, title=title)
     edit.recommendations(t, recs)  # overdue follow-ups flagged; edit mode for the region's editor
 
     with st.container(key="rg_noprint"):

@@ -45,6 +45,30 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def reference_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store as ``init`` without ``--demo`` builds it (reference data only: regions,
+    populations, sectors, indicator definitions, the programme's facts), with the test accounts."""
+    path = tmp_path_factory.mktemp("reference") / "reference.duckdb"
+    s = store_mod.Store(str(path))
+    ensure_store(s, with_demo=False)
+    for login, role, region in ACCOUNTS:
+        account(s, login, role, region)
+    s.close()
+    return path
+
+
+@pytest.fixture
+def reference_db(
+    reference_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A private copy of the reference-only store, set as CREATIVE_DASH_DB for this test."""
+    path = tmp_path / "reference.duckdb"
+    shutil.copy(reference_db_template, path)
+    monkeypatch.setenv("CREATIVE_DASH_DB", str(path))
+    return path
+
+
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "correct horse battery"  # every test account's password
 ACCOUNTS = (

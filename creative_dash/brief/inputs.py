@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from creative_dash.filters import Filters
+from creative_dash.views.empty import empty_kinds
 
 Run = Callable[..., pd.DataFrame]
 
@@ -28,10 +29,16 @@ class Common:
     pipeline: pd.DataFrame  # `overview_status_pipeline`
     funding: pd.DataFrame  # `overview_funding_mix`
     sectors: pd.DataFrame  # `overview_sector_mix`
+    contents: pd.Series  # `store_contents` row: what the store holds (views.empty)
 
     @property
     def has_demo(self) -> bool:
         return bool(self.facts["has_demo"])
+
+    @property
+    def empty(self) -> frozenset[str]:
+        """The kinds of data the store holds nothing of (``views.empty.KINDS``)."""
+        return empty_kinds(self.contents)
 
     @property
     def data_version(self) -> int:
@@ -62,6 +69,7 @@ def _common(run: Run, f: Filters) -> Common:
         pipeline=run("overview_status_pipeline", filters=f),
         funding=run("overview_funding_mix", filters=f),
         sectors=run("overview_sector_mix", filters=f),
+        contents=run("store_contents").iloc[0],
     )
 
 

@@ -11,6 +11,7 @@ from creative_dash.brief.inputs import Common
 from creative_dash.brief.paper import MARGIN, WIDTH, Paper
 from creative_dash.i18n import Translator
 from creative_dash.metrics import DEFAULT_METRIC, METRIC_BY_CODE, format_value
+from creative_dash.views.empty import KINDS, metric_empty, reference_only
 from creative_dash.views.overview import population_caption
 
 MAP_H = 78.0
@@ -75,10 +76,14 @@ def national_brief(common: Common, t: Translator) -> bytes:
     pdf.add_page()
     subtitle = t("brief.national_subtitle", period=sections.period(common, t))
     sections.title_block(pdf, t, common, title, subtitle)
-    sections.kpis(pdf, t, common)
-    _map(pdf, t, common)
-    _ranking(pdf, t, common)
-    pdf.heading(t("brief.mixes_title", period=sections.period(common, t)), keep=40)
-    sections.mixes(pdf, t, common)
+    sections.empty_notes(pdf, t, common, KINDS)  # in place of what would be drawn empty
+    if not reference_only(common.empty):
+        sections.kpis(pdf, t, common)
+    if not metric_empty(METRIC_BY_CODE[DEFAULT_METRIC], common.empty):
+        _map(pdf, t, common)
+        _ranking(pdf, t, common)
+    if "initiatives" not in common.empty:
+        pdf.heading(t("brief.mixes_title", period=sections.period(common, t)), keep=40)
+        sections.mixes(pdf, t, common)
     sections.sources(pdf, t, common, [])
     return bytes(pdf.output())

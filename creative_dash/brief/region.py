@@ -23,7 +23,8 @@ from creative_dash.metrics import (
     peer_codes,
 )
 from creative_dash.views.about import population_status
-from creative_dash.views.region import comparison_table, peers_caption
+from creative_dash.views.empty import KINDS, reference_only
+from creative_dash.views.region import comparison_table, peers_caption, peers_empty
 from creative_dash.vocab import REC_STATUSES
 
 PEER_GROUP = "kind"  # the region page's default: the other oblasts, or the other cities
@@ -146,7 +147,8 @@ def _activity(pdf: Paper, t: Translator, inputs: RegionInputs, bordering: list[s
         grey=True,
     )
     pdf.ln(2)
-    sections.mixes(pdf, t, common)
+    if "initiatives" not in common.empty:  # the pipeline and the mixes count initiatives
+        sections.mixes(pdf, t, common)
 
 
 def _training(pdf: Paper, t: Translator, inputs: RegionInputs) -> None:
@@ -253,11 +255,16 @@ def region_brief(inputs: RegionInputs, t: Translator) -> bytes:
         size=8,
         grey=True,
     )
-    sections.kpis(pdf, t, common)
-    _peers(pdf, t, inputs, names)
+    empty = common.empty
+    sections.empty_notes(pdf, t, common, KINDS)  # in place of what would be drawn empty
+    if not reference_only(empty):
+        sections.kpis(pdf, t, common)
+    if not peers_empty(empty):
+        _peers(pdf, t, inputs, names)
     bordering = peer_codes(common.metrics, inputs.iso, "neighbours", inputs.neighbours)
     _activity(pdf, t, inputs, bordering)
-    _training(pdf, t, inputs)
+    if not {"programme", "recommendations"} <= empty:
+        _training(pdf, t, inputs)
     pop_line = t(
         "brief.sources_population",
         region=name,

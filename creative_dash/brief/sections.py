@@ -25,6 +25,7 @@ from creative_dash.brief.paper import (
 )
 from creative_dash.i18n import Translator
 from creative_dash.metrics import METRIC_BY_CODE, format_value
+from creative_dash.views import empty as empty_view
 from creative_dash.views.about import official_populations
 from creative_dash.views.overview import card_rows, kpi_cards, period_text
 from creative_dash.vocab import FUNDING_SOURCES, INITIATIVE_STATUSES
@@ -82,6 +83,15 @@ def title_block(pdf: Paper, t: Translator, common: Common, title: str, subtitle:
 
 # -- the KPI cards ----------------------------------------------------------------------------------
 CARD_H = 17.0
+
+
+def empty_notes(pdf: Paper, t: Translator, common: Common, kinds: tuple[str, ...]) -> None:
+    """What the store holds nothing of (of ``kinds``) and who fills it how, in place of the
+    sections that would be drawn empty (the page's notes, without their links)."""
+    contents = common.contents
+    missing = int(contents["regions"]) - int(contents["regions_with_population"])
+    for n in empty_view.notes(t, common.empty, kinds, missing_population=missing):
+        pdf.note_box(empty_view.plain(n.text))
 
 
 def kpis(pdf: Paper, t: Translator, common: Common) -> None:

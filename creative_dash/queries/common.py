@@ -89,6 +89,30 @@ def store_facts(store: Store) -> pd.DataFrame:
 
 
 @query
+def store_contents(store: Store) -> pd.DataFrame:
+    """One row: which kinds of data a page draws the store holds any row of
+    (``creative_dash.views.empty`` says what is missing and how to fill it).
+
+    Columns: initiatives, hubs, programme_sessions, participants, assessments, recommendations,
+    indicators (1: the table holds a row, 0: none; one row read, whatever the table's size),
+    regions, regions_with_population (how many regions, and how many have a population figure)."""
+    return store.query(
+        """
+        SELECT (SELECT count(*) FROM (SELECT 1 FROM initiatives LIMIT 1)) AS initiatives,
+               (SELECT count(*) FROM (SELECT 1 FROM hubs LIMIT 1)) AS hubs,
+               (SELECT count(*) FROM (SELECT 1 FROM programme_sessions LIMIT 1)) AS programme_sessions,
+               (SELECT count(*) FROM (SELECT 1 FROM participants LIMIT 1)) AS participants,
+               (SELECT count(*) FROM (SELECT 1 FROM assessments LIMIT 1)) AS assessments,
+               (SELECT count(*) FROM (SELECT 1 FROM recommendations LIMIT 1)) AS recommendations,
+               (SELECT count(*) FROM (SELECT 1 FROM indicators LIMIT 1)) AS indicators,
+               (SELECT count(*) FROM regions) AS regions,
+               (SELECT count(DISTINCT iso_code) FROM region_population_latest
+                WHERE population IS NOT NULL) AS regions_with_population
+        """
+    )
+
+
+@query
 def year_bounds(store: Store) -> pd.DataFrame:
     """First and last start year of any initiative. Columns: min_year, max_year."""
     return store.query(

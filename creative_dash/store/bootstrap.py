@@ -46,9 +46,24 @@ def _ensure(store: Store, *, with_demo: bool, scale: int, say: Callable[[str], N
     loaded = load_reference(store)
     say(f"reference data: loaded {', '.join(loaded)}" if loaded else "reference data: unchanged")
     if with_demo:
-        counts = demo.load_demo(store, scale=scale)
-        if counts is None:
+        done = demo.load_demo(store, scale=scale)
+        if done is None:
             say(f"demo data: already loaded (scale {scale}), unchanged")
         else:
-            say("demo data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+            say("demo data: " + _counts(done.loaded))
+            if done.kept:
+                say(
+                    f"demo data: kept {sum(done.kept.values()):,} row(s) that imports or edits "
+                    f"added or changed, as they were ({_counts(done.kept)}): a demo load never "
+                    "replaces or deletes them"
+                )
+            if done.held:
+                say(
+                    f"demo data: left out {sum(done.held.values()):,} generated row(s) whose "
+                    f"key a kept row holds or whose row a user deleted ({_counts(done.held)})"
+                )
     say(f"done in {time.perf_counter() - t0:.2f} s (data version {store.data_version()})")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in counts.items())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -664,10 +665,87 @@ _LINKS = {
     "initiative_sectors": ("initiative_id", "initiatives"),
     "initiative_sdgs": ("initiative_id", "initiatives"),
 }
+# Rows of a parent go with their parent: links, and a participant's self-assessments.
+_PARENTS = {**_LINKS, "assessments": ("participant_id", "participants")}
+_KEYS = {
+    "hubs": ("hub_id",),
+    "hub_sectors": ("hub_id", "sector_code"),
+    "initiatives": ("initiative_id",),
+    "initiative_sectors": ("initiative_id", "sector_code"),
+    "initiative_sdgs": ("initiative_id", "sdg"),
+    "programme_sessions": ("session_id",),
+    "participants": ("participant_id",),
+    "assessments": ("participant_id", "competency", "phase"),
+    "recommendations": ("recommendation_id",),
+    "indicators": ("region_iso", "year", "indicator_code"),
+}
+# Rows a demo (re)load leaves as they are: rows that are not demo (an import or an edit added
+# them, or made a demo row its own), rows an import wrote (``import_id``), demo rows edited in the
+# browser (their row version went up); each test where the table has the column (a store of an
+# older schema, migrated later, may lack them).
+_KEPT_TESTS = ("NOT is_demo", "import_id IS NOT NULL", "version > 1")
+_KEPT_COLUMNS = {"import_id IS NOT NULL": "import_id", "version > 1": "version"}
 
 
-def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
-    """Load demo data unless the same demo is already loaded; returns row counts or None."""
+def _kept(cur: Any, table: str) -> str:
+    """The SQL condition of ``table``'s rows a demo load keeps (constant parts only)."""
+    columns = {d[0] for d in cur.execute(f"SELECT * FROM {table} LIMIT 0").description}  # noqa: S608
+    tests = [x for x in _KEPT_TESTS if _KEPT_COLUMNS.get(x, "is_demo") in columns]
+    return " OR ".join(tests)
+
+
+# Tables whose rows users delete (edit mode, through the gateway: an audit row each): a demo
+# row a user deleted is not brought back by a reload.
+_DELETABLE = ("hubs", "initiatives")
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    """What a demo load did: ``loaded`` rows per table; ``kept``: rows an import or an edit
+    added or changed, left as they were; ``held``: generated rows not loaded, because a kept row
+    holds their key (or their parent's) or a user deleted that row."""
+
+    loaded: dict[str, int]
+    kept: dict[str, int]
+    held: dict[str, int]
+
+
+def _taken(cur: Any, table: str) -> set[tuple[Any, ...]]:
+    """The keys of ``table``'s rows (after the demo rows were deleted: the kept ones), and of its
+    rows a user deleted."""
+    cols = ", ".join(_KEYS[table])  # identifiers from the _KEYS allow-list
+    taken = {tuple(r) for r in cur.execute(f"SELECT {cols} FROM {table}").fetchall()}  # noqa: S608
+    if table in _DELETABLE:
+        gone = cur.execute(
+            "SELECT DISTINCT row_key FROM audit_log WHERE table_name = $t AND action = 'delete'",
+            {"t": table},
+        ).fetchall()
+        taken |= {(int(k),) for (k,) in gone if str(k).isdigit()}
+    return taken
+
+
+def _not_taken(
+    df: pd.DataFrame, table: str, taken: set[tuple[Any, ...]], held: dict[str, set[Any]]
+) -> pd.Series:
+    """Which generated rows of ``table`` may be loaded: their key is free and their parent was
+    loaded."""
+    free = pd.Series(True, index=df.index)
+    if taken:
+        keys = pd.MultiIndex.from_frame(df[list(_KEYS[table])])
+        free &= ~keys.isin(list(taken))
+    if table in _PARENTS:
+        key, parent = _PARENTS[table]
+        if held.get(parent):
+            free &= ~df[key].isin(held[parent])
+    return free
+
+
+def load_demo(store: Store, scale: int = 1) -> DemoLoad | None:
+    """Load demo data unless the same demo is already loaded; None when it is.
+
+    A (re)load replaces only the demo's own untouched rows: rows an import or an edit added or
+    changed stay as they are (:func:`_kept`), generated rows whose key they hold are not loaded,
+    nor are demo rows a user deleted; :class:`DemoLoad` says how many of each."""
     regions = store.query(
         "SELECT r.iso_code, r.kind, r.admin_center_lat, r.admin_center_lon, r.admin_center_kk, "
         "p.population FROM regions r JOIN region_population_latest p USING (iso_code)"
@@ -683,22 +761,31 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
     if last == marker:
         return None
     data = generate(regions, sectors, comps, inds, scale=scale)
-    counts = {}
+    counts, kept, held_n = {}, {}, {}
+    held: dict[str, set[Any]] = {}
     # Through the write gateway as the system user: one "load" audit row per table.
     with gateway.load(store, SYSTEM, "demo", DEMO_TABLES) as job:
         cur = job.cur
-        for table in reversed(DEMO_TABLES):
+        for table in reversed(DEMO_TABLES):  # identifiers from the allow-lists above
             if table in _LINKS:
                 key, parent = _LINKS[table]
-                # identifiers from the DEMO_TABLES/_LINKS allow-lists above
                 cur.execute(
                     f"DELETE FROM {table} WHERE {key} IN "  # noqa: S608
-                    f"(SELECT {key} FROM {parent} WHERE is_demo)"
+                    f"(SELECT {key} FROM {parent} WHERE is_demo AND NOT ({_kept(cur, parent)}))"
                 )
             else:
-                cur.execute(f"DELETE FROM {table} WHERE is_demo")  # noqa: S608
+                kept_sql = _kept(cur, table)
+                cur.execute(f"DELETE FROM {table} WHERE is_demo AND NOT ({kept_sql})")  # noqa: S608
+                row = cur.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+                if row and row[0]:
+                    kept[table] = int(row[0])
         for table in DEMO_TABLES:
             df = data.tables()[table]
+            free = _not_taken(df, table, _taken(cur, table), held)
+            if not free.all():
+                held_n[table] = int((~free).sum())
+                held[table] = set(df.loc[~free, _KEYS[table][0]])
+                df = df[free]
             cur.register("incoming", df)
             cols = ", ".join(df.columns)
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")  # noqa: S608
@@ -714,4 +801,5 @@ def load_demo(store: Store, scale: int = 1) -> dict[str, int] | None:
                 "marker": marker,
             },
         )
-    return counts
+    kept = {t: kept[t] for t in DEMO_TABLES if t in kept}  # in load order
+    return DemoLoad(counts, kept, held_n)

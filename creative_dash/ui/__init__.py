@@ -43,6 +43,12 @@ from creative_dash.ui.cache import (  # noqa: E402
     store,
     versions,
 )
+from creative_dash.ui.empty import (  # noqa: E402
+    empty_notes,
+    metric_missing,
+    reference_badge,
+    reference_only,
+)
 from creative_dash.ui.lang import LANG_KEY, current_lang, tr  # noqa: E402
 from creative_dash.ui.layout import (  # noqa: E402
     draw_later,
@@ -119,6 +125,10 @@ from creative_dash.ui.urlstate import (  # noqa: E402
 Q = Query.of
 
 __all__ = [
+    "empty_notes",
+    "metric_missing",
+    "reference_badge",
+    "reference_only",
     "print_view_toggle",
     "sources_footer",
     "demo_badge_help",

@@ -36,11 +36,13 @@ from creative_dash.live.presenter import (
 )
 from creative_dash.text import inert, visible
 from creative_dash.ui.cache import q, store
+from creative_dash.ui.empty import empty_kinds
 from creative_dash.ui.lang import LANG_KEY, tr
 from creative_dash.ui.render import plotly
 from creative_dash.ui.session import user_id
 from creative_dash.ui.sidebar import demo_badge_help, has_demo
 from creative_dash.ui.urlstate import UrlValue
+from creative_dash.views import empty as empty_view
 
 COOKIE = "cd_voter"
 
@@ -189,12 +191,15 @@ def exit_button(deck_id: str, t: Translator, **kw: Any) -> None:
 def _scene_chart(ref: SceneRef, index: int) -> None:
     """The shown slide, re-read on every tick (cached by data version); then auto-advance."""
     t = tr()
-    try:
-        fig = scenes.figure(ref, q, t, presenter=True)
-    except LiveError as exc:
-        st.warning(exc.message(t))
+    if kind := empty_view.scene_empty(ref.scene, ref.params, empty_kinds()):
+        st.info(t(f"empty.{kind}", n=0), icon=":material/inventory_2:")  # not an empty chart
     else:
-        plotly(fig, key=f"live_chart_{index}")
+        try:
+            fig = scenes.figure(ref, q, t, presenter=True)
+        except LiveError as exc:
+            st.warning(exc.message(t))
+        else:
+            plotly(fig, key=f"live_chart_{index}")
     current = st.session_state.get(SHOW_KEY)
     if not isinstance(current, Show):
         return

@@ -6,15 +6,16 @@ Pure functions (frames in, frames or strings out), no Streamlit.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from creative_dash.i18n import Translator
-from creative_dash.metrics import PeerRow, format_value, rank_words
+from creative_dash.metrics import METRIC_BY_CODE, PEER_METRICS, PeerRow, format_value, rank_words
 from creative_dash.text import inert
 from creative_dash.views.cards import Card
+from creative_dash.views.empty import all_empty
 
 # What an ISO 3166-2:KZ code looks like; anything else from the URL is not echoed back.
 _CODE_RE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
@@ -73,6 +74,12 @@ def overdue_note(t: Translator, recs: pd.DataFrame) -> str | None:
     """How many of the region's recommendations are overdue (None: none is)."""
     n = int(recs["is_overdue"].sum()) if "is_overdue" in recs else 0
     return t("region.overdue", n=t.num(n)) if n else None
+
+
+def peers_empty(empty: Collection[str]) -> bool:
+    """Whether every figure the region is compared on counts a kind of data the store holds
+    nothing of (``views.empty``): then there is no comparison to show."""
+    return all_empty((METRIC_BY_CODE[c] for c in PEER_METRICS), empty)
 
 
 def peers_caption(t: Translator, group: str, peers: Sequence[str], names: dict[str, str]) -> str:

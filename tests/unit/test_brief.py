@@ -239,3 +239,19 @@ def test_the_margin_check_sees_ink(tmp_path):
     path = tmp_path / "page-1.png"
     img.save(path)
     assert _inked_margin(path) == ["right"]
+
+
+@pytest.mark.parametrize("kind", ["region", "national"])
+def test_a_reference_only_brief_says_what_is_missing_instead_of_empty_figures(plain_briefs, kind):
+    """No initiatives, hubs, programme records or indicators: each is named with who fills it
+    (the page's note, plain text), and no card, ranking or mix of zeros is drawn."""
+    t = Translator("en")
+    text = " ".join(_pages(plain_briefs[kind]))
+    for what in ("initiatives", "hubs", "programme", "recommendations", "indicators"):
+        assert _flat(t(f"empty.{what}").replace("**", "")) in text, what
+    assert "python -m creative_dash import initiatives FILE" in text
+    assert _flat(t("brief.kpi_title", period="2024–2026")) not in text  # no cards of zeros
+    assert _flat(t("brief.mixes_title", period="2024–2026")) not in text
+    assert _flat(t("brief.peers_title")) not in text
+    if kind == "region":  # the region's outline still drawn: it is reference data
+        assert _flat(t("region.map_title")) in text
