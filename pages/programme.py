@@ -47,17 +47,18 @@ st.info(view.showing(t, region, names), icon=":material/location_on:")
 empty = ui.empty_notes(t, "programme", "recommendations", "initiatives", page_key="programme")
 
 
-# The agenda and the figures above the participation chart are sent after it (bench/README.md).
-def sessions_section() -> None:
+# The agenda and the figures above the participation chart are sent after it (bench/README.md);
+# the agenda is read and sent only while its expander is open.
+def agenda() -> None:
     sessions = ui.q("programme_sessions_agenda", lang=t.lang)
-    with st.expander(t("programme.sessions_title"), icon=":material/event:"):
-        if bool(sessions["is_demo"].any()):
-            st.caption(t("programme.sessions_demo"))
-        ui.data_table(view.sessions_table(sessions, t), "prog_sessions")
+    if bool(sessions["is_demo"].any()):
+        st.caption(t("programme.sessions_demo"))
+    ui.data_table(view.sessions_table(sessions, t), "prog_sessions")
 
 
 if "programme" not in empty:  # sessions, participants, self-assessments
-    ui.later(sessions_section)
+    title = t("programme.sessions_title")
+    ui.later(partial(ui.lazy_expander, title, "prog_agenda", agenda, icon=":material/event:"))
 
     # -- participation -----------------------------------------------------------------------------
     ui.section_header(t("programme.participation_section"), demo)

@@ -100,7 +100,12 @@ def lazy_expander(
 ) -> None:
     """An expander whose content runs, and is sent, only while it is open: opening it reruns
     the page (or its fragment). Closed, it sends its label alone: a table or a picker inside
-    a closed expander was sent on every rerun (the hubs' history picker: 10 KB)."""
+    a closed expander was sent on every rerun (the hubs' history picker: 10 KB). In the print
+    view it is open, as tabs are."""
+    if print_view():
+        with st.expander(label, icon=icon, expanded=True):
+            draw()
+        return
     box = st.expander(label, icon=icon, key=key, on_change="rerun")
     if box.open:
         with box:

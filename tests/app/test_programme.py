@@ -32,7 +32,6 @@ def test_renders_in_each_language(demo_store, lang):
     text = page_text(at)
     row = demo_store.query("SELECT * FROM programmes").iloc[0]
     assert row[f"venue_{lang}"] in text and row[f"organisers_{lang}"] in text
-    assert t(lang, "programme.sessions_demo") in text
     assert t(lang, "programme.showing_all") in text
     participation = by_title(at, t(lang, "programme.participation_title"))
     assert len(participation["data"][0]["y"]) == 20
@@ -43,9 +42,19 @@ def test_renders_in_each_language(demo_store, lang):
     # 5 of the 9 charts and tables: the competency, recommendation and initiative sections
     # are lazy tabs that draw only the open view
     assert len(charts(at)) == 5
-    assert len(at.dataframe) == 1  # the sessions; the other tables are in closed tabs
+    # the agenda's expander is closed: its table is neither read nor sent; the other tables
+    # are in closed tabs
+    assert len(at.dataframe) == 0
+    assert t(lang, "programme.sessions_demo") not in text
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t(lang, "export.csv"), t(lang, "export.xlsx")] * 2
+    at.session_state["prog_agenda"] = True  # the reader opens the agenda
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe) == 1
+    n_sessions = demo_store.scalar("SELECT count(*) FROM programme_sessions")
+    assert len(at.dataframe[0].value) == n_sessions
+    assert t(lang, "programme.sessions_demo") in page_text(at)
     if lang == "kk":
         assert set(text) & KAZAKH_LETTERS
         assert "Participants" not in text and "Recommendations" not in text
@@ -102,7 +111,7 @@ def test_overdue_count_is_shown(demo_store):
     at = open_page("programme", "en", prog_rec_tab="table")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("en", "programme.metric_overdue")] == f"{expected:,}"
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     flagged = table[t("en", "programme.col_overdue")].str.startswith("⚠").sum()
     assert flagged == expected
 
@@ -124,10 +133,10 @@ def test_status_filter_by_widget_key_changes_the_chart(demo_store):
     assert at.query_params["prog_rec_status"] in ("implemented", ["implemented"])
     # the table tab lists the same recommendations
     at = open_page("programme", "ru", prog_rec_tab="table")
-    assert len(at.dataframe[1].value) > expected
+    assert len(at.dataframe[0].value) > expected
     at.multiselect(key="prog_rec_status").set_value(["implemented"]).run()
     assert not at.exception
-    assert len(at.dataframe[1].value) == expected
+    assert len(at.dataframe[0].value) == expected
 
 
 def test_category_filter_from_the_url(demo_store):
@@ -147,8 +156,8 @@ def test_sidebar_region_narrows_the_page(demo_store):
     at = open_page("programme", "en", region="KZ-71", prog_rec_tab="table")
     assert not at.exception
     assert t("en", "programme.showing_region", region=name) in page_text(at)
-    assert len(at.dataframe[1].value) == n_recs
-    assert set(at.dataframe[1].value[t("en", "programme.col_region")]) == {name}
+    assert len(at.dataframe[0].value) == n_recs
+    assert set(at.dataframe[0].value[t("en", "programme.col_region")]) == {name}
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[t("en", "programme.metric_participants")] == str(n_part)
     assert metrics[t("en", "programme.metric_initiatives")] == str(n_init)
@@ -183,7 +192,7 @@ def test_recommendation_and_initiative_views_open_from_the_url(demo_store):
     assert t("kk", "programme.followup_title") in titles
     assert t("kk", "programme.rec_category_title") not in titles
     assert t("kk", "programme.init_status_title") not in titles
-    assert len(at.dataframe) == 2  # sessions and the largest initiatives
+    assert len(at.dataframe) == 1  # the largest initiatives (the agenda is closed)
     assert t("kk", "programme.top_title", n=10) in page_text(at)
     printed = open_page("programme", "en", print="1")
     assert not printed.exception
