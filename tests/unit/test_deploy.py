@@ -67,6 +67,10 @@ def test_the_systemd_unit_runs_one_replica_per_port():
     unit = (DEPLOY / "systemd" / "creative-dash@.service").read_text(encoding="utf-8")
     assert "--server.port %i" in unit and "--server.address 127.0.0.1" in unit
     assert "EnvironmentFile=/etc/creative-dash/env" in unit
+    # the deployment serves what `make run` serves (asgi.py: compression, caching, headers)
+    make_run = re.search(r"^run:.*\n\t(.*)$", (ROOT / "Makefile").read_text(), re.M)
+    assert make_run and "streamlit run asgi.py" in make_run.group(1)
+    assert re.search(r"^ExecStart=\S+/streamlit run asgi\.py ", unit, re.M)
     assert re.search(r"^Restart=always$", unit, re.M)
     timer = (DEPLOY / "systemd" / "creative-dash-backup.timer").read_text(encoding="utf-8")
     assert "OnCalendar=" in timer
