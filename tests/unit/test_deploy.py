@@ -120,3 +120,16 @@ def test_a_backup_restores_into_a_working_store(pg_server):  # noqa: F811
         assert r.data_version() == versions.total + 1
     finally:
         r.close()
+
+
+def test_the_postgres_extension_is_pinned_to_the_apps_duckdb():
+    """A deployment installs requirements-postgres.txt (README): DuckDB's postgres extension
+    wheel must be exactly the duckdb of requirements.txt, or the store cannot attach."""
+    app = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    pg = (ROOT / "requirements-postgres.txt").read_text(encoding="utf-8")
+    duckdb = re.search(r"^duckdb==(\S+)$", app, re.M)
+    ext = re.search(r"^duckdb-extension-postgres-scanner==(\S+)$", pg, re.M)
+    assert duckdb and ext and duckdb.group(1) == ext.group(1)
+    assert re.search(r"^-r requirements\.txt$", pg, re.M)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pip install -r requirements-postgres.txt" in readme
