@@ -49,7 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CREATIVE_DASH_DEMO_ON_START",
         "1",
-        "1: when the store is missing, `streamlit run app.py` builds it with demo data. "
+        "1: when the store is missing, `streamlit run app.py` builds it with demo data "
+        "(the embedded DuckDB file only: a PostgreSQL store never gets demo data on start; "
+        "`python -m creative_dash init --demo` loads it on purpose). "
         "0: start on an empty store (load real data with `python -m creative_dash init`).",
     ),
     Setting(

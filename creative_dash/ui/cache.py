@@ -77,7 +77,15 @@ def _has_rows(store: Store) -> bool:
 
 
 def store() -> Store:
-    return _store(settings.db_location(), settings.get("CREATIVE_DASH_DEMO_ON_START") == "1")
+    return _store(settings.db_location(), demo_on_start(settings.db_location()))
+
+
+def demo_on_start(location: str) -> bool:
+    """Whether an empty store gets demo data when the app starts: the embedded DuckDB file
+    only. A shared PostgreSQL is a deployment's store: the first replica to start would fill
+    it with demo rows before the real data is imported (`init --demo` loads them on purpose)."""
+    is_postgres = location.startswith(("postgres://", "postgresql://"))
+    return settings.get("CREATIVE_DASH_DEMO_ON_START") == "1" and not is_postgres
 
 
 # Faults that pass by themselves (a database server restarting, a disk freed, other writers done):

@@ -133,3 +133,66 @@ def test_the_postgres_extension_is_pinned_to_the_apps_duckdb():
     assert re.search(r"^-r requirements\.txt$", pg, re.M)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pip install -r requirements-postgres.txt" in readme
+
+
+class _Recorder:
+    """A stand-in replica: answers the health check, records the headers of every other
+    request (nginx's view of what a replica receives)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        seen: dict[str, dict[str, str]] = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                if self.path != "/_stcore/health":
+                    seen[self.path] = {k.lower(): v for k, v in self.headers.items()}
+                self.send_response(200 if self.path == "/_stcore/health" else 400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.seen = seen
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_every_proxied_path_gets_the_browsers_host(tmp_path):
+    """Streamlit compares the websocket's Origin with its Host: nginx must pass the browser's
+    Host on /_stcore/stream too (a location with its own proxy_set_header inherits none of the
+    server's). With the upstream's name instead, every browser not on localhost got a page
+    that never loaded (found by following the README's deployment on this machine)."""
+    import http.client
+
+    from tests.e2e.replicas import nginx
+
+    if not NGINX.exists():
+        _missing(f"{NGINX} is missing: apt-get install nginx")
+    replica = _Recorder()
+    try:
+        with nginx([replica.url], tmp_path) as url:
+            port = int(url.rsplit(":", 1)[1])
+            for path, extra in (
+                ("/_stcore/stream", {"Upgrade": "websocket", "Connection": "Upgrade"}),
+                ("/", {}),
+                ("/static/js/index.js", {}),
+            ):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", path, headers={"Host": "dashboard.example.kz", **extra})
+                conn.getresponse().read()
+                conn.close()
+                got = replica.seen[path]
+                assert got["host"] == "dashboard.example.kz", (path, got)
+                assert got.get("x-forwarded-proto") == "http", (path, got)
+            assert replica.seen["/_stcore/stream"].get("upgrade") == "websocket"
+    finally:
+        replica.close()
