@@ -63,7 +63,9 @@ def map_heading() -> None:
 
 with st.container(key="ov_main"):
     st.title(t("overview.title"))
-    st.caption(t("overview.intro", period=period))
+    st.caption(
+        t("overview.intro_reference" if ui.reference_only() else "overview.intro", period=period)
+    )
     ui.brief_button(t, None, f.years)  # the national brief (PDF) on A4, in this language
     if note := national_caption(t, ui.region_names(t).get(highlight or "")):
         st.caption(note)

@@ -95,6 +95,15 @@ def _nothing() -> dict[str, int]:
     }
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_overviews_intro_does_not_point_at_a_map_it_does_not_draw(reference_db, lang):
+    at = open_page("overview", lang)
+    intro = at.caption[0].value
+    reference_tail = t(lang, "overview.intro_reference", period="@").split("@")[1]
+    click_tail = t(lang, "overview.intro", period="@").split("@")[1]
+    assert intro.endswith(reference_tail) and click_tail not in intro
+
+
 def test_a_viewer_gets_no_import_link(reference_db):
     at = open_page("overview", "en")
     assert t("en", "empty.link") not in [p.proto.label for p in at.get("page_link")]
