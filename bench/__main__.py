@@ -22,7 +22,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from bench import link, querytimes, report, targets
+from bench import querytimes, report, sections, targets
 from bench.browser import BenchError, Filter, Findings, Visit, launch, new_context
 from bench.servers import ROOT, Server, start_all
 
@@ -380,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     raw.parent.mkdir(exist_ok=True)
     raw.write_text(json.dumps(results, indent=1, default=str))
     text = report.render(results)
-    kept = link.section_of(args.out)  # python -m bench.link's section stays
-    args.out.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
+    kept = sections.kept(args.out)  # the other benchmarks' sections stay
+    args.out.write_text("\n".join([text, *kept]), encoding="utf-8")
     print(text)
     say(f"wrote {args.out} (raw figures: {raw})")
     return 0

@@ -27,6 +27,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
+from bench import sections
 from bench.browser import INIT_SCRIPT, VIEWPORT, launch
 from bench.servers import ROOT, Server, start_all
 
@@ -46,8 +47,7 @@ BUDGET = {
     "region": {"cold_ms": 8000, "bytes": 1_200_000, "warm_ms": 3000},
     "vote": {"cold_ms": 4000, "bytes": None, "warm_ms": 3000},
 }
-SECTION_START = "<!-- regional link: written by python -m bench.link -->"
-SECTION_END = "<!-- end of the regional link -->"
+SECTION_START, SECTION_END = sections.markers("regional link", "bench.link")
 QUIET_MS = 500
 TIMEOUT_MS = 120_000
 
@@ -257,27 +257,6 @@ def render(res: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into results.md in place of the previous one (or at the end)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
-def section_of(path: Path) -> str | None:
-    """The regional link's section of an existing results.md (kept when python -m bench
-    rewrites the file)."""
-    if not path.exists():
-        return None
-    text = path.read_text(encoding="utf-8")
-    m = re.search(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", text, re.S)
-    return m.group(0) if m else None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.link", description=__doc__)
     parser.add_argument("--reps", type=int, default=2, help="visits per page and server")
@@ -365,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     meta["load_end"] = os.getloadavg()[0]
     (HERE / "out" / "link.json").write_text(json.dumps(res, indent=1, default=str))
     section = render(res)
-    write_section(args.out, section)
+    sections.write(args.out, section, SECTION_START, SECTION_END)
     print(section)
     return 0
 

@@ -46,13 +46,13 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
+from bench import sections
 from bench.browser import Findings, Visit, launch, new_context
 from bench.servers import ROOT, Server, start_all
 from bench.targets import DEFAULT_FILTER, MAIN_CHART
 
 HERE = Path(__file__).resolve().parent
-SECTION_START = "<!-- full room: written by python -m bench.room -->"
-SECTION_END = "<!-- end of the full room -->"
+SECTION_START, SECTION_END = sections.markers("full room", "bench.room")
 OPTIONS = 3
 CHART = ".st-key-live_chart_0 .js-plotly-plot"
 PHONE = {"width": 390, "height": 844}
@@ -430,17 +430,6 @@ def render(res: Result) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into results.md in place of the previous one (or at the end)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.room", description=__doc__)
     parser.add_argument("--voters", type=int, default=100)
@@ -467,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "room.json").write_text(json.dumps(asdict(res), indent=1, default=str))
     section = render(res)
-    write_section(args.out, section)
+    sections.write(args.out, section, SECTION_START, SECTION_END)
     print(section)
     return 0
 

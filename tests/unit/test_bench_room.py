@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import room
+from bench import room, sections
 
 
 def result(**over) -> room.Result:
@@ -65,8 +65,18 @@ def test_a_lost_vote_a_late_presenter_and_slow_officials_are_missed() -> None:
 def test_the_section_replaces_its_previous_self_only(tmp_path: Path) -> None:
     out = tmp_path / "results.md"
     out.write_text("# Benchmark results\n\nother sections\n", encoding="utf-8")
-    room.write_section(out, room.render(result()))
-    room.write_section(out, room.render(result(presenter_s=0.3)))
+    sections.write(out, room.render(result()), room.SECTION_START, room.SECTION_END)
+    sections.write(out, room.render(result(presenter_s=0.3)), room.SECTION_START, room.SECTION_END)
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results\n\nother sections\n")
     assert text.count(room.SECTION_START) == 1 and "0.30 s" in text and "0.70 s" not in text
+
+
+def test_python_m_bench_keeps_every_marked_section(tmp_path: Path) -> None:
+    """`python -m bench` rewrites results.md: the link's and the room's sections survive."""
+    out = tmp_path / "results.md"
+    link_start, link_end = sections.markers("regional link", "bench.link")
+    sections.write(out, f"{link_start}\nlink figures\n{link_end}\n", link_start, link_end)
+    sections.write(out, room.render(result()), room.SECTION_START, room.SECTION_END)
+    kept = sections.kept(out)
+    assert len(kept) == 2 and "link figures" in kept[0] and "## A full room" in kept[1]
