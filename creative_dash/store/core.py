@@ -49,6 +49,8 @@ from creative_dash import settings
 from creative_dash.access import SYSTEM
 from creative_dash.settings import redact
 from creative_dash.store import rebuild
+from creative_dash.store.local_copy import CATALOG as COPY_CATALOG
+from creative_dash.store.local_copy import LocalCopy
 
 Params = Mapping[str, Any] | None
 T = TypeVar("T")
@@ -402,6 +404,13 @@ class Store:
         self._commits = 0  # transactions committed by this process
         self.version_reads = 0  # statements that read the versions (tests count them)
         self._version_lock = threading.Lock()
+        # On PostgreSQL, the plain reads run on a local copy of the analytic tables (see
+        # creative_dash.store.local_copy), unless switched off.
+        self.local_copy: LocalCopy | None = (
+            LocalCopy(topic_of)
+            if self.is_postgres and settings.get("CREATIVE_DASH_PG_LOCAL_COPY") == "1"
+            else None
+        )
         self._con: duckdb.DuckDBPyConnection | None = self._open()
         try:
             self._reload_version()
@@ -488,6 +497,8 @@ class Store:
             # is quoted as a SQL string literal.
             literal = "'" + self.location.replace("'", "''") + "'"
             con.execute(f"ATTACH {literal} AS store (TYPE postgres)")
+            if self.local_copy is not None:
+                self.local_copy.attach(con)
         except BaseException:
             con.close()
             raise
@@ -517,6 +528,8 @@ class Store:
         if old is not None:
             with suppress(Exception):
                 old.close()
+        if self.local_copy is not None:
+            self.local_copy.forget()
         self._con = self._open()  # a fault here leaves _con None: the next use tries again
         self._broken = False
         self._damage = None
@@ -555,9 +568,27 @@ class Store:
                 cur.execute("USE store")  # a cursor does not inherit its parent's USE
             return cur
 
+    def _read_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for a plain read: on PostgreSQL with the local copy, one on the copy, made
+        as new as the store first (see creative_dash.store.local_copy); else :meth:`cursor`."""
+        cur = self.cursor()
+        if self.local_copy is None:
+            return cur
+        try:
+            with self._faults():
+                if self._topics is None:
+                    self._topics = self._exists("data_versions")
+                if self._topics:  # a store older than migration 8 is read as it is
+                    self.local_copy.ensure(cur)
+                    cur.execute(f"USE {COPY_CATALOG}")
+        except BaseException:
+            _close(cur)
+            raise
+        return cur
+
     # -- reads --------------------------------------------------------------------------------
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
-        cur = self.cursor()
+        cur = self._read_cursor()
         try:
             with self._faults():
                 return cur.execute(sql, dict(params or {})).df()
@@ -565,7 +596,9 @@ class Store:
             _close(cur)
 
     def scalar(self, sql: str, params: Params = None) -> Any:
-        cur = self.cursor()
+        return self._scalar(self._read_cursor(), sql, params)
+
+    def _scalar(self, cur: duckdb.DuckDBPyConnection, sql: str, params: Params = None) -> Any:
         try:
             with self._faults():
                 row = cur.execute(sql, dict(params or {})).fetchone()
@@ -577,7 +610,7 @@ class Store:
     def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside one read transaction: its statements all see the same rows, whatever
         other threads commit meanwhile. Nothing it does is kept."""
-        cur = self.cursor()
+        cur = self._read_cursor()
         try:
             with self._faults():
                 cur.execute("BEGIN TRANSACTION")
@@ -588,8 +621,13 @@ class Store:
             _close(cur)
 
     def table_exists(self, name: str) -> bool:
+        return self._exists(name)
+
+    def _exists(self, name: str) -> bool:
+        # read from the store itself (never the local copy: the copy is made from what exists)
         return bool(
-            self.scalar(
+            self._scalar(
+                self.cursor(),
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = $name "
                 "AND table_catalog = current_database()",
                 {"name": name},
@@ -599,12 +637,20 @@ class Store:
     def _applied_migrations(self) -> set[int]:
         if not self.table_exists("schema_version"):
             return set()
-        return set(self.query("SELECT version FROM schema_version")["version"].astype(int))
+        cur = self.cursor()
+        try:
+            with self._faults():
+                rows = cur.execute("SELECT version FROM schema_version").fetchall()
+        finally:
+            _close(cur)
+        return {int(r[0]) for r in rows}
 
     def schema_version(self) -> int:
         if not self.table_exists("schema_version"):
             return 0
-        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
+        return int(
+            self._scalar(self.cursor(), "SELECT coalesce(max(version), 0) FROM schema_version")
+        )
 
     def check(self) -> None:
         """Raise the store's fault, if it has one now: damage a read ran into since the store
@@ -661,7 +707,7 @@ class Store:
         if not self._topics:  # older schema (before migration 8), or none yet
             if not self.table_exists("data_version"):
                 return Versions({}, {})
-            legacy = self.scalar("SELECT version FROM data_version WHERE id = 1")
+            legacy = self._scalar(self.cursor(), "SELECT version FROM data_version WHERE id = 1")
             return Versions({"data": int(legacy or 0)}, {})
         if self.is_postgres:
             # a constant statement, run by PostgreSQL (the extension would pull every vote row)
