@@ -64,6 +64,7 @@ bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.link
 	$(BIN)/python -m bench.room
+	$(BIN)/python -m bench.pg
 
 boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py

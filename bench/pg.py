@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -37,10 +36,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench import sections
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SECTION_START = "<!-- postgresql at scale: written by python -m bench.pg -->"
-SECTION_END = "<!-- end of postgresql at scale -->"
+SECTION_START, SECTION_END = sections.markers("postgresql at scale", "bench.pg")
 DB_NAME = "creative"
 PG_CONF = "\nshared_buffers = 1GB\nwork_mem = 64MB\n"
 
@@ -389,22 +389,12 @@ BUDGET = 1.5  # issue 17: PostgreSQL at 1.5 M rows within 1.5x the DuckDB file
 def write_section(path: Path, section: str) -> None:
     """Put ``section`` into results.md in place of the previous one (or at the end); the rest
     of the file stays as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    path.write_text(text, encoding="utf-8")
+    sections.write(path, section, SECTION_START, SECTION_END)
 
 
 def section_of(path: Path) -> str | None:
-    """This section of an existing results.md (kept when ``python -m bench`` rewrites it)."""
-    if not path.exists():
-        return None
-    text = path.read_text(encoding="utf-8")
-    m = re.search(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", text, re.S)
-    return m.group(0) if m else None
+    """This section of an existing results.md."""
+    return next((k for k in sections.kept(path) if k.startswith(SECTION_START)), None)
 
 
 # -- the command --------------------------------------------------------------------------------
@@ -477,8 +467,12 @@ def main(argv: list[str] | None = None) -> int:
                         s.close()
             page = None
             if args.page_reps > 0:
-                page = time_page(duck_path, url, args.page_reps, min(args.scan_reps, 1))
-                say(f"{page.label}: duckdb {page.duck:.0f} ms, postgres {page.pg:.0f} ms")
+                try:
+                    page = time_page(duck_path, url, args.page_reps, min(args.scan_reps, 1))
+                    say(f"{page.label}: duckdb {page.duck:.0f} ms, postgres {page.pg:.0f} ms")
+                except Exception as exc:  # noqa: BLE001 - the queries' figures still count
+                    say(f"the page's run failed: {exc!r}")
+                    meta["notes"].append(f"The page's whole run was not timed: {exc!r}.")
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -221,6 +221,48 @@ def test_data_version_sees_other_writers_on_postgres(pg_url, pg_store):
     assert pg_store.data_version() == version + 1
 
 
+def test_reads_run_on_a_local_copy_that_follows_every_replicas_writes(pg_url, pg_store):
+    # the analytic tables are read from a copy in this process (creative_dash.store.local_copy),
+    # made again when their data version moves, whoever wrote; never older than the store
+    reader = Store(pg_url)
+    try:
+        copy = reader.local_copy
+        assert copy is not None
+        hubs = reader.scalar("SELECT sum(residents) FROM hubs")
+        assert copy.refreshes == 1
+        assert {"initiatives", "initiative_sdgs", "hubs", "regions"} <= set(copy.copied)
+        assert not {"votes", "users", "audit_log", "data_versions"} & set(copy.copied)
+        reader.query("SELECT count(*) FROM initiatives")
+        assert copy.refreshes == 1  # nothing written since: no new copy
+        with pg_store.transaction() as cur:  # another replica's write
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
+        assert copy.refreshes == 2
+        with reader.snapshot() as cur:  # a snapshot reads the copy too
+            assert cur.execute("SELECT sum(residents) FROM hubs").fetchone()[0] == hubs + 1
+        # tables not copied are read from PostgreSQL as they are, without a new copy
+        before = reader.scalar("SELECT count(*) FROM audit_log")
+        with pg_store.transaction(topic=None) as cur:
+            cur.execute(
+                "INSERT INTO audit_log VALUES ('t-copy', now(), 'system', 'hubs', '1', "
+                "'update', NULL, NULL)"
+            )
+        assert reader.scalar("SELECT count(*) FROM audit_log") == before + 1
+        assert copy.refreshes == 2
+    finally:
+        reader.close()
+
+
+def test_local_copy_can_be_switched_off(pg_url, pg_store, monkeypatch):
+    monkeypatch.setenv("CREATIVE_DASH_PG_LOCAL_COPY", "0")
+    plain = Store(pg_url)
+    try:
+        assert plain.local_copy is None
+        assert plain.scalar("SELECT count(*) FROM initiatives") == 1500
+    finally:
+        plain.close()
+
+
 def test_accounts_rights_and_voter_tokens_on_postgres(pg_store):
     # the constraints of migration 004 hold on PostgreSQL too, and the gateway works there
     import duckdb
