@@ -10,6 +10,7 @@ browser), read the texts and alerts drawn.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -38,6 +39,12 @@ class Run:
     texts: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
+    cookies: dict[str, str] = field(default_factory=dict)  # set by the run's st.html scripts
+
+
+# What a page's ``st.html`` script does to the browser's cookies (the vote page keeps the
+# device's voter token so): ``document.cookie = 'name=value; ...'``.
+_SET_COOKIE = re.compile(r"document\.cookie\s*=\s*'([A-Za-z0-9_-]+)=([A-Za-z0-9_-]*)[;']")
 
 
 class Session:
@@ -54,6 +61,9 @@ class Session:
             max_size=None,
         )
         self.ws = self._connection.__enter__()
+        # the upgrade's answer: through the tests' nginx it names the replica (X-Test-Replica)
+        response = self.ws.response
+        self.headers = {k.lower(): v for k, v in response.headers.raw_items()} if response else {}
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)
@@ -119,3 +129,5 @@ class Session:
             run.alerts.append(el.alert.body)
         elif kind == "exception":
             run.exceptions.append(el.exception.message)
+        elif kind == "html":
+            run.cookies.update(_SET_COOKIE.findall(el.html.body))
