@@ -14,6 +14,11 @@ import streamlit as st
 
 from creative_dash import web
 from creative_dash.navigation import DEFAULT_PAGE
+from creative_dash.ui.pages_patch import before_any_session
+
+# Before any session: a deep link as a fresh server's first requests runs through app.py's
+# st.navigation, however many arrive at once (creative_dash/ui/pages_patch.py).
+before_any_session()
 
 # Pages that draw no chart: their HTML does not preload Plotly.
 CHARTLESS = frozenset({"vote", "sign_in", "users", "audit"})

@@ -40,6 +40,7 @@ class Run:
     alerts: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     cookies: dict[str, str] = field(default_factory=dict)  # set by the run's st.html scripts
+    keys: set[str] = field(default_factory=set)  # the keys of every widget drawn
 
 
 # What a page's ``st.html`` script does to the browser's cookies (the vote page keeps the
@@ -117,6 +118,9 @@ class Session:
     @staticmethod
     def _note(el, run: Run, fragment_id: str) -> None:
         kind = el.WhichOneof("type")
+        widget_id = getattr(getattr(el, kind), "id", "") if kind else ""
+        if isinstance(widget_id, str) and (key := user_key_from_element_id(widget_id)):
+            run.keys.add(key)
         if kind == "button":
             key = user_key_from_element_id(el.button.id)
             if key:

@@ -125,3 +125,17 @@ def test_the_patch_leaves_the_old_mode_and_reruns_only_if_it_was_in_it(
     pages_patch.leave_pages_directory_mode()
     assert getattr(pages_manager, ATTRIBUTE) is False
     assert reruns == [1]
+
+
+def test_the_server_leaves_the_old_mode_before_any_session(pages_manager: Any) -> None:
+    """asgi.py, which Streamlit loads when the server starts, switches the old mode off: many
+    deep links as a fresh server's first requests then all run through app.py, with no rerun in
+    the middle of an import (tests/e2e/test_cold_start.py)."""
+    import runpy
+
+    setattr(pages_manager, ATTRIBUTE, None)  # a fresh server
+    runpy.run_path(str(Path(__file__).resolve().parents[2] / "asgi.py"))
+    assert getattr(pages_manager, ATTRIBUTE) is False
+    # a session's PagesManager made afterwards (app.py has a pages/ folder) keeps it off
+    pages_manager(str(Path(__file__).resolve().parents[2] / "app.py"), setup_watcher=False)
+    assert getattr(pages_manager, ATTRIBUTE) is False
