@@ -6,7 +6,7 @@ PORT ?= 8501
 # The OpenID Connect provider the browser tests sign in with (npm, pinned by its lockfile).
 OIDC_TEST := tests/e2e/oidc
 
-.PHONY: run test check lint typecheck bench boundaries system-deps clean
+.PHONY: run test test-postgres check lint typecheck bench boundaries system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,9 +45,25 @@ $(OIDC_TEST)/node_modules/.installed: $(OIDC_TEST)/package.json $(OIDC_TEST)/pac
 	npm ci --prefix $(OIDC_TEST) --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Installs what the tests need and runs the whole suite, browser tests included.
+# Installs what the tests need and runs the whole suite, browser tests included; then the store,
+# query and page tests a second time on PostgreSQL.
 test: $(VENV)/.dev-deps system-deps $(OIDC_TEST)/node_modules/.installed
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+# The tests of the store (writes, the gateway, imports, edits), the dashboards' queries and the
+# pages (AppTest: every page in every language; sign-in, editing, imports, live) on a throw-away
+# PostgreSQL from Debian's packages (tests/conftest.py, CREATIVE_DASH_TEST_BACKEND), each test on
+# its own copy of the demo store. The PostgreSQL-only tests ran in the main pass already.
+PG_TESTS := tests/unit/test_store.py tests/unit/test_gateway.py tests/unit/test_importer.py \
+	tests/unit/test_editing.py tests/unit/test_overview_queries.py \
+	tests/unit/test_initiatives_queries.py tests/unit/test_hubs_queries.py \
+	tests/unit/test_programme_queries.py tests/app/test_all_pages.py tests/app/test_editing.py \
+	tests/app/test_data_import.py tests/app/test_live.py tests/app/test_sign_in.py \
+	tests/app/test_region.py
+test-postgres: $(VENV)/.dev-deps system-deps
+	CREATIVE_DASH_TEST_BACKEND=postgres $(BIN)/python -m pytest -m "not postgres and not e2e" \
+	  $(PG_TESTS)
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check creative_dash pages app.py asgi.py tests scripts bench

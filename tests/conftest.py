@@ -1,6 +1,13 @@
 """Shared fixtures: a demo store built once per test session from code, and per-test isolation
 (a test's store path is set through the environment, Streamlit caches are cleared).
 
+The store is a DuckDB file, or with ``CREATIVE_DASH_TEST_BACKEND=postgres`` a database on a
+throw-away PostgreSQL (Debian's packages, tests/pg.py): the demo store is built once as a
+template database and every test gets its own copy (``createdb -T``), dropped afterwards. ``make
+test`` runs the store, query and page tests a second time so (``make test-postgres``). A test that
+is inherently about the DuckDB file (copying, damaging or locking it) is marked
+``duckdb_file_only(reason)`` and skipped on PostgreSQL.
+
 The demo store holds three accounts (created by the command line's system actor): a presenter,
 a ministry admin and a region editor of KZ-10 (Abai); the fixtures ``presenter``, ``admin`` and
 ``editor_kz10`` give their user ids, which is what a signed-in session holds."""
@@ -21,6 +28,11 @@ from creative_dash.store import reference, users
 from creative_dash.store.bootstrap import ensure_store
 
 ROOT = Path(__file__).resolve().parent.parent
+BACKEND = os.environ.get("CREATIVE_DASH_TEST_BACKEND", "duckdb")
+ON_POSTGRES = BACKEND == "postgres"
+if BACKEND not in ("duckdb", "postgres"):
+    raise SystemExit(f"CREATIVE_DASH_TEST_BACKEND={BACKEND!r}: duckdb or postgres")
+PG_TEMPLATE = "demo_template"  # never opened after it is built: createdb -T needs it idle
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,15 +45,37 @@ def _cheap_password_hashing() -> Iterator[None]:
     users._HASHER, users._DUMMY_HASH = saved
 
 
-@pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo store built once; tests get copies so none can disturb another."""
-    path = tmp_path_factory.mktemp("template") / "demo.duckdb"
-    s = store_mod.Store(str(path))
+def _build_demo(location: str) -> None:
+    s = store_mod.Store(location)
     ensure_store(s, with_demo=True)
     for login, role, region in ACCOUNTS:
         account(s, login, role, region)
     s.close()
+
+
+@pytest.fixture(scope="session")
+def test_pg() -> Iterator[object]:
+    """Copies of the demo store on the session's throw-away PostgreSQL
+    (CREATIVE_DASH_TEST_BACKEND=postgres only), built once in the template database."""
+    from tests.pg import NO_DURABILITY, Copies, throwaway_server
+
+    with throwaway_server(NO_DURABILITY) as server:
+        _build_demo(server.createdb(PG_TEMPLATE))
+        copies = Copies(server, PG_TEMPLATE)
+        try:
+            yield copies
+        finally:
+            copies.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    """A demo store built once; tests get copies so none can disturb another. On PostgreSQL the
+    URL of a copy the tests may read (the template itself stays idle for createdb -T)."""
+    if ON_POSTGRES:
+        return request.getfixturevalue("test_pg").take()[1]
+    path = tmp_path_factory.mktemp("template") / "demo.duckdb"
+    _build_demo(str(path))
     return path
 
 
@@ -104,12 +138,26 @@ def presenter_id(store: store_mod.Store) -> str:
 
 
 @pytest.fixture
-def demo_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the demo store, set as CREATIVE_DASH_DB for this test."""
+def demo_db(
+    demo_db_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[Path]:
+    """A private copy of the demo store, set as CREATIVE_DASH_DB for this test: a file (its
+    path), or on PostgreSQL a database (its URL; str() of either is the store's location)."""
+    if ON_POSTGRES:
+        copies = request.getfixturevalue("test_pg")
+        name, url = copies.take()
+        monkeypatch.setenv("CREATIVE_DASH_DB", url)
+        yield url  # type: ignore[misc]
+        store_mod.close_all()
+        copies.drop(name)
+        return
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_db_template, path)
     monkeypatch.setenv("CREATIVE_DASH_DB", str(path))
-    return path
+    yield path
 
 
 @pytest.fixture
@@ -151,3 +199,14 @@ def _isolate() -> Iterator[None]:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("CREATIVE_DASH_DEMO_ON_START", "0")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        mark = item.get_closest_marker("duckdb_file_only")
+        if mark is not None:
+            reason = mark.args[0] if mark.args else mark.kwargs.get("reason", "")
+            assert reason, f"{item.nodeid}: duckdb_file_only needs a reason"
+            item.add_marker(pytest.mark.skip(reason=f"DuckDB file only: {reason}"))

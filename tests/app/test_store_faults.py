@@ -61,6 +61,7 @@ def test_a_store_that_cannot_be_a_file_says_the_location_is_wrong(tmp_path, monk
     only_message(open_page(DEFAULT_PAGE, "kk"), "kk", "store.bad_location")
 
 
+@pytest.mark.duckdb_file_only("another process holding the DuckDB file's one write lock")
 def test_a_store_another_process_holds_says_busy(demo_db):
     code = (
         "import sys, duckdb; c = duckdb.connect(sys.argv[1]); "
@@ -82,6 +83,7 @@ def test_a_store_another_process_holds_says_busy(demo_db):
         proc.wait(timeout=30)
 
 
+@pytest.mark.duckdb_file_only("a damaged DuckDB file replaced by its backup's bytes")
 def test_the_page_works_again_once_the_store_is_repaired(demo_db_template, tmp_path, monkeypatch):
     """No restart: the failed open is not cached, the next rerun opens the repaired store."""
     db = tmp_path / "later.duckdb"

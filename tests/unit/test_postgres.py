@@ -6,13 +6,8 @@ root). Skipped where PostgreSQL is not installed, except in CI, where that is a 
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,20 +20,12 @@ from creative_dash import queries
 from creative_dash.store import SCHEMA_VERSION, Store, StoreUnreachable
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.store.core import INIT_LOCK_KEY
+from tests.pg import PgServer, _as_postgres, throwaway_server
 from tests.unit import test_constraints as constraints
 
+__all__ = ["PgServer", "_as_postgres", "pg_server"]  # the other PostgreSQL tests use these
+
 pytestmark = pytest.mark.postgres
-
-
-def _pg_bin() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return os.path.dirname(found[-1]) if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _extension() -> Path:
@@ -49,69 +36,10 @@ def _extension() -> Path:
     )
 
 
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-class PgServer:
-    """A throw-away PostgreSQL server: its data folder, port, and how to start and stop it."""
-
-    def __init__(self, bindir: str, root: str) -> None:
-        self.bindir, self.root = bindir, root
-        self.data = os.path.join(root, "data")
-        self.port = _free_port()
-
-    def run(self, *cmd: str) -> None:
-        subprocess.run(
-            _as_postgres([f"{self.bindir}/{cmd[0]}", *cmd[1:]]), check=True, capture_output=True
-        )
-
-    def start(self) -> None:
-        # -w: pg_ctl returns when the server accepts connections (waits on state, not on time)
-        self.run(
-            "pg_ctl",
-            "-D",
-            self.data,
-            "-w",
-            "-l",
-            os.path.join(self.root, "log"),
-            "-o",
-            # max_connections: two replicas keep 64 connections each (CREATIVE_DASH_PG_CONNECTIONS)
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=300",
-            "start",
-        )
-
-    def stop(self) -> None:
-        self.run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
-
-    def createdb(self, name: str) -> str:
-        self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), name)
-        return self.url(name)
-
-    def url(self, name: str, password: str | None = None) -> str:
-        # the server trusts local connections: a password in the URL is accepted and ignored
-        user = f"postgres:{password}" if password else "postgres"
-        return f"postgresql://{user}@127.0.0.1:{self.port}/{name}"
-
-
 @pytest.fixture(scope="module")
 def pg_server() -> Iterator[PgServer]:
-    bindir = _pg_bin()
-    if bindir is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed (apt-get install -y postgresql)")
-        pytest.skip("PostgreSQL is not installed")
-    root = tempfile.mkdtemp(prefix="cd-pg-", dir="/tmp")
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    server = PgServer(bindir, root)
-    server.run("initdb", "-D", server.data, "-A", "trust", "-U", "postgres")
-    server.start()
-    try:
+    with throwaway_server() as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
