@@ -18,6 +18,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -32,7 +33,8 @@ BACKEND = os.environ.get("CREATIVE_DASH_TEST_BACKEND", "duckdb")
 ON_POSTGRES = BACKEND == "postgres"
 if BACKEND not in ("duckdb", "postgres"):
     raise SystemExit(f"CREATIVE_DASH_TEST_BACKEND={BACKEND!r}: duckdb or postgres")
-PG_TEMPLATE = "demo_template"  # never opened after it is built: createdb -T needs it idle
+# Template databases are never opened after they are built: createdb -T needs them idle.
+PG_TEMPLATE, PG_REFERENCE_TEMPLATE = "demo_template", "reference_template"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,27 +47,54 @@ def _cheap_password_hashing() -> Iterator[None]:
     users._HASHER, users._DUMMY_HASH = saved
 
 
-def _build_demo(location: str) -> None:
+def _build(location: str, *, with_demo: bool = True) -> None:
     s = store_mod.Store(location)
-    ensure_store(s, with_demo=True)
+    ensure_store(s, with_demo=with_demo)
     for login, role, region in ACCOUNTS:
         account(s, login, role, region)
     s.close()
 
 
 @pytest.fixture(scope="session")
-def test_pg() -> Iterator[object]:
-    """Copies of the demo store on the session's throw-away PostgreSQL
-    (CREATIVE_DASH_TEST_BACKEND=postgres only), built once in the template database."""
-    from tests.pg import NO_DURABILITY, Copies, throwaway_server
+def test_pg_server() -> Iterator[object]:
+    """The session's throw-away PostgreSQL (CREATIVE_DASH_TEST_BACKEND=postgres only)."""
+    from tests.pg import NO_DURABILITY, throwaway_server
 
     with throwaway_server(NO_DURABILITY) as server:
-        _build_demo(server.createdb(PG_TEMPLATE))
-        copies = Copies(server, PG_TEMPLATE)
-        try:
-            yield copies
-        finally:
-            copies.close()
+        yield server
+
+
+def _copies(server: Any, template: str, *, with_demo: bool) -> Iterator[Any]:
+    """Copies of a store built once in the template database ``template``."""
+    from tests.pg import Copies
+
+    _build(server.createdb(template), with_demo=with_demo)
+    copies = Copies(server, template)
+    try:
+        yield copies
+    finally:
+        copies.close()
+
+
+@pytest.fixture(scope="session")
+def test_pg(test_pg_server: Any) -> Iterator[Any]:
+    """Copies of the demo store on the session's PostgreSQL."""
+    yield from _copies(test_pg_server, PG_TEMPLATE, with_demo=True)
+
+
+@pytest.fixture(scope="session")
+def test_pg_reference(test_pg_server: Any) -> Iterator[Any]:
+    """Copies of the reference-only store on the session's PostgreSQL."""
+    yield from _copies(test_pg_server, PG_REFERENCE_TEMPLATE, with_demo=False)
+
+
+def _pg_copy(copies: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A test's own copy (its URL, set as CREATIVE_DASH_DB), dropped after the test."""
+    name, url = copies.take()
+    monkeypatch.setenv("CREATIVE_DASH_DB", url)
+    yield url
+    store_mod.close_all()
+    copies.drop(name)
 
 
 @pytest.fixture(scope="session")
@@ -75,32 +104,38 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory, request: pytest.F
     if ON_POSTGRES:
         return request.getfixturevalue("test_pg").take()[1]
     path = tmp_path_factory.mktemp("template") / "demo.duckdb"
-    _build_demo(str(path))
+    _build(str(path))
     return path
 
 
 @pytest.fixture(scope="session")
-def reference_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def reference_db_template(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
     """A store as ``init`` without ``--demo`` builds it (reference data only: regions,
-    populations, sectors, indicator definitions, the programme's facts), with the test accounts."""
+    populations, sectors, indicator definitions, the programme's facts), with the test accounts.
+    On PostgreSQL the URL of a copy the tests may read."""
+    if ON_POSTGRES:
+        return request.getfixturevalue("test_pg_reference").take()[1]
     path = tmp_path_factory.mktemp("reference") / "reference.duckdb"
-    s = store_mod.Store(str(path))
-    ensure_store(s, with_demo=False)
-    for login, role, region in ACCOUNTS:
-        account(s, login, role, region)
-    s.close()
+    _build(str(path), with_demo=False)
     return path
 
 
 @pytest.fixture
 def reference_db(
-    reference_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A private copy of the reference-only store, set as CREATIVE_DASH_DB for this test."""
+    reference_db_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[Path]:
+    """A private copy of the reference-only store, set as CREATIVE_DASH_DB for this test (on
+    PostgreSQL a database: its URL)."""
+    if ON_POSTGRES:
+        yield from _pg_copy(request.getfixturevalue("test_pg_reference"), monkeypatch)  # type: ignore[misc]
+        return
     path = tmp_path / "reference.duckdb"
     shutil.copy(reference_db_template, path)
     monkeypatch.setenv("CREATIVE_DASH_DB", str(path))
-    return path
+    yield path
 
 
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -147,12 +182,7 @@ def demo_db(
     """A private copy of the demo store, set as CREATIVE_DASH_DB for this test: a file (its
     path), or on PostgreSQL a database (its URL; str() of either is the store's location)."""
     if ON_POSTGRES:
-        copies = request.getfixturevalue("test_pg")
-        name, url = copies.take()
-        monkeypatch.setenv("CREATIVE_DASH_DB", url)
-        yield url  # type: ignore[misc]
-        store_mod.close_all()
-        copies.drop(name)
+        yield from _pg_copy(request.getfixturevalue("test_pg"), monkeypatch)  # type: ignore[misc]
         return
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_db_template, path)

@@ -128,7 +128,7 @@ class Copies:
         self._thread = threading.Thread(target=self._work, name="pg-copies", daemon=True)
         self._thread.start()
         for _ in range(self.AHEAD):
-            self._jobs.put(("create", f"test_{next(self._names)}"))
+            self._jobs.put(("create", f"{self.template}_{next(self._names)}"))
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -145,7 +145,7 @@ class Copies:
 
     def take(self) -> tuple[str, str]:
         """(name, URL) of a fresh copy of the template."""
-        self._jobs.put(("create", f"test_{next(self._names)}"))
+        self._jobs.put(("create", f"{self.template}_{next(self._names)}"))
         got = self._ready.get(timeout=300)
         if isinstance(got, BaseException):
             raise got
