@@ -50,7 +50,7 @@ PG_CONF = "\nshared_buffers = 1GB\nwork_mem = 64MB\n"
 def pg_server(root: Path) -> Iterator[Any]:
     """A PostgreSQL server of Debian's packages with its data folder in ``root`` (created on
     first use, reused after), started on a free port and stopped at the end."""
-    from tests.unit.test_postgres import PgServer, _pg_bin
+    from tests.pg import PgServer, _pg_bin
 
     bindir = _pg_bin()
     if bindir is None:
