@@ -6,7 +6,7 @@ PORT ?= 8501
 # The OpenID Connect provider the browser tests sign in with (npm, pinned by its lockfile).
 OIDC_TEST := tests/e2e/oidc
 
-.PHONY: run test test-postgres check lint typecheck bench boundaries system-deps clean
+.PHONY: run test test-postgres check lint typecheck bench bench-peer boundaries system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,8 +82,20 @@ bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench.room
 	$(BIN)/python -m bench.pg
 
+# The overview against Apache Superset on this machine (bench/README.md, "Against a peer"):
+# Superset from PyPI in its own virtual environment, pinned by bench/peer/requirements.txt.
+PEER_VENV := bench/peer/.venv
+$(PEER_VENV)/.installed: bench/peer/requirements.txt
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PEER_VENV)/bin/python -m pip install --quiet -r bench/peer/requirements.txt
+	touch $@
+
+bench-peer: $(VENV)/.dev-deps system-deps $(PEER_VENV)/.installed
+	$(BIN)/python -m bench.peer
+
 boundaries: $(VENV)/.dev-deps
 	$(BIN)/python scripts/build_boundaries.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .import_linter_cache test-artifacts $(OIDC_TEST)/node_modules
+	rm -rf $(VENV) bench/peer/.venv .pytest_cache .import_linter_cache test-artifacts $(OIDC_TEST)/node_modules
