@@ -43,7 +43,10 @@ GUNICORN_THREADS = 8
 TIMEOUT_S = 180.0
 # Chromium resolves no host but localhost: nothing leaves the machine (Superset's page asks for
 # a telemetry pixel on every load; it fails at once, as it would offline).
-ARGS = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost"]
+ARGS = [
+    *CHROMIUM_ARGS,
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
 OURS_FILTER = Filter("ov_sectors", "multiselect", "overview's sector filter")
 
 
@@ -310,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=3, help="repetitions of each cell")
     parser.add_argument("--scale", type=int, default=1000, help="scale of the large store")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--stores",
+        type=Path,
+        help="a directory keeping the built stores between runs (built there when missing)",
+    )
     args = parser.parse_args(argv)
     links = ["local", "regional"]
     if 2 * args.reps > 12:
@@ -330,16 +338,28 @@ def main(argv: list[str] | None = None) -> int:
         stores = {"1.5 k": ["--demo"], "1.5 M": ["--demo", "--scale", str(args.scale)]}
         paths: dict[str, Path] = {}
         for i, (scale, flags) in enumerate(stores.items()):
-            say(f"building the store of {scale} initiatives")
             db = tmp / f"store{i}.duckdb"
-            subprocess.run(
-                [sys.executable, "-m", "creative_dash", "init", "--db", str(db), *flags],
-                cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-            )  # fmt: skip
+            built_before = args.stores / f"store{i}.duckdb" if args.stores else None
+            if built_before and built_before.exists():
+                say(f"copying the store of {scale} initiatives from {args.stores}")
+                shutil.copy(built_before, db)
+            else:
+                say(f"building the store of {scale} initiatives")
+                subprocess.run(
+                    [sys.executable, "-m", "creative_dash", "init", "--db", str(db), *flags],
+                    cwd=ROOT,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+                if built_before:
+                    built_before.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(db, built_before)
             shutil.copy(db, tmp / f"peer{i}.duckdb")  # a DuckDB file has one writing process
             paths[scale] = db
         con = duckdb.connect(str(paths["1.5 k"]), read_only=True)
-        sectors = [r[0] for r in con.execute("SELECT name_en FROM sectors ORDER BY sort_order")]
+        sectors = [
+            r[0] for r in con.execute("SELECT name_en FROM sectors ORDER BY sort_order").fetchall()
+        ]
         con.close()
         sets = [sectors] + [sectors[:k] for k in range(1, 2 * args.reps + 1)]
         exp = {scale: expected_values(p, sets) for scale, p in paths.items()}

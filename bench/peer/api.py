@@ -32,27 +32,36 @@ MAP_CODE_OF_NEW = {
 MAP_REGIONS = 16
 
 SECTOR_FILTER_ID = "NATIVE_FILTER-sector"
-PER_100K = "COUNT(*) * 100000.0 / MAX({col})"
+PER_100K = "COUNT(DISTINCT initiative_id) * 100000.0 / MAX({col})"
 
 
 def dataset_sql() -> str:
-    """The virtual dataset: one row per initiative, with its region's name and population, its
-    map region (code and population summed over the regions drawn in it) and its sector's name.
-    The same figures as the overview: initiatives per 100,000 inhabitants (latest population),
-    initiatives per sector."""
+    """The virtual dataset: one row per initiative and sector it works in (its main sector and
+    each further one: the overview's sector filter keeps an initiative whose main or further
+    sector is chosen), with its region's name and population, its map region (code, and the
+    population summed over the regions drawn in it), its main sector's name (the sector mix)
+    and the row's sector's name (the filter). Counted as distinct initiatives: the same
+    figures as the overview (initiatives per 100,000 inhabitants, latest population;
+    initiatives per main sector)."""
     cases = " ".join(f"WHEN '{new}' THEN '{old}'" for new, old in MAP_CODE_OF_NEW.items())
     return f"""
 WITH m AS (
     SELECT r.iso_code, r.name_en AS region_name, p.population,
            CASE r.iso_code {cases} ELSE r.iso_code_former END AS map_code
     FROM regions r JOIN region_population_latest p USING (iso_code)
-), mp AS (SELECT map_code, sum(population) AS map_population FROM m GROUP BY map_code)
+), mp AS (SELECT map_code, sum(population) AS map_population FROM m GROUP BY map_code),
+tagged AS (
+    SELECT initiative_id, sector_code FROM initiatives
+    UNION SELECT initiative_id, sector_code FROM initiative_sectors
+)
 SELECT i.initiative_id, i.start_date, m.region_name, m.population, m.map_code,
-       mp.map_population, s.name_en AS sector_name
+       mp.map_population, ms.name_en AS main_sector_name, s.name_en AS sector_name
 FROM initiatives i
+JOIN tagged t ON t.initiative_id = i.initiative_id
+JOIN sectors s ON s.code = t.sector_code
+JOIN sectors ms ON ms.code = i.sector_code
 JOIN m ON m.iso_code = i.region_iso
 JOIN mp ON mp.map_code = m.map_code
-JOIN sectors s ON s.code = i.sector_code
 """.strip()  # noqa: S608 - constants of this module only
 
 
@@ -83,8 +92,8 @@ def chart_params(kind: str, dataset_id: int) -> dict[str, Any]:
         metric = _metric("initiatives per 100k", PER_100K.format(col="population"))
         x = "region_name"
     else:
-        metric = _metric("initiatives", "COUNT(*)")
-        x = "sector_name"
+        metric = _metric("initiatives", "COUNT(DISTINCT initiative_id)")
+        x = "main_sector_name"
     return {
         **common,
         "viz_type": "echarts_timeseries_bar",

@@ -68,17 +68,39 @@
     for (const r of results) for (const row of (r.data || [])) if (row && typeof row === 'object')
       for (const v of Object.values(row)) if (typeof v === 'number' && isFinite(v)) out.push(v);
     return out; };
+  // An answer counts when the app has read it (its own response.json() or .text() resolved):
+  // what it paints from then on is drawn from those numbers.
+  const marked = new WeakMap();
+  const note = (resp, body) => {
+    const slice = marked.get(resp);
+    if (slice === undefined) return;
+    marked.delete(resp);
+    const t = performance.now();
+    try {
+      P.answers.push({slice, t, values: rowsNums(typeof body === 'string' ? JSON.parse(body) : body)});
+    } catch (e) { /* not JSON */ }
+  };
+  for (const name of ['json', 'text']) {
+    const orig = Response.prototype[name];
+    Response.prototype[name] = function () {
+      const p = orig.call(this);
+      if (marked.has(this)) p.then((body) => note(this, body), () => {});
+      return p;
+    };
+  }
+  const origClone = Response.prototype.clone;
+  Response.prototype.clone = function () {
+    const c = origClone.call(this);
+    if (marked.has(this)) marked.set(c, marked.get(this));
+    return c;
+  };
   const nativeFetch = window.fetch;
   window.fetch = async function (input, init) {
     const url = typeof input === 'string' ? input : input.url;
     const resp = await nativeFetch.apply(this, arguments);
     if (/\/api\/v1\/chart\/data|explore_json/.test(url)) {
       const slice = sliceOf(url, init && init.body);
-      // the moment the whole answer is in (the app reads the same body meanwhile)
-      if (slice !== null) resp.clone().text().then((txt) => {
-        const t = performance.now();
-        P.answers.push({slice, t, values: rowsNums(JSON.parse(txt))});
-      }).catch(() => {});
+      if (slice !== null) marked.set(resp, slice);
     }
     return resp;
   };

@@ -19,28 +19,21 @@ OUR_KEYS = {"map": "ov_map", "ranking": "ov_ranking", "sectors": "ov_sector_mix"
 
 # -- what the charts must show ------------------------------------------------------------------
 def expected_sql(app: str) -> dict[str, str]:
-    """SQL (DuckDB, on our store) of each chart's numbers under ``$sectors`` (names; the whole
-    list when unfiltered). ``app``: ours (20 regions) or superset (the map's 16 regions)."""
-    per_region = """
-        SELECT count(i.initiative_id) * 100000.0 / max(p.population) AS v
-        FROM regions r JOIN region_population_latest p USING (iso_code)
-        LEFT JOIN (SELECT i.* FROM initiatives i JOIN sectors s ON s.code = i.sector_code
-                   WHERE list_contains($sectors, s.name_en)) i ON i.region_iso = r.iso_code
-        GROUP BY r.iso_code"""
-    sectors = """
-        SELECT count(*) AS v FROM initiatives i JOIN sectors s ON s.code = i.sector_code
-        WHERE list_contains($sectors, s.name_en) GROUP BY s.code"""
-    out = {"map": per_region, "ranking": per_region, "sectors": sectors}
-    if app == "superset":
-        from bench.peer.api import dataset_sql
+    """SQL (DuckDB, on our store) of each chart's numbers under ``$sectors`` (names; every
+    sector when unfiltered), over Superset's dataset (``api.dataset_sql``: the overview's
+    definitions). ``app``: ours (the map of 20 regions) or superset (the map's 16)."""
+    from bench.peer.api import PER_100K, dataset_sql
 
-        out["map"] = f"""
-            SELECT count(*) * 100000.0 / max(map_population) AS v FROM ({dataset_sql()}) d
-            WHERE list_contains($sectors, sector_name) GROUP BY map_code"""  # noqa: S608 - constant SQL
-        out["ranking"] = f"""
-            SELECT count(*) * 100000.0 / max(population) AS v FROM ({dataset_sql()}) d
-            WHERE list_contains($sectors, sector_name) GROUP BY region_name"""  # noqa: S608 - constant SQL
-    return out
+    def by(metric: str, column: str) -> str:
+        sql = "SELECT {} AS v FROM ({}) d WHERE list_contains($sectors, sector_name) GROUP BY {}"
+        return sql.format(metric, dataset_sql(), column)  # constants of bench.peer only
+
+    ranking = by(PER_100K.format(col="population"), "region_name")
+    return {
+        "map": ranking if app == "ours" else by(PER_100K.format(col="map_population"), "map_code"),
+        "ranking": ranking,
+        "sectors": by("COUNT(DISTINCT initiative_id)", "main_sector_name"),
+    }
 
 
 def signature(values: Iterable[float], places: int = 2) -> list[float]:

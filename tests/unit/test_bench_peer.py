@@ -22,7 +22,7 @@ def test_a_login_page_without_the_token_is_named():
         api.login_form_token('<input name="username" value="x">')
 
 
-def test_every_region_lands_on_one_of_the_old_maps_sixteen():
+def _store() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE regions AS SELECT * FROM (VALUES ('KZ-10', NULL, 'Abai'), "
@@ -33,18 +33,46 @@ def test_every_region_lands_on_one_of_the_old_maps_sixteen():
         "CREATE TABLE region_population_latest AS SELECT * FROM (VALUES ('KZ-10', 600000), "
         "('KZ-11', 700000), ('KZ-79', 1200000), ('KZ-75', 2200000)) t(iso_code, population)"
     )
-    con.execute("CREATE TABLE sectors AS SELECT 'music' AS code, 'Music' AS name_en")
+    con.execute(
+        "CREATE TABLE sectors AS SELECT * FROM (VALUES ('music', 'Music'), ('design', 'Design'))"
+        " t(code, name_en)"
+    )
     con.execute(
         "CREATE TABLE initiatives AS SELECT * FROM (VALUES (1, 'KZ-10', 'music', DATE '2024-01-01'),"
-        " (2, 'KZ-11', 'music', DATE '2024-01-01'), (3, 'KZ-79', 'music', DATE '2024-01-01')) "
+        " (2, 'KZ-11', 'music', DATE '2024-01-01'), (3, 'KZ-79', 'design', DATE '2024-01-01')) "
         "t(initiative_id, region_iso, sector_code, start_date)"
     )
-    rows = con.execute(
-        f"SELECT region_name, map_code, map_population FROM ({api.dataset_sql()}) ORDER BY 1"
-    ).fetchall()
+    # initiative 3 works in music too (a further sector), initiative 1 names its main one again
+    con.execute(
+        "CREATE TABLE initiative_sectors AS SELECT * FROM (VALUES (3, 'music'), (1, 'music')) "
+        "t(initiative_id, sector_code)"
+    )
+    return con
+
+
+def test_every_region_lands_on_one_of_the_old_maps_sixteen():
+    rows = (
+        _store()
+        .execute(
+            f"SELECT DISTINCT region_name, map_code, map_population FROM ({api.dataset_sql()}) "
+            "ORDER BY 1"
+        )
+        .fetchall()
+    )
     # Abai is drawn in East Kazakhstan, Shymkent in South Kazakhstan; the others keep their code
     assert rows == [("Abai", "KZ-VOS", 600000), ("Akmola", "KZ-AKM", 700000),
                     ("Shymkent", "KZ-YUZ", 1200000)]  # fmt: skip
+
+
+def test_the_sector_filter_keeps_main_or_further_sectors_counted_once():
+    con = _store()
+    sql = report.expected_sql("superset")
+    music = con.execute(sql["sectors"], {"sectors": ["Music"]}).fetchall()
+    assert sorted(r[0] for r in music) == [1, 2]  # Music: 1 and 2; Design (main of 3): 1
+    everything = con.execute(sql["sectors"], {"sectors": ["Music", "Design"]}).fetchall()
+    assert sorted(r[0] for r in everything) == [1, 2]  # 3 is counted once, under Design
+    per_100k = con.execute(sql["ranking"], {"sectors": ["Design"]}).fetchall()
+    assert [round(r[0], 4) for r in per_100k] == [round(1e5 / 1_200_000, 4)]
 
 
 def test_the_dashboard_holds_the_three_charts_and_the_sector_filter_over_them():
