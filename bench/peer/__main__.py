@@ -318,7 +318,15 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a directory keeping the built stores between runs (built there when missing)",
     )
+    parser.add_argument(
+        "--from-json", type=Path, help="write the section again from a run's raw figures"
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        section = report.render(json.loads(args.from_json.read_text(encoding="utf-8")))
+        report.write_section(args.out, section)
+        print(section)
+        return 0
     links = ["local", "regional"]
     if 2 * args.reps > 12:
         parser.error("at most 6 repetitions: each filter change adds one of 13 sectors")
@@ -354,7 +362,13 @@ def main(argv: list[str] | None = None) -> int:
                 if built_before:
                     built_before.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy(db, built_before)
-            shutil.copy(db, tmp / f"peer{i}.duckdb")  # a DuckDB file has one writing process
+            peer_db = tmp / f"peer{i}.duckdb"
+            shutil.copy(db, peer_db)  # a DuckDB file has one writing process
+            con = duckdb.connect(str(peer_db))
+            try:
+                api.materialise(con)
+            finally:
+                con.close()
             paths[scale] = db
         con = duckdb.connect(str(paths["1.5 k"]), read_only=True)
         sectors = [
