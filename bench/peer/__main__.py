@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copy(db, peer_db)  # a DuckDB file has one writing process
             con = duckdb.connect(str(peer_db))
             try:
-                api.materialise(con)
+                api.materialise(con, f"store{i}")
             finally:
                 con.close()
             paths[scale] = db

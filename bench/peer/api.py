@@ -32,10 +32,18 @@ MAP_CODE_OF_NEW = {
 MAP_REGIONS = 16
 
 SECTOR_FILTER_ID = "NATIVE_FILTER-sector"
-# The table Superset reads: ``dataset_sql()`` made into a table of its copy of the store before
-# it starts (``materialise``), as a deployment flattens its data for Superset. (As a virtual
-# dataset, the same SQL took about 3 s per chart query at 1.5 M initiatives.)
-TABLE = "peer_initiatives"
+
+
+def table_name(name: str) -> str:
+    """The table Superset reads for the store ``name``: ``dataset_sql()`` made into a table of
+    its copy of the store before it starts (``materialise``), as a deployment flattens its data
+    for Superset (as a virtual dataset, the same SQL took about 3 s per chart query at 1.5 M
+    initiatives). Named per store: Superset's metadata wants table names unique."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ValueError(f"not a plain name: {name!r}")
+    return f"{name}_initiatives"
+
+
 PER_100K = "COUNT(DISTINCT initiative_id) * 100000.0 / MAX({col})"
 
 
@@ -69,9 +77,10 @@ JOIN mp ON mp.map_code = m.map_code
 """.strip()  # noqa: S608 - constants of this module only
 
 
-def materialise(con: Any) -> None:
-    """Make ``TABLE`` in the store ``con`` is open on (read-write: Superset's own copy)."""
-    con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {dataset_sql()}")
+def materialise(con: Any, name: str) -> None:
+    """Make the table of store ``name`` in the store ``con`` is open on (read-write: Superset's
+    own copy)."""
+    con.execute(f"CREATE OR REPLACE TABLE {table_name(name)} AS {dataset_sql()}")
 
 
 def _metric(label: str, sql: str) -> dict[str, Any]:
@@ -272,7 +281,7 @@ class Client:
 
 
 def build_one(api: Client, name: str, db_path: str, public_role: int) -> dict[str, Any]:
-    """One store's database, dataset (``TABLE``), charts and dashboard; returns their ids."""
+    """One store's database, dataset (``table_name``), charts and dashboard; returns their ids."""
     db = api.call(
         "POST",
         "/api/v1/database/",
@@ -288,7 +297,7 @@ def build_one(api: Client, name: str, db_path: str, public_role: int) -> dict[st
         {
             "database": db,
             "schema": "main",
-            "table_name": TABLE,
+            "table_name": table_name(name),
         },
     )["id"]
     title = f"Creative industries ({name})"
