@@ -3,14 +3,14 @@ whether what a chart holds is that, and the section of bench/results.md."""
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-SECTION_START = "<!-- peer: written by python -m bench.peer -->"
-SECTION_END = "<!-- end of the peer comparison -->"
+from bench import sections
+
+SECTION_START, SECTION_END = sections.markers("peer comparison", "bench.peer")
 GOAL_FILTER = 1.5  # the project at least this many times faster on a filter change
 CHART_KINDS = ("map", "ranking", "sectors")
 # Our overview's chart keys (Streamlit element keys) for each kind.
@@ -242,19 +242,10 @@ def render(res: Mapping[str, Any]) -> str:
 def write_section(path: Path, section: str) -> None:
     """Put ``section`` into results.md in place of the previous one (or at the end); the rest
     of the file is kept as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    sections.write(path, section, SECTION_START, SECTION_END)
 
 
 def section_of(path: Path) -> str | None:
-    """This section of an existing results.md (kept when python -m bench rewrites the file)."""
-    if not path.exists():
-        return None
-    text = path.read_text(encoding="utf-8")
-    m = re.search(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", text, re.S)
-    return m.group(0) if m else None
+    """This section of an existing results.md, if it has one."""
+    found = [k for k in sections.kept(path) if k.startswith(SECTION_START)]
+    return found[0] if found else None
