@@ -157,7 +157,7 @@ def test_an_editor_saves_and_a_second_editors_conflicting_save_is_refused(
         # Playwright's click kept waiting for an option that was redrawn each time (a test
         # artefact: a person's click lands at once).
         option = editor.page.get_by_role("option", name=re.compile(rf"^{hub_id} · "))
-        expect(option).to_have_attribute("data-focused", "true")
+        expect(option).to_have_attribute("data-focused", "true", timeout=30_000)
         editor.page.keyboard.press("Enter")
         editor.wait_idle()
         # the table is drawn on a canvas; its cells' text is in the grid's accessible cells
