@@ -50,12 +50,14 @@ from bench import sections
 from bench.browser import Findings, Visit, launch, new_context
 from bench.servers import ROOT, Server, start_all
 from bench.targets import DEFAULT_FILTER, MAIN_CHART
+from creative_dash.i18n import t
 
 HERE = Path(__file__).resolve().parent
 SECTION_START, SECTION_END = sections.markers("full room", "bench.room")
 OPTIONS = 3
 CHART = ".st-key-live_chart_0 .js-plotly-plot"
 PHONE = {"width": 390, "height": 844}
+RECORDED = t("ru", "live.vote.recorded")  # what a phone is told once its vote is in
 TICK_S = 3.0  # pages/vote.py: st.fragment(ballot, run_every=3)
 TAIL_S = 3.0  # the phones keep their timers this long after the last vote
 BUDGET = {"all_votes_s": 10.0, "presenter_s": 2.0, "p95_ms": 1000.0, "officials": 1.5, "mb": 10.0}
@@ -292,7 +294,7 @@ def run_room(args: argparse.Namespace, tmp: Path, res: Result) -> None:
                         t1 = time.time()
                         voted = True
                         with lock:
-                            if any("учтён" in a for a in run.alerts):
+                            if RECORDED in run.alerts:
                                 proto_ms.append((t1 - t0) * 1000)
                                 told_wall.append(t1 * 1000)
                             else:
