@@ -96,7 +96,7 @@ def test_hundred_parallel_voters_are_all_counted_once(demo_store, open_poll, dem
     watcher.join(timeout=30)
 
     assert errors == [None] * VOTERS
-    assert elapsed < 30, elapsed
+    print(f"{VOTERS} votes in {elapsed:.2f} s")  # a figure; bench.room times it
     stored = demo_store.scalar("SELECT count(*) FROM votes WHERE poll_id = $p", {"p": pid})
     assert stored == VOTERS
     assert (

@@ -96,7 +96,7 @@ def test_hundred_votes_on_two_replicas_meet_no_conflict(replicas, presenter):
         importer.close()
     assert errors == [None] * VOTERS
     assert core.conflict_retries == before  # not one vote met another, nor the import
-    assert elapsed < 10, elapsed
+    print(f"{VOTERS} votes on two replicas in {elapsed:.2f} s")  # a figure; bench.room times it
     assert tally(a, pid) == tally(b, pid) == dict(Counter(answers.values()))
     after = b.versions()
     assert after.topics == {**topics, "data": topics["data"] + 1}  # votes bumped no topic
