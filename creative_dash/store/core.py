@@ -49,8 +49,7 @@ from creative_dash import settings
 from creative_dash.access import SYSTEM
 from creative_dash.settings import redact
 from creative_dash.store import rebuild
-from creative_dash.store.local_copy import CATALOG as COPY_CATALOG
-from creative_dash.store.local_copy import LocalCopy
+from creative_dash.store.local_copy import LocalCopy, make_key
 
 Params = Mapping[str, Any] | None
 T = TypeVar("T")
@@ -411,6 +410,9 @@ class Store:
             if self.is_postgres and settings.get("CREATIVE_DASH_PG_LOCAL_COPY") == "1"
             else None
         )
+        # The versions the reader's run of a page already read (creative_dash.ui.cache sets
+        # it): the local copy's reads use them instead of asking PostgreSQL again.
+        self.read_pin: Callable[[], Versions | None] | None = None
         self._con: duckdb.DuckDBPyConnection | None = self._open()
         try:
             self._reload_version()
@@ -579,8 +581,9 @@ class Store:
                 if self._topics is None:
                     self._topics = self._exists("data_versions")
                 if self._topics:  # a store older than migration 8 is read as it is
-                    self.local_copy.ensure(cur)
-                    cur.execute(f"USE {COPY_CATALOG}")
+                    pin = self.read_pin() if self.read_pin is not None else None
+                    pinned = None if pin is None else make_key(pin.topics, pin.schema)
+                    cur.execute(f"USE {self.local_copy.ensure(cur, pinned)}")
         except BaseException:
             _close(cur)
             raise
@@ -722,7 +725,8 @@ class Store:
             _close(cur)
         topics = {name: int(v) for kind, name, v in rows if kind == "topic"}
         votes = {name: int(v) for kind, name, v in rows if kind == "votes"}
-        return Versions(topics, votes)
+        schema = next((int(v) for kind, _name, v in rows if kind == "schema"), 0)
+        return Versions(topics, votes, schema)
 
     def _reload_version(self) -> None:
         self._topics = None
@@ -959,7 +963,9 @@ _HOLDABLE = {"polls": "poll_id"}
 _VERSIONS_SQL = (
     "SELECT 'topic' AS kind, topic AS name, version FROM data_versions "
     "UNION ALL "
-    "SELECT 'votes', poll_id, count(*) + coalesce(sum(revision), 0) FROM votes GROUP BY poll_id"
+    "SELECT 'votes', poll_id, count(*) + coalesce(sum(revision), 0) FROM votes GROUP BY poll_id "
+    "UNION ALL "
+    "SELECT 'schema', 'schema', coalesce(max(version), 0) FROM schema_version"
 )
 
 
@@ -979,6 +985,7 @@ class Versions:
 
     topics: Mapping[str, int]
     votes: Mapping[str, int]
+    schema: int = 0  # the schema's version (the local copy's key has it: a migration moves it)
 
     @property
     def total(self) -> int:

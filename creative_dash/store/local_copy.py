@@ -9,16 +9,30 @@ each one pulled every row across: 1-5 s a query, where the DuckDB file answers i
 (``bench/results.md``, "PostgreSQL at 1.5 M initiatives").
 
 So each process keeps a copy of the tables whose data topic (``core.topic_of``) is in
-:data:`COPIED_TOPICS` in an in-memory DuckDB database attached as :data:`CATALOG`, and the
-store's plain reads (``Store.query``, ``Store.scalar``, ``Store.snapshot``) run the same SQL
-there. The copy's key is the versions of those topics and the schema's version. Before each read
-the store asks PostgreSQL for the key (one small statement run by PostgreSQL itself,
-``postgres_query``); when it has moved (a write by this process or by another replica, a
-migration), the first reader copies every table again, in one PostgreSQL transaction
-(``REPEATABLE READ``: the tables and the key of one moment), while readers of the same process
-wait for it: a read never returns rows older than the versions it was checked against. Tables of
-the other topics (live votes, accounts, the audit log) and the versions themselves are not
-copied: the copy holds views that read them from PostgreSQL, so a query over both still runs.
+:data:`COPIED_TOPICS` in an in-memory DuckDB database, and the store's plain reads
+(``Store.query``, ``Store.scalar``, ``Store.snapshot``) run the same SQL there. The copy's key is
+the versions of those topics and the schema's version. When it has moved (a write by this
+process or by another replica, a migration), the first reader copies every table again, in one
+PostgreSQL transaction (``REPEATABLE READ``: the tables and the key of one moment), while readers
+of the same process wait for it: a read never returns rows older than the versions it was
+checked against. Tables of the other topics (live votes, accounts, the audit log) and the
+versions themselves are not copied: the copy holds views that read them from PostgreSQL, so a
+query over both still runs.
+
+Where the key comes from: a run of a page already reads the store's versions once
+(``creative_dash.ui.cache.versions``, what its caches key on) and hands them to the store as the
+run's *pin* (``Store.read_pin``): every read of that run uses the key of those versions, and
+PostgreSQL is not asked again. A read outside a page's run (the command line, tests, a thread of
+its own) asks PostgreSQL for the key (one small statement run by PostgreSQL itself,
+``postgres_query``).
+
+One run, one copy: there are two copies (:data:`SLOTS`, attached when the connection opens, as
+the locked-down connection may attach nothing later). A refresh fills the one not in use and
+then makes it the current one; the other keeps the copy before it. Every read pinned to the same
+versions reads the same copy: the one it met first. So a page whose run began before another
+replica's import shows the old data in every chart, or the new in every chart, never a mix
+(unless two refreshes happened during its run, when its later reads read the newest copy). The
+copy before is emptied :data:`KEEP_S` seconds after it was replaced, to give its memory back.
 
 Writes (``Store.transaction``), rows read for share, migrations and the init lock always use
 PostgreSQL itself. ``CREATIVE_DASH_PG_LOCAL_COPY=0`` switches the copy off (every read goes
@@ -31,14 +45,17 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
 log = logging.getLogger(__name__)
 
-CATALOG = "local_copy"
+CATALOG = "local_copy"  # the name of the first slot (the module's former single copy)
+SLOTS = (CATALOG, f"{CATALOG}_b")
+KEEP_S = 120.0  # how long the copy before the current one is kept for runs still reading it
 # The topics whose tables are copied: what the analytic pages read. Live data (votes), accounts
 # and the audit log change with every vote and sign-in and are read row by row: read live.
 COPIED_TOPICS = ("data", "reference")
@@ -56,8 +73,28 @@ KEY_SQL = (
 Key = tuple[tuple[str, int], ...]
 
 
+def make_key(topics: Mapping[str, int], schema: int) -> Key:
+    """The copy's key of these versions: each copied topic's (0 when it has none) and the
+    schema's. The key of a run's pinned versions and the key a refresh read compare equal when
+    they are of the same data."""
+    return (*((t, int(topics.get(t, 0))) for t in COPIED_TOPICS), ("schema", int(schema)))
+
+
 def _key(rows: list[tuple[Any, ...]]) -> Key:
-    return tuple(sorted((str(name), int(version)) for name, version in rows))
+    found = {str(name): int(version) for name, version in rows}
+    return make_key(found, found.get("schema", 0))
+
+
+def _newer(a: Key, b: Key) -> bool:
+    """Whether ``a`` holds a version ``b`` has not reached (keys only grow)."""
+    return any(x > y for (_n, x), (_m, y) in zip(a, b, strict=True))
+
+
+@dataclass
+class _Slot:
+    name: str
+    key: Key | None = None  # the versions the slot holds; None: nothing yet
+    replaced_at: float | None = None  # when another slot became the current one
 
 
 class LocalCopy:
@@ -66,42 +103,103 @@ class LocalCopy:
     def __init__(self, topic_of: Callable[[str], str]) -> None:
         self._topic_of = topic_of
         self._lock = threading.Lock()
-        self.key: Key | None = None  # the versions the copy holds; None: none yet
+        self._slots = [_Slot(name) for name in SLOTS]
+        self._current: _Slot | None = None
+        self._read_by: dict[Key, _Slot] = {}  # a pinned key -> the slot its reads use
         self.refreshes = 0  # how many times the tables were copied (tests and the bench read it)
         self.refresh_s = 0.0  # how long the last copy took
+        self.key_reads = 0  # times PostgreSQL was asked for the key (tests read it)
         self.copied: tuple[str, ...] = ()  # the tables copied, the last time
+
+    @property
+    def key(self) -> Key | None:
+        """The versions the current copy holds (None: none yet)."""
+        return None if self._current is None else self._current.key
 
     @staticmethod
     def attach(con: duckdb.DuckDBPyConnection) -> None:
-        """Attach the (empty) in-memory database of the copy to a new connection."""
-        con.execute(f"ATTACH ':memory:' AS {CATALOG} (COMPRESS)")
+        """Attach the (empty) in-memory databases of the copies to a new connection."""
+        for name in SLOTS:
+            con.execute(f"ATTACH ':memory:' AS {name} (COMPRESS)")
         # one scan per table, in PostgreSQL's order of the rows (their order of insertion, as in
         # a DuckDB file): the copy's zone maps then skip row groups as the file's do
         con.execute("SET pg_use_ctid_scan = false")
 
     def key_now(self, cur: duckdb.DuckDBPyConnection) -> Key:
         """The key of the store's data now, read by PostgreSQL (one round trip)."""
+        self.key_reads += 1
         literal = "'" + KEY_SQL.replace("'", "''") + "'"
         return _key(cur.execute(f"SELECT * FROM postgres_query('store', {literal})").fetchall())  # noqa: S608
 
-    def ensure(self, cur: duckdb.DuckDBPyConnection) -> None:
-        """Make the copy as new as the store is now (``cur``: a cursor of the store's
-        connection, not in a transaction)."""
-        now = self.key_now(cur)
-        if now == self.key:
-            return
+    def ensure(self, cur: duckdb.DuckDBPyConnection, pinned: Key | None = None) -> str:
+        """The catalog to read, made as new as ``pinned`` (the versions of the reader's run;
+        None: as new as the store is now, asked of PostgreSQL). ``cur``: a cursor of the
+        store's connection, not in a transaction."""
+        key = self.key_now(cur) if pinned is None else pinned
+        slot = self._slot_for(key)
+        if slot is not None and not self._let_go_due():
+            return slot.name
         with self._lock:
-            if now == self.key:
-                return  # another reader copied it meanwhile
-            self._refresh(cur)
+            self._let_go(cur)
+            slot = self._slot_for(key)  # another reader may have copied it meanwhile
+            if slot is None:
+                slot = self._refresh(cur)
+                self._read_by[key] = slot
+            return slot.name
+
+    def _let_go_due(self) -> bool:
+        now = time.monotonic()
+        return any(s.replaced_at is not None and now - s.replaced_at >= KEEP_S for s in self._slots)
+
+    def _slot_for(self, key: Key) -> _Slot | None:
+        """The slot reads pinned to ``key`` use, if one holds data as new: the one they used
+        before, else the current one (unless ``key`` is newer than it)."""
+        slot = self._read_by.get(key)
+        if slot is not None and slot.key is not None and not _newer(key, slot.key):
+            return slot
+        current = self._current
+        if current is None or current.key is None or _newer(key, current.key):
+            return None
+        self._read_by[key] = current  # a GIL-atomic set: the same slot whoever sets it
+        return current
 
     def forget(self) -> None:
-        """The connection holding the copy was replaced: the next read copies again."""
+        """The connection holding the copies was replaced: the next read copies again."""
         with self._lock:
-            self.key = None
+            for slot in self._slots:
+                slot.key, slot.replaced_at = None, None
+            self._current = None
+            self._read_by.clear()
 
-    def _refresh(self, cur: duckdb.DuckDBPyConnection) -> None:
+    def _let_go(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Empty the copy before the current one once it is :data:`KEEP_S` old (lock held)."""
+        now = time.monotonic()
+        for slot in self._slots:
+            if slot is self._current or slot.replaced_at is None:
+                continue
+            if now - slot.replaced_at < KEEP_S:
+                continue
+            for name in self._tables(cur, slot.name):
+                cur.execute(f"DROP TABLE {slot.name}.main.{name}")
+            slot.key, slot.replaced_at = None, None
+            self._read_by = {k: s for k, s in self._read_by.items() if s is not slot}
+
+    @staticmethod
+    def _tables(cur: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+        rows = cur.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_catalog = $c AND table_type = 'BASE TABLE'",
+            {"c": catalog},
+        ).fetchall()
+        return [str(r[0]) for r in rows if _IDENT.match(str(r[0]))]
+
+    def _refresh(self, cur: duckdb.DuckDBPyConnection) -> _Slot:
+        """Copy the tables into the slot not in use and make it the current one (lock held)."""
         t0 = time.perf_counter()
+        target_slot = next(s for s in self._slots if s is not self._current)
+        # the slot's runs (two refreshes ago) read the current copy from now on
+        self._read_by = {k: s for k, s in self._read_by.items() if s is not target_slot}
+        target_slot.key = None
         cur.execute("BEGIN TRANSACTION")
         try:
             # the key read in the same PostgreSQL transaction as the tables: of the same moment
@@ -124,14 +222,14 @@ class LocalCopy:
                 str(r[0])
                 for r in cur.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_catalog = $c",
-                    {"c": CATALOG},
+                    {"c": target_slot.name},
                 ).fetchall()
             }
             copied = []
             for name in names:
                 if not _IDENT.match(name):  # not one of ours: never named in SQL
                     continue
-                target = f"{CATALOG}.main.{name}"
+                target = f"{target_slot.name}.main.{name}"
                 source = f"store.public.{name}"
                 if name in LIVE_TABLES or self._topic_of(name) not in COPIED_TOPICS:
                     if name not in held:
@@ -146,13 +244,19 @@ class LocalCopy:
             except duckdb.Error:
                 pass
             raise
-        self.key = key
+        target_slot.key, target_slot.replaced_at = key, None
+        if self._current is not None:
+            self._current.replaced_at = time.monotonic()
+        self._current = target_slot
+        self._read_by[key] = target_slot
         self.copied = tuple(copied)
         self.refreshes += 1
         self.refresh_s = time.perf_counter() - t0
         log.info(
-            "local copy of the store refreshed in %.2f s (%d tables, key %s)",
+            "local copy of the store refreshed in %.2f s (%d tables, key %s, into %s)",
             self.refresh_s,
             len(copied),
             key,
+            target_slot.name,
         )
+        return target_slot

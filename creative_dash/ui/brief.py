@@ -12,23 +12,26 @@ import streamlit as st
 
 from creative_dash import brief
 from creative_dash.i18n import Translator
-from creative_dash.ui.cache import Query, cached_brief, store
+from creative_dash.ui.cache import Query, cached_brief, pinned, store, versions
 from creative_dash.ui.sidebar import has_demo
 
 
 def brief_bytes(t: Translator, iso: str | None, years: tuple[int, int]) -> Callable[[], bytes]:
     """The brief of region ``iso`` (None: the national brief) as a call for the download thread:
-    the store and its data version are bound now."""
+    the store and the versions of this run are bound now, and every read of the brief is of
+    those versions (one brief, one state of the data)."""
     s = store()
-    key = ("brief", s.location, s.data_version(), iso, t.lang, tuple(years))
+    v = versions(s)
+    key = ("brief", s.location, v.total, iso, t.lang, tuple(years))
 
     def run(name: str, **params: Any) -> Any:
         return Query.of(name, **params).frame(s)
 
     def build() -> bytes:
-        if iso is None:
-            return brief.national_brief(brief.gather_national(run, years), t)
-        return brief.region_brief(brief.gather_region(run, iso, years), t)
+        with pinned(v):
+            if iso is None:
+                return brief.national_brief(brief.gather_national(run, years), t)
+            return brief.region_brief(brief.gather_region(run, iso, years), t)
 
     return lambda: cached_brief(key, build)
 

@@ -29,7 +29,8 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,8 @@ FREEZE_BUDGET = 5000  # values a figure key may hold; a larger argument (a GeoJS
 @st.cache_resource(show_spinner=False)
 def _store(location: str, demo_on_start: bool) -> Store:
     store = open_store(location)
+    # the local copy's reads (PostgreSQL) use the versions this run of the page read already
+    store.read_pin = lambda: _run_versions(store)
     ensure_store(
         store,
         with_demo=demo_on_start and not _has_rows(store),
@@ -181,16 +184,32 @@ def depends_on(name: str, params: Mapping[str, Any], v: Versions) -> Any:
     return v.total
 
 
+_PINNED = threading.local()
+
+
+@contextmanager
+def pinned(v: Versions) -> Iterator[None]:
+    """Work on this thread outside a script run (a download's file built in its own thread)
+    reads the store at the versions ``v`` of the run that bound it, as that run did."""
+    _PINNED.versions = v
+    try:
+        yield
+    finally:
+        _PINNED.versions = None
+
+
 def versions(s: Store | None = None) -> Versions:
     """The store's data versions as this run of the script sees them: read once per run (a
     fragment's run included), and again after a write this process committed since (so a run
-    sees its own write). Outside a script run (tests, threads of their own), read every time."""
+    sees its own write). Outside a script run: those :func:`pinned` on the thread, else read
+    every time (tests, threads of their own)."""
     s = s or store()
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None:
-        return s.versions()
+        kept = getattr(_PINNED, "versions", None)
+        return kept if kept is not None else s.versions()
     # ScriptRunContext.reset() gives every run a new ``cursors`` dict: the run's identity
     run = ctx.cursors
     kept = getattr(ctx, "_creative_dash_versions", None)
@@ -202,6 +221,16 @@ def versions(s: Store | None = None) -> Versions:
     found = s.versions()
     ctx._creative_dash_versions = (run, s.location, commits, found)  # type: ignore[attr-defined]
     return found
+
+
+def _run_versions(s: Store) -> Versions | None:
+    """The versions of the script run on this thread (read once per run) or pinned to it, or
+    None: the store then asks PostgreSQL itself."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return getattr(_PINNED, "versions", None)
+    return versions(s)
 
 
 def q(name: str, **params: Any) -> pd.DataFrame:

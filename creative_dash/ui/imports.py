@@ -20,7 +20,7 @@ from creative_dash.imports import template
 from creative_dash.imports.spec import TABLES
 from creative_dash.store import importer, users
 from creative_dash.ui.auth import current_user, sign_in_link
-from creative_dash.ui.cache import store
+from creative_dash.ui.cache import store, versions
 from creative_dash.ui.sidebar import region_names
 
 TABLE_KEY, FILE_KEY, APPLY_KEY = "import_table", "import_file", "import_apply"
@@ -134,7 +134,7 @@ def upload(t: Translator) -> Upload | None:
 def plan_of(t: Translator, user: users.User, table: str, up: Upload) -> importer.Plan:
     """The file's plan, kept while the file, table, language, user and data stay the same."""
     s = store()
-    key = (up.sha, table, t.lang, user.user_id, s.data_version())
+    key = (up.sha, table, t.lang, user.user_id, versions(s).total)
     kept = st.session_state.get(PLAN_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]

@@ -15,6 +15,7 @@ from creative_dash.i18n import LANGS, t
 from creative_dash.navigation import DEFAULT_PAGE
 from creative_dash.store import SCHEMA_VERSION, Store, open_store, users
 from creative_dash.store.bootstrap import ensure_store
+from creative_dash.store.local_copy import make_key
 from tests.app.apptest import open_page, page_text
 from tests.unit.test_postgres import PgServer, pg_server  # noqa: F401 - the server fixture
 
@@ -59,6 +60,26 @@ def test_a_write_on_another_replica_shows_at_the_next_rerun(other_replica, pg_db
     assert about_text(version + 2) in page_text(at)  # no stale page
     # every query of the rerun (sidebar, badge, page) keyed by one read of the versions
     assert here.version_reads == reads + 1
+
+
+def test_a_rerun_reads_the_local_copy_at_its_versions_asking_postgres_once(other_replica, pg_db):
+    # The overview's rerun after another replica's import-like write: the versions read once,
+    # the copy refreshed to them without asking PostgreSQL for its key again, the new data shown
+    at = open_page(DEFAULT_PAGE, "en")
+    assert not at.exception, at.exception
+    here = open_store(pg_db)
+    copy = here.local_copy
+    assert copy is not None
+    with other_replica.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+    reads, asked, refreshes = here.version_reads, copy.key_reads, copy.refreshes
+    at.run()
+    assert not at.exception
+    assert here.version_reads == reads + 1
+    assert copy.key_reads == asked  # every read of the rerun used the versions it read
+    assert copy.refreshes == refreshes + 1
+    now = other_replica.versions()
+    assert copy.key == make_key(now.topics, now.schema)
 
 
 @pytest.mark.parametrize("lang", LANGS)

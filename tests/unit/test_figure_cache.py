@@ -169,3 +169,18 @@ def test_a_write_gives_new_results(demo_store, monkeypatch):
         cur.execute("UPDATE regions SET name_en = 'Renamed' WHERE iso_code = 'KZ-71'")
     after = ui.q("regions")
     assert "Renamed" not in set(before["name_en"]) and "Renamed" in set(after["name_en"])
+
+
+def test_work_pinned_to_a_runs_versions_reads_at_them_on_its_own_thread(demo_store, monkeypatch):
+    # a download's file is built in its own thread: keyed and read at the versions of the run
+    # that bound it (cache.pinned), not at whatever the store holds when the click comes
+    monkeypatch.setenv("CREATIVE_DASH_DB", demo_store.location)
+    bound = cache.versions(demo_store)
+    with demo_store.transaction() as cur:
+        cur.execute("UPDATE regions SET name_en = 'Renamed' WHERE iso_code = 'KZ-71'")
+    assert cache.versions(demo_store) != bound  # unpinned: the store's versions now
+    with cache.pinned(bound):
+        assert cache.versions(demo_store) is bound
+        assert cache._run_versions(demo_store) is bound  # the local copy's pin (PostgreSQL)
+        assert ui.Q("regions").key(demo_store)[2] == bound.total
+    assert cache._run_versions(demo_store) is None  # unpinned again: the store asks itself

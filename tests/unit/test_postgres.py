@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from creative_dash import queries
-from creative_dash.store import SCHEMA_VERSION, Store, StoreUnreachable
+from creative_dash.store import SCHEMA_VERSION, Store, StoreUnreachable, local_copy
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.store.core import INIT_LOCK_KEY
 from tests.pg import PgServer, _as_postgres, throwaway_server
@@ -177,6 +177,85 @@ def test_reads_run_on_a_local_copy_that_follows_every_replicas_writes(pg_url, pg
             )
         assert reader.scalar("SELECT count(*) FROM audit_log") == before + 1
         assert copy.refreshes == 2
+    finally:
+        reader.close()
+
+
+def test_reads_pinned_to_one_runs_versions_read_one_copy(pg_url, pg_store, monkeypatch):
+    # A run of a page reads the versions once and pins its reads to them (Store.read_pin):
+    # PostgreSQL is not asked for the copy's key again, and every read of a run reads the same
+    # copy, even when another replica writes (and another run refreshes the copy) meanwhile.
+    monkeypatch.setattr(local_copy, "KEEP_S", 3600.0)
+    reader = Store(pg_url)
+    try:
+        copy = reader.local_copy
+        assert copy is not None
+        old = reader.versions()
+        pin = [old]
+        reader.read_pin = lambda: pin[0]
+        hubs = reader.scalar("SELECT sum(residents) FROM hubs")  # run 1's first read
+        asked = copy.key_reads
+        assert asked == 0 and copy.refreshes == 1
+        with pg_store.transaction() as cur:  # another replica's write, during run 1
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs  # run 1 is pinned
+        pin[0] = reader.versions()  # run 2 begins: it reads the versions once
+        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
+        assert copy.refreshes == 2
+        pin[0] = old  # run 1 reads on, after run 2 refreshed the copy: still its own copy
+        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs
+        with reader.snapshot() as cur:
+            assert cur.execute("SELECT sum(residents) FROM hubs").fetchone()[0] == hubs
+        assert copy.key_reads == asked  # pinned reads never asked PostgreSQL for the key
+        # a read of no run (the command line, a thread) asks, and reads the newest
+        reader.read_pin = lambda: None
+        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
+        assert copy.key_reads == asked + 1 and copy.refreshes == 2
+    finally:
+        reader.close()
+
+
+def test_a_run_pinned_before_a_refresh_it_did_not_meet_reads_the_newest(pg_url, pg_store):
+    # run 1 read its versions, then another run refreshed the copy before run 1's first read:
+    # run 1 reads the newest copy (newer than its versions, never older), in all its reads
+    reader = Store(pg_url)
+    try:
+        copy = reader.local_copy
+        assert copy is not None
+        old = reader.versions()  # run 1 begins; it has not read yet
+        with pg_store.transaction() as cur:
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 2")
+        reader.read_pin = lambda: None
+        newest = reader.scalar("SELECT sum(residents) FROM hubs")  # another run's refresh
+        refreshes = copy.refreshes
+        reader.read_pin = lambda: old
+        assert reader.scalar("SELECT sum(residents) FROM hubs") == newest
+        assert copy.refreshes == refreshes
+    finally:
+        reader.close()
+
+
+def test_the_copy_before_is_emptied_once_no_run_needs_it(pg_url, pg_store, monkeypatch):
+    monkeypatch.setattr(local_copy, "KEEP_S", 0.0)
+    reader = Store(pg_url)
+    try:
+        copy = reader.local_copy
+        assert copy is not None
+        reader.scalar("SELECT count(*) FROM initiatives")
+        first = reader.scalar("SELECT current_database()")
+        with pg_store.transaction() as cur:
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 3")
+        reader.scalar("SELECT count(*) FROM initiatives")  # a refresh into the other copy
+        with pg_store.transaction() as cur:
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 3")
+        reader.scalar("SELECT count(*) FROM initiatives")  # and back: the first is emptied
+        second = next(c for c in local_copy.SLOTS if c != first)
+        left = reader.scalar(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = $c AND table_type = 'BASE TABLE'",
+            {"c": second},
+        )
+        assert copy.refreshes == 3 and left == 0
     finally:
         reader.close()
 

@@ -5,7 +5,10 @@ log row and the data version together).
 Replica A is its own process (the importer as the import page and the command line run it) on a
 real throw-away PostgreSQL from Debian's packages; replica B is a :class:`Store` in this process.
 The import is held halfway (its transaction open, half its rows written) while B reads; B also
-reads without pause from before the import starts until after it ends.
+reads without pause from before the import starts until after it ends, as runs of a page do:
+each run reads the versions once and pins its reads to them (``Store.read_pin``), so all the
+statements of one run read one copy of the analytic tables, old or new, whenever the import
+commits.
 """
 
 from __future__ import annotations
@@ -122,12 +125,16 @@ def test_an_import_on_a_shows_on_b_all_at_once(store_url, replica_b, tmp_path):
     before = read(b)
     versions = b.versions()
 
-    # B's dashboards are read again and again, from before the import starts until it ended.
+    # B's dashboards are read again and again, from before the import starts until it ended,
+    # each read as a page's run: the versions read once, every statement pinned to them.
     reads: list[tuple] = []
     stop = threading.Event()
+    run = threading.local()
+    b.read_pin = lambda: getattr(run, "versions", None)  # the test's own thread: unpinned
 
     def reader() -> None:
         while not stop.is_set():
+            run.versions = b.versions()
             reads.append(read(b))
 
     proc = subprocess.Popen(
@@ -169,4 +176,10 @@ def test_an_import_on_a_shows_on_b_all_at_once(store_url, replica_b, tmp_path):
     mixed = mixes(reads, before, after)
     assert mixed == [], f"{len(mixed)} statements of {len(reads)} reads saw a mix: {mixed[:2]}"
     assert before in reads and len(reads) >= 3
+    # and every run read the analytic tables of one moment: all old, or all new (the logs are
+    # read live from PostgreSQL, outside the copy, and may be newer than the run's versions)
+    copied = [0, *range(2, len(before))]
+    halves = [r for r in reads if {r[i] == before[i] for i in copied} != {True}]
+    halves = [r for r in halves if {r[i] == after[i] for i in copied} != {True}]
+    assert halves == [], f"{len(halves)} runs of {len(reads)} read old and new tables"
     print(f"{len(reads)} reads on B during the import, {reads.count(before)} before it")
