@@ -46,7 +46,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -70,7 +70,18 @@ KEY_SQL = (
     "UNION ALL SELECT 'schema', coalesce(max(version), 0) FROM schema_version"
 )
 
+# The store's tables and views, as PostgreSQL names them (run by PostgreSQL).
+TABLES_SQL = (
+    "SELECT * FROM postgres_query('store', 'SELECT table_name, table_type "
+    "FROM information_schema.tables WHERE table_schema = ''public'' "
+    "AND table_catalog = current_database()')"
+)
+
 Key = tuple[tuple[str, int], ...]
+# A table's rows in PostgreSQL, told apart cheaply: (row count, newest transaction id among
+# them). Any insert, update or delete changes it: an insert or update writes rows with a newer
+# xmin, a delete alone lowers the count.
+Fingerprint = tuple[int, int]
 
 
 def make_key(topics: Mapping[str, int], schema: int) -> Key:
@@ -95,6 +106,8 @@ class _Slot:
     name: str
     key: Key | None = None  # the versions the slot holds; None: nothing yet
     replaced_at: float | None = None  # when another slot became the current one
+    # each table the slot holds -> its fingerprint in PostgreSQL when it was copied
+    tables: dict[str, Fingerprint] = field(default_factory=dict)  # views: never
 
 
 class LocalCopy:
@@ -109,7 +122,8 @@ class LocalCopy:
         self.refreshes = 0  # how many times the tables were copied (tests and the bench read it)
         self.refresh_s = 0.0  # how long the last copy took
         self.key_reads = 0  # times PostgreSQL was asked for the key (tests read it)
-        self.copied: tuple[str, ...] = ()  # the tables copied, the last time
+        self.copied: tuple[str, ...] = ()  # the tables the copy holds, the last time
+        self.fetched: tuple[str, ...] = ()  # those read from PostgreSQL, the last time
 
     @property
     def key(self) -> Key | None:
@@ -167,7 +181,7 @@ class LocalCopy:
         """The connection holding the copies was replaced: the next read copies again."""
         with self._lock:
             for slot in self._slots:
-                slot.key, slot.replaced_at = None, None
+                slot.key, slot.replaced_at, slot.tables = None, None, {}
             self._current = None
             self._read_by.clear()
 
@@ -181,7 +195,7 @@ class LocalCopy:
                 continue
             for name in self._tables(cur, slot.name):
                 cur.execute(f"DROP TABLE {slot.name}.main.{name}")
-            slot.key, slot.replaced_at = None, None
+            slot.key, slot.replaced_at, slot.tables = None, None, {}
             self._read_by = {k: s for k, s in self._read_by.items() if s is not slot}
 
     @staticmethod
@@ -194,9 +208,15 @@ class LocalCopy:
         return [str(r[0]) for r in rows if _IDENT.match(str(r[0]))]
 
     def _refresh(self, cur: duckdb.DuckDBPyConnection) -> _Slot:
-        """Copy the tables into the slot not in use and make it the current one (lock held)."""
+        """Copy the tables into the slot not in use and make it the current one (lock held).
+
+        Only what changed crosses from PostgreSQL: a table whose fingerprint the slot already
+        holds stays, one the current copy holds is copied locally from it, and only the others
+        (those written since) are read from PostgreSQL. An edit of one hub at 1.5 M initiatives
+        copies the hubs, not the initiatives."""
         t0 = time.perf_counter()
         target_slot = next(s for s in self._slots if s is not self._current)
+        source = self._current
         # the slot's runs (two refreshes ago) read the current copy from now on
         self._read_by = {k: s for k, s in self._read_by.items() if s is not target_slot}
         target_slot.key = None
@@ -211,13 +231,13 @@ class LocalCopy:
                     {"t": list(COPIED_TOPICS)},
                 ).fetchall()
             )
-            names = [
-                str(r[0])
-                for r in cur.execute(
-                    "SELECT table_name FROM information_schema.tables "
-                    "WHERE table_catalog = 'store' AND table_schema = 'public' ORDER BY 1"
-                ).fetchall()
-            ]
+            # PostgreSQL's own catalog: the extension's names a view a base table
+            kinds = {
+                str(r[0]): str(r[1])
+                for r in cur.execute(TABLES_SQL).fetchall()
+                if _IDENT.match(str(r[0]))  # not one of ours: never named in SQL
+            }
+            names = sorted(kinds)
             held = {
                 str(r[0])
                 for r in cur.execute(
@@ -225,38 +245,74 @@ class LocalCopy:
                     {"c": target_slot.name},
                 ).fetchall()
             }
-            copied = []
-            for name in names:
-                if not _IDENT.match(name):  # not one of ours: never named in SQL
-                    continue
+            live = [n for n in names if n in LIVE_TABLES or self._topic_of(n) not in COPIED_TOPICS]
+            for name in live:
+                if name not in held:
+                    target = f"{target_slot.name}.main.{name}"
+                    cur.execute(f"CREATE VIEW {target} AS SELECT * FROM store.public.{name}")  # noqa: S608
+            copied = [n for n in names if n not in live]
+            # a view (of copied tables) has no rows of its own to tell apart: read every time
+            prints: dict[str, Fingerprint | None] = dict.fromkeys(copied)
+            prints.update(self._fingerprints(cur, [n for n in copied if kinds[n] == "BASE TABLE"]))
+            fetched, kept, local = [], [], []
+            for name in copied:
                 target = f"{target_slot.name}.main.{name}"
-                source = f"store.public.{name}"
-                if name in LIVE_TABLES or self._topic_of(name) not in COPIED_TOPICS:
-                    if name not in held:
-                        cur.execute(f"CREATE VIEW {target} AS SELECT * FROM {source}")  # noqa: S608
+                known = prints[name]
+                if known is not None and target_slot.tables.get(name) == known and name in held:
+                    kept.append(name)
                     continue
-                cur.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source}")  # noqa: S608
-                copied.append(name)
+                # names of _IDENT's form only, from PostgreSQL's catalog and our own slots
+                if known is not None and source is not None and source.tables.get(name) == known:
+                    origin = f"{source.name}.main.{name}"
+                    local.append(name)
+                else:
+                    origin = f"store.public.{name}"
+                    fetched.append(name)
+                cur.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {origin}")  # noqa: S608
             cur.execute("COMMIT")
         except BaseException:
             try:
                 cur.execute("ROLLBACK")
             except duckdb.Error:
                 pass
+            target_slot.tables = {}
             raise
+        target_slot.tables = {n: f for n, f in prints.items() if f is not None}
         target_slot.key, target_slot.replaced_at = key, None
         if self._current is not None:
             self._current.replaced_at = time.monotonic()
         self._current = target_slot
         self._read_by[key] = target_slot
         self.copied = tuple(copied)
+        self.fetched = tuple(fetched)
         self.refreshes += 1
         self.refresh_s = time.perf_counter() - t0
         log.info(
-            "local copy of the store refreshed in %.2f s (%d tables, key %s, into %s)",
+            "local copy of the store refreshed in %.2f s into %s (key %s): %d tables read from "
+            "PostgreSQL (%s), %d copied locally, %d kept",
             self.refresh_s,
-            len(copied),
-            key,
             target_slot.name,
+            key,
+            len(fetched),
+            ", ".join(fetched),
+            len(local),
+            len(kept),
         )
         return target_slot
+
+    @staticmethod
+    def _fingerprints(cur: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, Fingerprint]:
+        """Each table's fingerprint, computed by PostgreSQL in the refresh's own transaction
+        (``postgres_query`` runs on the transaction's connection, in its snapshot): of the same
+        moment as the rows copied. One statement; names only of :data:`_IDENT`'s form."""
+        if not names:
+            return {}
+        inner = " UNION ALL ".join(
+            f"SELECT '{n}' AS t, count(*) AS n, coalesce(max(xmin::text::bigint), 0) AS x "  # noqa: S608
+            f'FROM "{n}"'
+            for n in names
+            if _IDENT.match(n)
+        )
+        literal = "'" + inner.replace("'", "''") + "'"
+        rows = cur.execute(f"SELECT * FROM postgres_query('store', {literal})").fetchall()  # noqa: S608
+        return {str(t): (int(n), int(x)) for t, n, x in rows}

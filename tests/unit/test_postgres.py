@@ -260,6 +260,45 @@ def test_the_copy_before_is_emptied_once_no_run_needs_it(pg_url, pg_store, monke
         reader.close()
 
 
+def test_a_refresh_reads_from_postgres_only_the_tables_written_since(pg_url, pg_store):
+    # an edit of one hub at 1.5 M initiatives must not copy the initiatives again: each table's
+    # fingerprint (rows, newest transaction) says which changed; the others are kept or copied
+    # locally from the current copy
+    reader = Store(pg_url)
+    try:
+        copy = reader.local_copy
+        assert copy is not None
+        first = reader.scalar("SELECT count(*) FROM initiatives")
+        assert "initiatives" in copy.fetched and copy.refreshes == 1
+        with pg_store.transaction() as cur:
+            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 4")
+        residents = reader.scalar("SELECT residents FROM hubs WHERE hub_id = 4")
+        assert copy.refreshes == 2
+        assert "hubs" in copy.fetched and "initiatives" not in copy.fetched
+        assert residents == pg_store.scalar("SELECT residents FROM hubs WHERE hub_id = 4")
+        assert set(copy.copied) >= {"hubs", "initiatives"}
+        # a deleted row alone (only the count moves), in a table the copy took locally last time
+        hub, sector = pg_store.query("SELECT hub_id, sector_code FROM hub_sectors LIMIT 1").iloc[0]
+        links = reader.scalar("SELECT count(*) FROM hub_sectors")
+        with pg_store.transaction() as cur:
+            cur.execute(
+                "DELETE FROM hub_sectors WHERE hub_id = $h AND sector_code = $s",
+                {"h": int(hub), "s": str(sector)},
+            )
+        try:
+            assert reader.scalar("SELECT count(*) FROM hub_sectors") == links - 1
+            assert "hub_sectors" in copy.fetched
+            assert not {"hubs", "initiatives"} & set(copy.fetched)
+            assert reader.scalar("SELECT count(*) FROM initiatives") == first
+        finally:
+            with pg_store.transaction() as cur:
+                cur.execute(
+                    "INSERT INTO hub_sectors VALUES ($h, $s)", {"h": int(hub), "s": str(sector)}
+                )
+    finally:
+        reader.close()
+
+
 def test_local_copy_can_be_switched_off(pg_url, pg_store, monkeypatch):
     monkeypatch.setenv("CREATIVE_DASH_PG_LOCAL_COPY", "0")
     plain = Store(pg_url)
