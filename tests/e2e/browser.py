@@ -21,6 +21,9 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 TIMEOUT_MS = 30_000
+# A download the server builds when clicked (a CSV, a workbook, a PDF): under a loaded machine's
+# load it may take longer than a page's wait; the wait is on the download, this only bounds it.
+DOWNLOAD_TIMEOUT_MS = 120_000
 
 # Console errors that are part of Streamlit itself, each with the reason it is harmless.
 ALLOWED_CONSOLE: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [

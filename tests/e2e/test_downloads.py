@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from creative_dash.i18n import t
-from tests.e2e.browser import AppTab, page_path
+from tests.e2e.browser import DOWNLOAD_TIMEOUT_MS, AppTab, page_path
 from tests.e2e.conftest import LOG_KEY, running_app
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +25,7 @@ def test_chart_saves_as_png_from_its_toolbar(tab: AppTab) -> None:
     chart.scroll_into_view_if_needed()
     chart.hover()
     button = tab.page.locator(".st-key-in_chart_status button[aria-label='Download plot as a PNG']")
-    with tab.page.expect_download() as info:
+    with tab.page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as info:
         button.click()
     path = Path(info.value.path())
     assert info.value.suggested_filename.endswith(".png")
@@ -39,7 +39,7 @@ def test_initiatives_download_in_kazakh(tab: AppTab, kind: str) -> None:
     tab.open(page_path("initiatives"), lang="kk", in_status="completed")
     button = tab.page.locator(f".st-key-in_dl_{kind} button").first
     button.scroll_into_view_if_needed()
-    with tab.page.expect_download() as info:
+    with tab.page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as info:
         button.click()
     name = info.value.suggested_filename
     data = Path(info.value.path()).read_bytes()
@@ -109,7 +109,7 @@ def test_one_click_gives_the_brief_in_the_users_language(
     assert t(lang, "brief.download_national" if page == "overview" else "brief.download") in (
         button.inner_text()
     )
-    with tab.page.expect_download(timeout=60_000) as info:
+    with tab.page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as info:
         button.click()
     assert info.value.suggested_filename.endswith(f"_{lang}_demo_{date.today().isoformat()}.pdf")
     reader = PdfReader(Path(info.value.path()))

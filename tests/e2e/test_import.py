@@ -18,7 +18,7 @@ import pytest
 
 from creative_dash import store as store_mod
 from creative_dash.i18n import Translator, t
-from tests.e2e.browser import AppTab, page_path
+from tests.e2e.browser import DOWNLOAD_TIMEOUT_MS, AppTab, page_path
 from tests.e2e.conftest import running_app
 from tests.e2e.test_sign_in import _users_add, navigate, password_sign_in, wait_signed_in
 
@@ -224,7 +224,7 @@ def test_a_region_editor_fixes_three_problems_previews_and_applies(
         assert caption_of(tr, total) in before
         open_import(tab, lang)
         choose_table(tab, lang, "initiatives")
-        with tab.page.expect_download() as download:
+        with tab.page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
             tab.page.locator(".st-key-import_template_xlsx button").click()
         filled = tmp_path / f"initiatives_{lang}.xlsx"
         download.value.save_as(filled)
