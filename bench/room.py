@@ -35,9 +35,9 @@ votes, one more phone routed to B votes alone: how soon the presenter on A count
 and written to the marked section "A full room on two replicas (PostgreSQL)": the tally exact
 (the presenter's chart, the rows read from PostgreSQL after the servers stopped: per answer,
 distinct voters), all votes in <= 10 s, the presenter on A at the final tally <= 2 s after the
-last phone was told, B's vote on A's screen <= 2 s, p95 confirmation <= 1 s; each replica's,
-PostgreSQL's and the machine's CPU-seconds (what a missed time budget was up against), the
-errors in both replicas' logs and the load average.
+last phone was told, B's vote on A's screen <= 2 s, p95 confirmation <= 1 s; the CPU-seconds
+of each replica, PostgreSQL, the bench's own processes and the rest of the machine (what a
+missed time budget was up against), the errors in both replicas' logs and the load average.
 
 Clocks: wall-clock milliseconds (``Date.now()`` in the pages, ``time.time()`` here) where
 moments of different processes are compared; each latency uses one clock.
@@ -532,21 +532,32 @@ def machine_busy_s() -> float:
 
 
 def cpu_now(a: Server, b: Server, pg_data: str) -> dict[str, float]:
-    """CPU-seconds so far: each replica, PostgreSQL (its server and connections), the machine."""
-    from tests.e2e.replicas import cpu_seconds, descendants, postmaster
+    """CPU-seconds so far: each replica; PostgreSQL (its server and connections); the bench's own
+    processes (this driver with its phone threads, its Chromium, nginx); the whole machine."""
+    from tests.e2e.replicas import descendants, postmaster
 
-    pg = 0.0
-    for pid in (root := postmaster(pg_data), *descendants(root)):
-        try:
-            pg += cpu_seconds(pid)
-        except OSError:  # a connection that ended meanwhile
-            pass
+    pg = [root := postmaster(pg_data), *descendants(root)]
+    servers = {a.pid, b.pid, *descendants(a.pid), *descendants(b.pid), *pg}
+    ours = [p for p in (os.getpid(), *descendants(os.getpid())) if p not in servers]
     return {
         "A": a.cpu_seconds(),
         "B": b.cpu_seconds(),
-        "PostgreSQL": pg,
+        "PostgreSQL": cpu_of(pg),
+        "bench": cpu_of(ours),
         "machine": machine_busy_s(),
     }
+
+
+def cpu_of(pids: list[int]) -> float:
+    from tests.e2e.replicas import cpu_seconds
+
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:  # a process that ended meanwhile
+            pass
+    return total
 
 
 def spent(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, float]:
@@ -635,13 +646,14 @@ def run_replicas(args: argparse.Namespace, tmp: Path, res: ReplicaResult) -> Non
 
 def why(cpu: dict[str, float], nproc: int) -> str:
     """In words, where the CPU went during a window (what a missed time budget was up against)."""
-    rest = cpu["machine"] - cpu["A"] - cpu["B"] - cpu["PostgreSQL"]
+    ours = cpu["A"] + cpu["B"] + cpu["PostgreSQL"] + cpu["bench"]
     return (
         f"in those {cpu['wall']:.1f} s the {nproc} cores were busy {cpu['machine']:.1f} of "
         f"{nproc * cpu['wall']:.1f} CPU-seconds: replica A {cpu['A']:.1f} s "
         f"({cpu['A'] / cpu['wall']:.0%} of a core), replica B {cpu['B']:.1f} s "
-        f"({cpu['B'] / cpu['wall']:.0%}), PostgreSQL {cpu['PostgreSQL']:.1f} s, everything else "
-        f"(the phones, Chromium, nginx, other jobs) {rest:.1f} s"
+        f"({cpu['B'] / cpu['wall']:.0%}), PostgreSQL {cpu['PostgreSQL']:.1f} s, the bench's "
+        f"own phones, Chromium and nginx {cpu['bench']:.1f} s, other jobs on the machine "
+        f"{cpu['machine'] - ours:.1f} s"
     )
 
 
@@ -731,7 +743,8 @@ def render_replicas(res: ReplicaResult) -> str:
             f"CPU during the room's vote ({vote['wall']:.1f} s: from just before the first press "
             f"until the phones' timers stopped, {TAIL_S:.0f} s after the spread): "
             f"replica A {vote['A']:.1f} s, replica B {vote['B']:.1f} s, PostgreSQL "
-            f"{vote['PostgreSQL']:.1f} s, the whole machine {vote['machine']:.1f} s. The "
+            f"{vote['PostgreSQL']:.1f} s, the bench's own phones, Chromium and nginx "
+            f"{vote['bench']:.1f} s, the whole machine {vote['machine']:.1f} s. The "
             f"protocol phones also sent their ballot's timed rerun every {TICK_S:.0f} s as a "
             f"browser does ({res.ticks} reruns).",
         ]

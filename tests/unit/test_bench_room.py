@@ -90,7 +90,7 @@ def replicas_result(**over) -> room.ReplicaResult:
     res.stored_rows = res.stored_voters = 7
     res.phones_on = {"A": 3, "B": 3}
     res.b_on_a_s, res.b_told_s = 0.8, 0.1
-    cpu = {"wall": 10.0, "A": 6.0, "B": 5.0, "PostgreSQL": 1.0, "machine": 19.5}
+    cpu = {"wall": 10.0, "A": 6.0, "B": 5.0, "PostgreSQL": 1.0, "bench": 4.0, "machine": 19.5}
     res.cpu = {"probe": dict(cpu), "vote": dict(cpu)}
     res.problems = {"A": [], "B": []}
     for k, v in over.items():
@@ -112,7 +112,7 @@ def test_two_replicas_a_missed_time_budget_says_where_the_cpu_went() -> None:
     why = [ln for ln in text.splitlines() if ln.startswith("- ") and "CPU-seconds" in ln]
     assert len(why) == 2
     assert "busy 19.5 of 20.0 CPU-seconds" in why[0] and "replica A 6.0 s (60% of a core)" in why[0]
-    assert "everything else (the phones, Chromium, nginx, other jobs) 7.5 s" in why[0]
+    assert "own phones, Chromium and nginx 4.0 s, other jobs on the machine 3.5 s" in why[0]
 
 
 def test_two_replicas_a_vote_lost_on_the_way_is_missed() -> None:
