@@ -645,15 +645,26 @@ def run_replicas(args: argparse.Namespace, tmp: Path, res: ReplicaResult) -> Non
 
 
 def why(cpu: dict[str, float], nproc: int) -> str:
-    """In words, where the CPU went during a window (what a missed time budget was up against)."""
-    ours = cpu["A"] + cpu["B"] + cpu["PostgreSQL"] + cpu["bench"]
+    """In words, where the CPU went during a window (what a missed time budget was up against):
+    were the cores saturated, by whom most, and was a replica CPU-bound."""
+    wall, busy = cpu["wall"], cpu["machine"]
+    share = {
+        "the replicas": cpu["A"] + cpu["B"],
+        "PostgreSQL": cpu["PostgreSQL"],
+        "the bench's own phones, Chromium and nginx": cpu["bench"],
+    }
+    share["other jobs on the machine"] = busy - sum(share.values())
+    top = max(share, key=lambda k: share[k])
+    bound = [x for x in ("A", "B") if cpu[x] >= 0.9 * wall]
     return (
-        f"in those {cpu['wall']:.1f} s the {nproc} cores were busy {cpu['machine']:.1f} of "
-        f"{nproc * cpu['wall']:.1f} CPU-seconds: replica A {cpu['A']:.1f} s "
-        f"({cpu['A'] / cpu['wall']:.0%} of a core), replica B {cpu['B']:.1f} s "
-        f"({cpu['B'] / cpu['wall']:.0%}), PostgreSQL {cpu['PostgreSQL']:.1f} s, the bench's "
-        f"own phones, Chromium and nginx {cpu['bench']:.1f} s, other jobs on the machine "
-        f"{cpu['machine'] - ours:.1f} s"
+        f"the {nproc} cores were {'saturated' if busy >= 0.9 * nproc * wall else 'not saturated'}"
+        f" ({busy:.1f} of {nproc * wall:.1f} CPU-seconds busy in those {wall:.1f} s), most by "
+        f"{top} ({share[top] / busy:.0%}); "
+        + (f"replica {' and '.join(bound)} CPU-bound" if bound else "neither replica CPU-bound")
+        + f" (A {cpu['A']:.1f} s, {cpu['A'] / wall:.0%} of a core; B {cpu['B']:.1f} s, "
+        f"{cpu['B'] / wall:.0%}); PostgreSQL {cpu['PostgreSQL']:.1f} s, the bench's own phones, "
+        f"Chromium and nginx {cpu['bench']:.1f} s, other jobs "
+        f"{share['other jobs on the machine']:.1f} s"
     )
 
 

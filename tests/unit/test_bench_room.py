@@ -111,8 +111,15 @@ def test_two_replicas_a_missed_time_budget_says_where_the_cpu_went() -> None:
     assert len(missed) == 2
     why = [ln for ln in text.splitlines() if ln.startswith("- ") and "CPU-seconds" in ln]
     assert len(why) == 2
-    assert "busy 19.5 of 20.0 CPU-seconds" in why[0] and "replica A 6.0 s (60% of a core)" in why[0]
-    assert "own phones, Chromium and nginx 4.0 s, other jobs on the machine 3.5 s" in why[0]
+    assert "cores were saturated (19.5 of 20.0 CPU-seconds busy in those 10.0 s)" in why[0]
+    assert "most by the replicas (56%); neither replica CPU-bound (A 6.0 s, 60% of a core" in why[0]
+    assert "own phones, Chromium and nginx 4.0 s, other jobs 3.5 s" in why[0]
+
+
+def test_a_replica_busy_all_the_while_is_called_cpu_bound() -> None:
+    cpu = {"wall": 10.0, "A": 9.5, "B": 4.0, "PostgreSQL": 0.5, "bench": 2.0, "machine": 16.0}
+    assert "replica A CPU-bound" in room.why(cpu, 2)
+    assert "cores were not saturated" in room.why(cpu | {"machine": 17.0}, 2)
 
 
 def test_two_replicas_a_vote_lost_on_the_way_is_missed() -> None:
