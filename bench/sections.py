@@ -1,7 +1,7 @@
 """The marked sections of bench/results.md: each benchmark besides ``python -m bench`` (the
-regional link, a full room, the peer, PostgreSQL at scale) writes its own section between two
-HTML comments, and replaces only that section when it runs again; ``python -m bench``, which
-rewrites the file, keeps every one of them."""
+regional link, a full room, the room on two replicas, the peer, PostgreSQL at scale) writes its
+own section between two HTML comments, and replaces only that section when it runs again;
+``python -m bench``, which rewrites the file, keeps every one of them."""
 
 from __future__ import annotations
 

@@ -80,3 +80,59 @@ def test_python_m_bench_keeps_every_marked_section(tmp_path: Path) -> None:
     sections.write(out, room.render(result()), room.SECTION_START, room.SECTION_END)
     kept = sections.kept(out)
     assert len(kept) == 2 and "link figures" in kept[0] and "## A full room" in kept[1]
+
+
+def replicas_result(**over) -> room.ReplicaResult:
+    """A room of 6 phones on two replicas, plus the one phone on B that votes first."""
+    base = result()
+    res = room.ReplicaResult(**{k: getattr(base, k) for k in room.Result.__dataclass_fields__})
+    res.presenter_counts = res.expected_counts = res.stored_counts = [3, 2, 2]
+    res.stored_rows = res.stored_voters = 7
+    res.phones_on = {"A": 3, "B": 3}
+    res.b_on_a_s, res.b_told_s = 0.8, 0.1
+    cpu = {"wall": 10.0, "A": 6.0, "B": 5.0, "PostgreSQL": 1.0, "bench": 4.0, "machine": 19.5}
+    res.cpu = {"probe": dict(cpu), "vote": dict(cpu)}
+    res.problems = {"A": [], "B": []}
+    for k, v in over.items():
+        setattr(res, k, v)
+    return res
+
+
+def test_two_replicas_every_budget_met_says_so() -> None:
+    text = room.render_replicas(replicas_result())
+    assert "**MISSED**" not in text and "Why" not in text
+    assert text.count("| met |") == 5
+    assert "3 on A, 3 on B" in text and "A 0; B 0" in text
+
+
+def test_two_replicas_a_missed_time_budget_says_where_the_cpu_went() -> None:
+    text = room.render_replicas(replicas_result(votes_span_s=12.5, b_on_a_s=2.4))
+    missed = [ln for ln in text.splitlines() if "**MISSED**" in ln]
+    assert len(missed) == 2
+    why = [ln for ln in text.splitlines() if ln.startswith("- ") and "CPU-seconds" in ln]
+    assert len(why) == 2
+    assert "cores were saturated (19.5 of 20.0 CPU-seconds busy in those 10.0 s)" in why[0]
+    assert "most by the replicas (56%); neither replica CPU-bound (A 6.0 s, 60% of a core" in why[0]
+    assert "own phones, Chromium and nginx 4.0 s, other jobs 3.5 s" in why[0]
+
+
+def test_a_replica_busy_all_the_while_is_called_cpu_bound() -> None:
+    cpu = {"wall": 10.0, "A": 9.5, "B": 4.0, "PostgreSQL": 0.5, "bench": 2.0, "machine": 16.0}
+    assert "replica A CPU-bound" in room.why(cpu, 2)
+    assert "cores were not saturated" in room.why(cpu | {"machine": 17.0}, 2)
+
+
+def test_two_replicas_a_vote_lost_on_the_way_is_missed() -> None:
+    text = room.render_replicas(replicas_result(stored_counts=[3, 2, 1], stored_rows=6))
+    rows = [ln for ln in text.splitlines() if "**MISSED**" in ln]
+    assert len(rows) == 1 and "exactly once" in rows[0]
+
+
+def test_the_replicas_section_keeps_the_one_process_room(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    sections.write(out, room.render(result()), room.SECTION_START, room.SECTION_END)
+    two = room.render_replicas(replicas_result())
+    sections.write(out, two, room.REPLICAS_START, room.REPLICAS_END)
+    sections.write(out, two, room.REPLICAS_START, room.REPLICAS_END)
+    kept = sections.kept(out)
+    assert len(kept) == 2 and "## A full room\n" in kept[0] and "two replicas" in kept[1]
