@@ -77,23 +77,26 @@ OPTIONS = 3
 CHART = ".st-key-live_chart_0 .js-plotly-plot"
 PHONE = {"width": 390, "height": 844}
 RECORDED = t("ru", "live.vote.recorded")  # what a phone is told once its vote is in
+YOUR_ANSWER = t("ru", "live.vote.your_answer")  # and the answer it recorded, after this
 TICK_S = 3.0  # pages/vote.py: st.fragment(ballot, run_every=3)
 TAIL_S = 3.0  # the phones keep their timers this long after the last vote
 BUDGET = {"all_votes_s": 10.0, "presenter_s": 2.0, "p95_ms": 1000.0, "officials": 1.5, "mb": 10.0}
 
 # In a phone's page: the press of the pointer on a ballot button and the confirmation drawn.
-PHONE_JS = """() => {
+# Told: the confirmation box names the phone's answer ("Ваш ответ: ..."): the box is drawn
+# a moment before its text, holding the previous run's elements meanwhile.
+PHONE_JS = """(yourAnswer) => {
   window.__room = {pressed: null, told: null, toldWall: null};
   document.addEventListener('pointerdown', () => {
     if (window.__room.pressed === null) window.__room.pressed = performance.now();
   }, {capture: true});
   const seen = () => {
     if (window.__room.told === null && window.__room.pressed !== null
-        && document.querySelector('.st-key-vote_mine')) {
+        && (document.querySelector('.st-key-vote_mine') || {}).textContent?.includes(yourAnswer)) {
       window.__room.told = performance.now(); window.__room.toldWall = Date.now();
     }
   };
-  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true});
+  new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 # In the presenter's page: the wall-clock moment its chart first counts ``total`` votes.
 PRESENTER_JS = """(total) => {
@@ -256,7 +259,7 @@ def chromium_phones(browser: Browser, url: str, poll: str, n: int) -> list[tuple
         page = ctx.new_page()
         answer = page.goto(f"{url}/vote?poll={poll}&lang=ru")
         page.locator(".st-key-vote_answer_0 button").wait_for(timeout=120_000)
-        page.evaluate(PHONE_JS)
+        page.evaluate(PHONE_JS, YOUR_ANSWER)
         out.append((page, (answer.headers.get("x-test-replica", "") if answer else "")))
     return out
 
