@@ -59,6 +59,7 @@ def say(msg: str) -> None:
 @dataclass
 class Visit:
     ready_ms: float  # charts drawn (or the ballot shown), from navigation start
+    finished_ms: float  # the script's run finished (its last message received), from then
     http_bytes: int  # encoded bytes of every HTTP response (what went over the link)
     ws_bytes: int  # websocket frames received
     requests: int  # HTTP requests the page made (cache hits included)
@@ -127,6 +128,7 @@ def visit(context: Any, url: str, kind: str, *, link: bool = True) -> Visit:
     biggest = sorted(((urls.get(r, "?"), n) for r, n in over.items()), key=lambda x: -x[1])
     return Visit(
         ready_ms=ready,
+        finished_ms=float(times["finished"]),
         http_bytes=sum(over.values()),
         ws_bytes=ws[0],
         requests=len(urls),
@@ -189,6 +191,34 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
 
+def why(key: str, visits: dict[str, list[dict[str, Any]]]) -> str:
+    """In words, what a page's cold and repeat visits spent their time on: the bytes at the
+    link's speed (a floor no server can beat), the requests' round trips, and what is left (the
+    script's run and the browser's work on a shared machine)."""
+    cold, warm = visits.get("cold") or [], visits.get("warm") or []
+    if not cold or not warm:
+        return "no visit completed."
+    rate = LINK["downloadThroughput"]  # bytes per second
+    c_ready = median([v["ready_ms"] for v in cold]) / 1000
+    c_bytes = median([v["http_bytes"] + v["ws_bytes"] for v in cold])
+    c_net = int(median([v["from_network"] for v in cold]))
+    c_script = median([v.get("finished_ms", 0.0) for v in cold]) / 1000
+    w_ready = median([v["ready_ms"] for v in warm]) / 1000
+    w_net = int(median([v["from_network"] for v in warm]))
+    w_script = median([v.get("finished_ms", 0.0) for v in warm]) / 1000
+    floor = c_bytes / rate
+    trips = c_net * LINK["latency"] / 1000 / 6  # six connections at a time per host
+    return (
+        f"cold {c_ready:.1f} s: its {c_bytes / 1e6:.2f} MB take {floor:.1f} s at the link's "
+        f"speed, its {c_net} requests over the network at least {trips:.1f} s more in round "
+        f"trips (six at a time); the script's run finished at {c_script:.1f} s and the rest, "
+        f"{max(0.0, c_ready - max(floor + trips, c_script)):.1f} s, is drawing. Repeat "
+        f"{w_ready:.1f} s with {w_net} requests over the network: the script's run finished "
+        f"at {w_script:.1f} s (a new session: the websocket, the page's run and its "
+        "messages over the link), then drawing."
+    )
+
+
 def render(res: dict[str, Any]) -> str:
     m = res["meta"]
     out = [
@@ -247,6 +277,9 @@ def render(res: dict[str, Any]) -> str:
                 f"{'met' if met else '**MISSED**'} |"
             )
     out += ["", "Budgets (after): " + "; ".join(verdicts) + ".", ""]
+    out += ["Where a visit's time goes (after, medians; read from this run):", ""]
+    out += [f"- {key}: {why(key, per['after'])}" for key, per in res["pages"].items()]
+    out += [""]
     out += ["Largest responses of one cold visit (after):", ""]
     for key, per in res["pages"].items():
         cold = per["after"]["cold"]
