@@ -261,6 +261,43 @@ def time_queries(
     return out
 
 
+# A region editor's writes, each undone by the next (the kept store stays as built): what the
+# next read of each replica then copies again from PostgreSQL, and how long that takes.
+WRITES = {
+    "one hub edited": "UPDATE hubs SET residents = residents {op} 1 WHERE hub_id = 1",
+    "one initiative edited": (
+        "UPDATE initiatives SET jobs_created = jobs_created {op} 1 WHERE initiative_id = 1"
+    ),
+}
+
+
+def time_after_writes(pg: Any, url: str) -> dict[str, tuple[float, list[str]]]:
+    """For each of :data:`WRITES`, made by another replica: the seconds the next read takes to
+    make the copy as new (the median of the write and its undoing) and the tables it read
+    from PostgreSQL."""
+    from creative_dash.store import Store
+
+    writer = Store(url)
+    pin, pg.read_pin = pg.read_pin, None  # reads of no run: each asks PostgreSQL for the key
+    copy = pg.local_copy
+    out = {}
+    try:
+        for what, sql in WRITES.items():
+            times, fetched = [], []
+            for op in ("+", "-"):
+                with writer.transaction() as cur:
+                    cur.execute(sql.format(op=op))
+                t0 = time.perf_counter()
+                pg.scalar("SELECT 1")
+                times.append(time.perf_counter() - t0)
+                fetched = list(copy.fetched)
+            out[what] = (statistics.median(times), fetched)
+    finally:
+        pg.read_pin = pin
+        writer.close()
+    return out
+
+
 def time_pages(duck_url: str, pg_url: str, reps: int, scan_reps: int) -> list[Timing]:
     """Each page's whole script run (Streamlit's AppTest, the app's caches emptied before each
     run: every query and figure computed) on each backend, alternating; through the scanner
@@ -357,8 +394,15 @@ def render(meta: dict[str, Any], timings: list[Timing], pages: list[Timing]) -> 
         f"{meta['build']['postgres_s']:.0f} s.",
         f"- The local copy (`creative_dash/store/local_copy.py`, `CREATIVE_DASH_PG_LOCAL_COPY`): "
         f"{meta['copy_tables']} tables copied in {meta['copy_s']:.1f} s at the first read and "
-        f"again after each write to them; DuckDB's memory after it: "
-        f"{meta['copy_bytes'] / 1e6:,.0f} MB. A page's run reads the versions from PostgreSQL "
+        f"again, only the tables written, after each write; DuckDB's memory after it: "
+        f"{meta['copy_bytes'] / 1e6:,.0f} MB."
+        + "".join(
+            f" After {what} on another replica, the next read copies again in {sec:.2f} s "
+            f"({', '.join(f'`{n}`' for n in fetched)} from PostgreSQL; the other tables kept "
+            "or copied locally)."
+            for what, (sec, fetched) in meta.get("after_write", {}).items()
+        )
+        + f" A page's run reads the versions from PostgreSQL "
         f"once ({meta['check_ms']:.1f} ms here) and pins its reads to them: the calls below are "
         "timed so, without a round trip of their own.",
         f"- All {len(timings)} calls one after the other: DuckDB file {_ms(total_duck)} ms, "
@@ -484,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
                 pg.read_pin = lambda: run_versions
                 say(f"local copy made in {copy.refresh_s:.1f} s")
                 timings = time_queries(duck, pg, scan, args.reps, args.scan_reps, say)
+                meta["after_write"] = time_after_writes(pg, url)
+                for what, (sec, fetched) in meta["after_write"].items():
+                    say(f"after {what}: copied again in {sec:.2f} s ({', '.join(fetched)})")
             finally:
                 for s in (duck, pg, scan):
                     if s is not None:

@@ -83,6 +83,11 @@ def test_render_states_load_builds_ratios_and_the_budget():
     assert "(≤ 1.5× the DuckDB file): 1 of 2 met" in text
     assert "overview 1,000 → 1,400 ms (1.40×, met; scanner alone 9,000 ms)" in text
     assert "hubs 1,000 → 1,600 ms (1.60×, **MISSED**)" in text
+    meta = {**_meta(), "after_write": {"one hub edited": (0.25, ["hubs"])}}
+    assert (
+        "After one hub edited on another replica, the next read copies again in 0.25 s "
+        "(`hubs` from PostgreSQL; the other tables kept or copied locally)."
+    ) in pg.render(meta, timings, pages)
 
 
 def test_write_section_replaces_only_its_own_section(tmp_path: Path):
