@@ -27,7 +27,7 @@ from creative_dash.store import edits
 from creative_dash.ui import auth, session
 from creative_dash.ui.cache import q, store
 from creative_dash.ui.layout import lazy_expander
-from creative_dash.ui.render import plain_frame
+from creative_dash.ui.render import plain_frame, static_table
 from creative_dash.ui.sidebar import region_names, selected_region
 from creative_dash.views import editing as view
 from creative_dash.views import region as region_view
@@ -238,7 +238,10 @@ def recommendations(t: Translator, recs: pd.DataFrame) -> None:
         if note := region_view.overdue_note(t, recs):
             st.info(note, icon=":material/schedule:")
         table = region_view.recommendations_table(t, recs)
-        # text as text, invisible controls named (creative_dash.text)
-        st.dataframe(plain_frame(table), hide_index=True, key="rg_recs_table")
+        # A region's few recommendations as a plain table (cells inert: notes are typed by
+        # people): it prints whole, and spares a reader on a slow link the data grid's code
+        # (132 KB; bench/results.md, "The regional link").
+        with st.container(key="rg_recs_table"):
+            static_table(table)
         st.caption(t("region.recs_language_note"))
     section(t, "recommendations")

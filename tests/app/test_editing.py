@@ -49,13 +49,15 @@ HEADERS = {
     "in_audit_table": "editing.h_changes",
     "rg_recs_table": "region.col_note",
 }
+PLAIN_TABLES = {"rg_recs_table"}  # st.table, not st.dataframe
 
 
 def frame_text(at, key: str) -> str:
     lang = at.query_params["lang"][0] if isinstance(at.query_params["lang"], list) else None
     lang = lang or str(at.query_params["lang"])
     header = t(lang, HEADERS[key])
-    found = [d.value for d in at.dataframe if header in list(d.value.columns)]
+    tables = at.table if key in PLAIN_TABLES else at.dataframe
+    found = [d.value for d in tables if header in list(d.value.columns)]
     assert len(found) == 1, (key, len(found))
     return " | ".join(str(v) for v in found[0].to_numpy().ravel())
 
