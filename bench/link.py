@@ -207,15 +207,14 @@ def why(key: str, visits: dict[str, list[dict[str, Any]]]) -> str:
     w_net = int(median([v["from_network"] for v in warm]))
     w_script = median([v.get("finished_ms", 0.0) for v in warm]) / 1000
     floor = c_bytes / rate
-    trips = c_net * LINK["latency"] / 1000 / 6  # six connections at a time per host
     return (
-        f"cold {c_ready:.1f} s: its {c_bytes / 1e6:.2f} MB take {floor:.1f} s at the link's "
-        f"speed, its {c_net} requests over the network at least {trips:.1f} s more in round "
-        f"trips (six at a time); the script's run finished at {c_script:.1f} s and the rest, "
-        f"{max(0.0, c_ready - max(floor + trips, c_script)):.1f} s, is drawing. Repeat "
-        f"{w_ready:.1f} s with {w_net} requests over the network: the script's run finished "
-        f"at {w_script:.1f} s (a new session: the websocket, the page's run and its "
-        "messages over the link), then drawing."
+        f"cold {c_ready:.1f} s: its {c_bytes / 1e6:.2f} MB alone take {floor:.1f} s at the "
+        f"link's speed ({floor / c_ready:.0%} of it); {c_net} requests went over the network, "
+        f"each at least one {LINK['latency']} ms round trip (six at a time, partly during the "
+        f"transfer); the script's run finished at {c_script:.1f} s, the charts were drawn by "
+        f"{c_ready:.1f} s. Repeat {w_ready:.1f} s with {w_net} requests over the network: "
+        f"the script's run finished at {w_script:.1f} s (a new session: the websocket, the "
+        "page's run and its messages over the link), then drawing."
     )
 
 
