@@ -207,11 +207,16 @@ def why(key: str, visits: dict[str, list[dict[str, Any]]]) -> str:
     w_net = int(median([v["from_network"] for v in warm]))
     w_script = median([v.get("finished_ms", 0.0) for v in warm]) / 1000
     floor = c_bytes / rate
+    drawn = (
+        "the ballot was shown (no chart, no Plotly: the bytes are Streamlit's own frontend)"
+        if key == "vote"
+        else "the charts were drawn"
+    )
     return (
         f"cold {c_ready:.1f} s: its {c_bytes / 1e6:.2f} MB alone take {floor:.1f} s at the "
         f"link's speed ({floor / c_ready:.0%} of it); {c_net} requests went over the network, "
         f"each at least one {LINK['latency']} ms round trip (six at a time, partly during the "
-        f"transfer); the script's run finished at {c_script:.1f} s, the charts were drawn by "
+        f"transfer); the script's run finished at {c_script:.1f} s, {drawn} by "
         f"{c_ready:.1f} s. Repeat {w_ready:.1f} s with {w_net} requests over the network: "
         f"the script's run finished at {w_script:.1f} s (a new session: the websocket, the "
         "page's run and its messages over the link), then drawing."

@@ -28,5 +28,12 @@ def test_why_names_the_bytes_floor_the_round_trips_and_the_scripts_run():
     assert "finished at 1.8 s" in text
 
 
+def test_why_says_the_vote_page_shows_a_ballot_not_charts():
+    text = link.why(
+        "vote", {"cold": [visit(5000, 0.6, 100, 4000)], "warm": [visit(1800, 0, 6, 1600)]}
+    )
+    assert "the ballot was shown (no chart, no Plotly" in text and "charts were drawn" not in text
+
+
 def test_why_says_when_no_visit_completed():
     assert link.why("vote", {"cold": [], "warm": []}) == "no visit completed."
