@@ -144,6 +144,9 @@ class Result:
     rss_before_mb: float = float("nan")
     rss_after_mb: float = float("nan")
     cpu_s: float = float("nan")
+    # during the vote: wall seconds, and CPU-seconds of the server, the bench's own processes
+    # (this driver and its phones, Chromium) and the whole machine
+    window: dict[str, float] = field(default_factory=dict)
     ticks: int = 0  # the protocol phones' timed reruns of their ballot
     errors: list[str] = field(default_factory=list)
 
@@ -413,7 +416,7 @@ def run_room(args: argparse.Namespace, tmp: Path, res: Result) -> None:
             # The officials change filters while the room is still voting.
             say("the room votes")
             turn = itertools.cycle(officials)
-            cpu0 = server.cpu_seconds()
+            cpu0, at0 = one_cpu_now(server), time.monotonic()
             told = vote_room(
                 joined,
                 phones,
@@ -422,7 +425,8 @@ def run_room(args: argparse.Namespace, tmp: Path, res: Result) -> None:
                 res,
                 lambda: res.officials_busy_ms.append(change(next(turn))),
             )
-            res.cpu_s = server.cpu_seconds() - cpu0
+            res.window = spent(cpu0, one_cpu_now(server), time.monotonic() - at0)
+            res.cpu_s = res.window["server"]
             presenter_final(presenter, args.voters, max(told.values(), default=0.0), res)
             res.errors += sorted(found.page_errors)
             browser.close()
@@ -508,6 +512,8 @@ def render(res: Result) -> str:
         f"ballot's timed rerun every {TICK_S:.0f} s as a browser does ({res.ticks} reruns), so "
         "the room costs the server what 100 open phones cost.",
     ]
+    if res.window:
+        lines += ["", window_text(res.window, m["nproc"])]
     if res.errors:
         lines += ["", "Problems seen:", *[f"- {e}" for e in res.errors[:10]]]
     lines += ["", SECTION_END, ""]
@@ -526,6 +532,38 @@ class ReplicaResult(Result):
     b_told_s: float = float("nan")  # that vote sent -> its phone told
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)  # window -> who -> seconds
     problems: dict[str, list[str]] = field(default_factory=dict)  # replica -> its log's lines
+
+
+def one_cpu_now(server: Server) -> dict[str, float]:
+    """CPU-seconds so far: the one app process, the bench's own processes (this driver with its
+    phone threads and officials, its Chromium), the whole machine."""
+    from tests.e2e.replicas import descendants
+
+    ours = [p for p in (os.getpid(), *descendants(os.getpid())) if p != server.pid]
+    return {"server": server.cpu_seconds(), "bench": cpu_of(ours), "machine": machine_busy_s()}
+
+
+def window_text(w: dict[str, float], nproc: int) -> str:
+    """Who used the machine during the vote, and what that says of the missed times."""
+    wall, capacity = w["wall"], w["wall"] * nproc
+    text = (
+        f"Where the CPU went during the vote ({wall:.1f} s, {capacity:.1f} CPU-seconds on "
+        f"{nproc} cores): the server {w['server']:.1f} s ({w['server'] / wall:.0%} of a core), "
+        f"the bench's own phones, officials and Chromium {w['bench']:.1f} s, the whole machine "
+        f"{w['machine']:.1f} s."
+    )
+    if w["server"] >= 0.85 * wall:
+        text += (
+            " The server was CPU-bound: one Python process runs its sessions' scripts one at a "
+            "time (the GIL), so votes, ticks and the officials' reruns queue behind each other."
+        )
+    if w["machine"] >= 0.9 * capacity:
+        text += (
+            " The machine's cores were saturated, mostly by the bench's own clients: on their "
+            "own devices the phones and the officials' browsers would not share the server's "
+            "cores."
+        )
+    return text
 
 
 def machine_busy_s() -> float:

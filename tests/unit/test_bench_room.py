@@ -136,3 +136,11 @@ def test_the_replicas_section_keeps_the_one_process_room(tmp_path: Path) -> None
     sections.write(out, two, room.REPLICAS_START, room.REPLICAS_END)
     kept = sections.kept(out)
     assert len(kept) == 2 and "## A full room\n" in kept[0] and "two replicas" in kept[1]
+
+
+def test_the_one_process_rooms_cpu_says_who_used_the_machine():
+    busy = room.window_text({"wall": 10.0, "server": 9.0, "bench": 10.5, "machine": 19.6}, 2)
+    assert "(10.0 s, 20.0 CPU-seconds on 2 cores): the server 9.0 s (90% of a core)" in busy
+    assert "The server was CPU-bound" in busy and "cores were saturated" in busy
+    calm = room.window_text({"wall": 10.0, "server": 3.0, "bench": 2.0, "machine": 6.0}, 2)
+    assert "CPU-bound" not in calm and "saturated" not in calm
