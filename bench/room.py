@@ -552,16 +552,20 @@ def window_text(w: dict[str, float], nproc: int) -> str:
         f"the bench's own phones, officials and Chromium {w['bench']:.1f} s, the whole machine "
         f"{w['machine']:.1f} s."
     )
+    queue = (
+        "one Python process runs its sessions' scripts one at a time (the GIL), so votes, the "
+        "phones' timers and the officials' page runs queue behind each other"
+    )
     if w["server"] >= 0.85 * wall:
+        text += f" The server was CPU-bound: {queue}."
+    elif w["server"] >= 0.5 * wall:
+        text += f" The server was busy most of the vote: {queue}."
+    if w["machine"] >= 0.8 * capacity:
+        share = "mostly by" if w["bench"] >= w["machine"] / 2 else "partly by"
         text += (
-            " The server was CPU-bound: one Python process runs its sessions' scripts one at a "
-            "time (the GIL), so votes, ticks and the officials' reruns queue behind each other."
-        )
-    if w["machine"] >= 0.9 * capacity:
-        text += (
-            " The machine's cores were saturated, mostly by the bench's own clients: on their "
-            "own devices the phones and the officials' browsers would not share the server's "
-            "cores."
+            f" The machine's cores were {'saturated' if w['machine'] >= 0.9 * capacity else 'nearly saturated'}, "
+            f"{share} the bench's own clients: on their own devices the phones and the "
+            "officials' browsers would not share the server's cores."
         )
     return text
 

@@ -142,5 +142,8 @@ def test_the_one_process_rooms_cpu_says_who_used_the_machine():
     busy = room.window_text({"wall": 10.0, "server": 9.0, "bench": 10.5, "machine": 19.6}, 2)
     assert "(10.0 s, 20.0 CPU-seconds on 2 cores): the server 9.0 s (90% of a core)" in busy
     assert "The server was CPU-bound" in busy and "cores were saturated" in busy
+    busy = room.window_text({"wall": 10.0, "server": 7.0, "bench": 9.0, "machine": 17.0}, 2)
+    assert "The server was busy most of the vote" in busy
+    assert "nearly saturated, mostly by the bench's own clients" in busy
     calm = room.window_text({"wall": 10.0, "server": 3.0, "bench": 2.0, "machine": 6.0}, 2)
     assert "CPU-bound" not in calm and "saturated" not in calm
