@@ -277,6 +277,7 @@ class LocalCopy:
                 pass
             target_slot.tables = {}
             raise
+        self._compress(cur, target_slot.name)
         target_slot.tables = {n: f for n, f in prints.items() if f is not None}
         target_slot.key, target_slot.replaced_at = key, None
         if self._current is not None:
@@ -299,6 +300,17 @@ class LocalCopy:
             len(kept),
         )
         return target_slot
+
+    @staticmethod
+    def _compress(cur: duckdb.DuckDBPyConnection, catalog: str) -> None:
+        """Compress the new copy as a DuckDB file is (dictionaries, bit packing): an in-memory
+        database compresses at its checkpoint only. Uncompressed, a ``GROUP BY status`` over 1.5
+        million initiatives took 50 ms where the file takes 8; compressed, 9. No reader uses the
+        slot yet. A failure leaves it uncompressed: slower, still right."""
+        try:
+            cur.execute(f"CHECKPOINT {catalog}")
+        except duckdb.Error as exc:
+            log.warning("local copy %s left uncompressed: %s", catalog, exc)
 
     @staticmethod
     def _fingerprints(cur: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, Fingerprint]:
