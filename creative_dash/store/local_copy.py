@@ -63,11 +63,13 @@ COPIED_TOPICS = ("data", "reference")
 LIVE_TABLES = frozenset({"data_versions", "data_version", "schema_version"})
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-# The copy's key, run by PostgreSQL: the copied topics' versions and the schema's version.
-# (A constant: the topics of COPIED_TOPICS, spelled out.)
+# The copy's key, run by PostgreSQL (in the reader's transaction when it has one: the refresh
+# reads it in the snapshot it copies from): the copied topics' versions and the schema's
+# version. (A constant: the topics of COPIED_TOPICS, spelled out.)
 KEY_SQL = (
-    "SELECT topic, version FROM data_versions WHERE topic IN ('data', 'reference') "
-    "UNION ALL SELECT 'schema', coalesce(max(version), 0) FROM schema_version"
+    "SELECT * FROM postgres_query('store', 'SELECT topic, version FROM data_versions "
+    "WHERE topic IN (''data'', ''reference'') "
+    "UNION ALL SELECT ''schema'', coalesce(max(version), 0) FROM schema_version')"
 )
 
 # The store's tables and views, as PostgreSQL names them (run by PostgreSQL).
@@ -142,8 +144,7 @@ class LocalCopy:
     def key_now(self, cur: duckdb.DuckDBPyConnection) -> Key:
         """The key of the store's data now, read by PostgreSQL (one round trip)."""
         self.key_reads += 1
-        literal = "'" + KEY_SQL.replace("'", "''") + "'"
-        return _key(cur.execute(f"SELECT * FROM postgres_query('store', {literal})").fetchall())  # noqa: S608
+        return _key(cur.execute(KEY_SQL).fetchall())
 
     def ensure(self, cur: duckdb.DuckDBPyConnection, pinned: Key | None = None) -> str:
         """The catalog to read, made as new as ``pinned`` (the versions of the reader's run;
@@ -151,7 +152,7 @@ class LocalCopy:
         store's connection, not in a transaction."""
         key = self.key_now(cur) if pinned is None else pinned
         slot = self._slot_for(key)
-        if slot is not None and not self._let_go_due():
+        if slot is not None and not self._due():
             return slot.name
         with self._lock:
             self._let_go(cur)
@@ -161,9 +162,12 @@ class LocalCopy:
                 self._read_by[key] = slot
             return slot.name
 
-    def _let_go_due(self) -> bool:
+    def _due(self) -> list[_Slot]:
+        """The copies replaced :data:`KEEP_S` ago or more (never the current one)."""
         now = time.monotonic()
-        return any(s.replaced_at is not None and now - s.replaced_at >= KEEP_S for s in self._slots)
+        return [
+            s for s in self._slots if s.replaced_at is not None and now - s.replaced_at >= KEEP_S
+        ]
 
     def _slot_for(self, key: Key) -> _Slot | None:
         """The slot reads pinned to ``key`` use, if one holds data as new: the one they used
@@ -187,12 +191,7 @@ class LocalCopy:
 
     def _let_go(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Empty the copy before the current one once it is :data:`KEEP_S` old (lock held)."""
-        now = time.monotonic()
-        for slot in self._slots:
-            if slot is self._current or slot.replaced_at is None:
-                continue
-            if now - slot.replaced_at < KEEP_S:
-                continue
+        for slot in self._due():
             for name in self._tables(cur, slot.name):
                 cur.execute(f"DROP TABLE {slot.name}.main.{name}")
             slot.key, slot.replaced_at, slot.tables = None, None, {}
@@ -223,14 +222,7 @@ class LocalCopy:
         cur.execute("BEGIN TRANSACTION")
         try:
             # the key read in the same PostgreSQL transaction as the tables: of the same moment
-            key = _key(
-                cur.execute(
-                    "SELECT topic, version FROM store.data_versions WHERE list_contains($t, topic)"
-                    " UNION ALL SELECT 'schema', coalesce(max(version), 0) "
-                    "FROM store.schema_version",
-                    {"t": list(COPIED_TOPICS)},
-                ).fetchall()
-            )
+            key = _key(cur.execute(KEY_SQL).fetchall())
             # PostgreSQL's own catalog: the extension's names a view a base table
             kinds = {
                 str(r[0]): str(r[1])

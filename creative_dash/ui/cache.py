@@ -191,11 +191,11 @@ _PINNED = threading.local()
 def pinned(v: Versions) -> Iterator[None]:
     """Work on this thread outside a script run (a download's file built in its own thread)
     reads the store at the versions ``v`` of the run that bound it, as that run did."""
-    _PINNED.versions = v
+    before, _PINNED.versions = getattr(_PINNED, "versions", None), v
     try:
         yield
     finally:
-        _PINNED.versions = None
+        _PINNED.versions = before
 
 
 def versions(s: Store | None = None) -> Versions:

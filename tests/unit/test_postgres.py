@@ -20,6 +20,7 @@ from creative_dash import queries
 from creative_dash.store import SCHEMA_VERSION, Store, StoreUnreachable, local_copy
 from creative_dash.store.bootstrap import ensure_store
 from creative_dash.store.core import INIT_LOCK_KEY
+from creative_dash.store.local_copy import LocalCopy
 from tests.pg import PgServer, _as_postgres, throwaway_server
 from tests.unit import test_constraints as constraints
 
@@ -149,154 +150,139 @@ def test_data_version_sees_other_writers_on_postgres(pg_url, pg_store):
     assert pg_store.data_version() == version + 1
 
 
-def test_reads_run_on_a_local_copy_that_follows_every_replicas_writes(pg_url, pg_store):
+@pytest.fixture
+def reader(pg_url: str) -> Iterator[Store]:
+    """Another replica's store on the same PostgreSQL, with its local copy."""
+    store = Store(pg_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def copy(reader: Store) -> LocalCopy:
+    """The reader's local copy of the analytic tables."""
+    assert reader.local_copy is not None
+    return reader.local_copy
+
+
+def test_reads_run_on_a_local_copy_that_follows_every_replicas_writes(reader, copy, pg_store):
     # the analytic tables are read from a copy in this process (creative_dash.store.local_copy),
     # made again when their data version moves, whoever wrote; never older than the store
-    reader = Store(pg_url)
-    try:
-        copy = reader.local_copy
-        assert copy is not None
-        hubs = reader.scalar("SELECT sum(residents) FROM hubs")
-        assert copy.refreshes == 1
-        assert {"initiatives", "initiative_sdgs", "hubs", "regions"} <= set(copy.copied)
-        assert not {"votes", "users", "audit_log", "data_versions"} & set(copy.copied)
-        reader.query("SELECT count(*) FROM initiatives")
-        assert copy.refreshes == 1  # nothing written since: no new copy
-        with pg_store.transaction() as cur:  # another replica's write
-            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
-        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
-        assert copy.refreshes == 2
-        with reader.snapshot() as cur:  # a snapshot reads the copy too
-            assert cur.execute("SELECT sum(residents) FROM hubs").fetchone()[0] == hubs + 1
-        # tables not copied are read from PostgreSQL as they are, without a new copy
-        before = reader.scalar("SELECT count(*) FROM audit_log")
-        with pg_store.transaction(topic=None) as cur:
-            cur.execute(
-                "INSERT INTO audit_log VALUES ('t-copy', now(), 'system', 'hubs', '1', "
-                "'update', NULL, NULL)"
-            )
-        assert reader.scalar("SELECT count(*) FROM audit_log") == before + 1
-        assert copy.refreshes == 2
-    finally:
-        reader.close()
+    hubs = reader.scalar("SELECT sum(residents) FROM hubs")
+    assert copy.refreshes == 1
+    assert {"initiatives", "initiative_sdgs", "hubs", "regions"} <= set(copy.copied)
+    assert not {"votes", "users", "audit_log", "data_versions"} & set(copy.copied)
+    reader.query("SELECT count(*) FROM initiatives")
+    assert copy.refreshes == 1  # nothing written since: no new copy
+    with pg_store.transaction() as cur:  # another replica's write
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+    assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
+    assert copy.refreshes == 2
+    with reader.snapshot() as cur:  # a snapshot reads the copy too
+        assert cur.execute("SELECT sum(residents) FROM hubs").fetchone()[0] == hubs + 1
+    # tables not copied are read from PostgreSQL as they are, without a new copy
+    before = reader.scalar("SELECT count(*) FROM audit_log")
+    with pg_store.transaction(topic=None) as cur:
+        cur.execute(
+            "INSERT INTO audit_log VALUES ('t-copy', now(), 'system', 'hubs', '1', "
+            "'update', NULL, NULL)"
+        )
+    assert reader.scalar("SELECT count(*) FROM audit_log") == before + 1
+    assert copy.refreshes == 2
 
 
-def test_reads_pinned_to_one_runs_versions_read_one_copy(pg_url, pg_store, monkeypatch):
+def test_reads_pinned_to_one_runs_versions_read_one_copy(reader, copy, pg_store, monkeypatch):
     # A run of a page reads the versions once and pins its reads to them (Store.read_pin):
     # PostgreSQL is not asked for the copy's key again, and every read of a run reads the same
     # copy, even when another replica writes (and another run refreshes the copy) meanwhile.
     monkeypatch.setattr(local_copy, "KEEP_S", 3600.0)
-    reader = Store(pg_url)
-    try:
-        copy = reader.local_copy
-        assert copy is not None
-        old = reader.versions()
-        pin = [old]
-        reader.read_pin = lambda: pin[0]
-        hubs = reader.scalar("SELECT sum(residents) FROM hubs")  # run 1's first read
-        asked = copy.key_reads
-        assert asked == 0 and copy.refreshes == 1
-        with pg_store.transaction() as cur:  # another replica's write, during run 1
-            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
-        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs  # run 1 is pinned
-        pin[0] = reader.versions()  # run 2 begins: it reads the versions once
-        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
-        assert copy.refreshes == 2
-        pin[0] = old  # run 1 reads on, after run 2 refreshed the copy: still its own copy
-        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs
-        with reader.snapshot() as cur:
-            assert cur.execute("SELECT sum(residents) FROM hubs").fetchone()[0] == hubs
-        assert copy.key_reads == asked  # pinned reads never asked PostgreSQL for the key
-        # a read of no run (the command line, a thread) asks, and reads the newest
-        reader.read_pin = lambda: None
-        assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
-        assert copy.key_reads == asked + 1 and copy.refreshes == 2
-    finally:
-        reader.close()
+    old = reader.versions()
+    pin = [old]
+    reader.read_pin = lambda: pin[0]
+    hubs = reader.scalar("SELECT sum(residents) FROM hubs")  # run 1's first read
+    asked = copy.key_reads
+    assert asked == 0 and copy.refreshes == 1
+    with pg_store.transaction() as cur:  # another replica's write, during run 1
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 1")
+    assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs  # run 1 is pinned
+    pin[0] = reader.versions()  # run 2 begins: it reads the versions once
+    assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
+    assert copy.refreshes == 2
+    pin[0] = old  # run 1 reads on, after run 2 refreshed the copy: still its own copy
+    assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs
+    with reader.snapshot() as cur:
+        assert cur.execute("SELECT sum(residents) FROM hubs").fetchone()[0] == hubs
+    assert copy.key_reads == asked  # pinned reads never asked PostgreSQL for the key
+    # a read of no run (the command line, a thread) asks, and reads the newest
+    reader.read_pin = lambda: None
+    assert reader.scalar("SELECT sum(residents) FROM hubs") == hubs + 1
+    assert copy.key_reads == asked + 1 and copy.refreshes == 2
 
 
-def test_a_run_pinned_before_a_refresh_it_did_not_meet_reads_the_newest(pg_url, pg_store):
+def test_a_run_pinned_before_a_refresh_it_did_not_meet_reads_the_newest(reader, copy, pg_store):
     # run 1 read its versions, then another run refreshed the copy before run 1's first read:
     # run 1 reads the newest copy (newer than its versions, never older), in all its reads
-    reader = Store(pg_url)
-    try:
-        copy = reader.local_copy
-        assert copy is not None
-        old = reader.versions()  # run 1 begins; it has not read yet
-        with pg_store.transaction() as cur:
-            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 2")
-        reader.read_pin = lambda: None
-        newest = reader.scalar("SELECT sum(residents) FROM hubs")  # another run's refresh
-        refreshes = copy.refreshes
-        reader.read_pin = lambda: old
-        assert reader.scalar("SELECT sum(residents) FROM hubs") == newest
-        assert copy.refreshes == refreshes
-    finally:
-        reader.close()
+    old = reader.versions()  # run 1 begins; it has not read yet
+    with pg_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 2")
+    reader.read_pin = lambda: None
+    newest = reader.scalar("SELECT sum(residents) FROM hubs")  # another run's refresh
+    refreshes = copy.refreshes
+    reader.read_pin = lambda: old
+    assert reader.scalar("SELECT sum(residents) FROM hubs") == newest
+    assert copy.refreshes == refreshes
 
 
-def test_the_copy_before_is_emptied_once_no_run_needs_it(pg_url, pg_store, monkeypatch):
+def test_the_copy_before_is_emptied_once_no_run_needs_it(reader, copy, pg_store, monkeypatch):
     monkeypatch.setattr(local_copy, "KEEP_S", 0.0)
-    reader = Store(pg_url)
-    try:
-        copy = reader.local_copy
-        assert copy is not None
-        reader.scalar("SELECT count(*) FROM initiatives")
-        first = reader.scalar("SELECT current_database()")
-        with pg_store.transaction() as cur:
-            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 3")
-        reader.scalar("SELECT count(*) FROM initiatives")  # a refresh into the other copy
-        with pg_store.transaction() as cur:
-            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 3")
-        reader.scalar("SELECT count(*) FROM initiatives")  # and back: the first is emptied
-        second = next(c for c in local_copy.SLOTS if c != first)
-        left = reader.scalar(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_catalog = $c AND table_type = 'BASE TABLE'",
-            {"c": second},
-        )
-        assert copy.refreshes == 3 and left == 0
-    finally:
-        reader.close()
+    reader.scalar("SELECT count(*) FROM initiatives")
+    first = reader.scalar("SELECT current_database()")
+    with pg_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 3")
+    reader.scalar("SELECT count(*) FROM initiatives")  # a refresh into the other copy
+    with pg_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 3")
+    reader.scalar("SELECT count(*) FROM initiatives")  # and back: the first is emptied
+    second = next(c for c in local_copy.SLOTS if c != first)
+    left = reader.scalar(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_catalog = $c AND table_type = 'BASE TABLE'",
+        {"c": second},
+    )
+    assert copy.refreshes == 3 and left == 0
 
 
-def test_a_refresh_reads_from_postgres_only_the_tables_written_since(pg_url, pg_store):
+def test_a_refresh_reads_from_postgres_only_the_tables_written_since(reader, copy, pg_store):
     # an edit of one hub at 1.5 M initiatives must not copy the initiatives again: each table's
     # fingerprint (rows, newest transaction) says which changed; the others are kept or copied
     # locally from the current copy
-    reader = Store(pg_url)
+    first = reader.scalar("SELECT count(*) FROM initiatives")
+    assert "initiatives" in copy.fetched and copy.refreshes == 1
+    with pg_store.transaction() as cur:
+        cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 4")
+    residents = reader.scalar("SELECT residents FROM hubs WHERE hub_id = 4")
+    assert copy.refreshes == 2
+    assert "hubs" in copy.fetched and "initiatives" not in copy.fetched
+    assert residents == pg_store.scalar("SELECT residents FROM hubs WHERE hub_id = 4")
+    assert set(copy.copied) >= {"hubs", "initiatives"}
+    # a deleted row alone (only the count moves), in a table the copy took locally last time
+    hub, sector = pg_store.query("SELECT hub_id, sector_code FROM hub_sectors LIMIT 1").iloc[0]
+    links = reader.scalar("SELECT count(*) FROM hub_sectors")
+    with pg_store.transaction() as cur:
+        cur.execute(
+            "DELETE FROM hub_sectors WHERE hub_id = $h AND sector_code = $s",
+            {"h": int(hub), "s": str(sector)},
+        )
     try:
-        copy = reader.local_copy
-        assert copy is not None
-        first = reader.scalar("SELECT count(*) FROM initiatives")
-        assert "initiatives" in copy.fetched and copy.refreshes == 1
-        with pg_store.transaction() as cur:
-            cur.execute("UPDATE hubs SET residents = residents + 1 WHERE hub_id = 4")
-        residents = reader.scalar("SELECT residents FROM hubs WHERE hub_id = 4")
-        assert copy.refreshes == 2
-        assert "hubs" in copy.fetched and "initiatives" not in copy.fetched
-        assert residents == pg_store.scalar("SELECT residents FROM hubs WHERE hub_id = 4")
-        assert set(copy.copied) >= {"hubs", "initiatives"}
-        # a deleted row alone (only the count moves), in a table the copy took locally last time
-        hub, sector = pg_store.query("SELECT hub_id, sector_code FROM hub_sectors LIMIT 1").iloc[0]
-        links = reader.scalar("SELECT count(*) FROM hub_sectors")
+        assert reader.scalar("SELECT count(*) FROM hub_sectors") == links - 1
+        assert "hub_sectors" in copy.fetched
+        assert not {"hubs", "initiatives"} & set(copy.fetched)
+        assert reader.scalar("SELECT count(*) FROM initiatives") == first
+    finally:
         with pg_store.transaction() as cur:
             cur.execute(
-                "DELETE FROM hub_sectors WHERE hub_id = $h AND sector_code = $s",
-                {"h": int(hub), "s": str(sector)},
+                "INSERT INTO hub_sectors VALUES ($h, $s)", {"h": int(hub), "s": str(sector)}
             )
-        try:
-            assert reader.scalar("SELECT count(*) FROM hub_sectors") == links - 1
-            assert "hub_sectors" in copy.fetched
-            assert not {"hubs", "initiatives"} & set(copy.fetched)
-            assert reader.scalar("SELECT count(*) FROM initiatives") == first
-        finally:
-            with pg_store.transaction() as cur:
-                cur.execute(
-                    "INSERT INTO hub_sectors VALUES ($h, $s)", {"h": int(hub), "s": str(sector)}
-                )
-    finally:
-        reader.close()
 
 
 def test_local_copy_can_be_switched_off(pg_url, pg_store, monkeypatch):
