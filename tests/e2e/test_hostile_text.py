@@ -84,7 +84,7 @@ TEXT_COLUMNS = {
         ],
     ),
     "programme_sessions": ("session_id", ["title_kk", "title_ru", "title_en"]),
-    "recommendations": ("recommendation_id", ["text"]),
+    "recommendations": ("recommendation_id", ["text", "follow_up_note"]),
     "initiatives": ("initiative_id", ["title"]),
     "region_population": ("iso_code", ["source"]),
     "indicators": ("region_iso", ["source"]),
@@ -277,6 +277,8 @@ def test_stored_text_stays_text_on_every_page(browser: Any, hostile_app, lang: s
         for key, query in pages_to_open(pid, deck, initiative):
             tab.open(page_path(key), lang=lang, **query)
             seen.append(check(tab, events, lang, f"{key}?{query}"))
+            if key == "region":  # the follow-up notes editors type, in the region's table
+                assert "recommendations.follow_up_note." in seen[-1]
         assert MARK in seen[0], "the overview shows no stored text: the seeding did not take"
 
         # the administrators' pages, signed in as one whose own name is hostile
