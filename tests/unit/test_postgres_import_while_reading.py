@@ -61,9 +61,15 @@ SELECT (SELECT count(*) FROM initiatives) AS initiatives,
        (SELECT coalesce(sum(budget_planned_kzt), 0) FROM initiatives) AS planned,
        (SELECT coalesce(sum(hash(initiative_id, title, region_iso)), 0) FROM initiatives) AS sum
 """
-# ...and the import log and the audit log, which the import writes in the same transaction (read
-# from PostgreSQL as they are: a statement of both would see the copy and the live tables).
-LOGS = "SELECT (SELECT count(*) FROM imports) AS imports, (SELECT count(*) FROM audit_log) AS audit"
+# ...and the import log and the audit log, which the import writes in the same transaction, read
+# by PostgreSQL itself in one statement (one snapshot). Through B's store the two would be read at
+# two moments: ``imports`` is in the copy (the data topic: the imported rows' ``import_id`` point
+# at it), pinned to the run's versions, while ``audit_log`` is read live, so a run that read its
+# versions just before the commit would count the old imports and the new audit rows.
+LOGS = (
+    "SELECT * FROM postgres_query('store', 'SELECT (SELECT count(*) FROM imports) AS imports, "
+    "(SELECT count(*) FROM audit_log) AS audit')"
+)
 # What the overview and initiatives pages draw from (each query one statement).
 DASHBOARD = ("initiatives_summary", "initiatives_by_region", "overview_kpis")
 
