@@ -14,6 +14,8 @@ import streamlit as st
 
 from creative_dash import web
 from creative_dash.navigation import DEFAULT_PAGE
+from creative_dash.ui import ballot_page
+from creative_dash.ui.cache import store
 from creative_dash.ui.pages_patch import before_any_session
 
 # Before any session: a deep link as a fresh server's first requests runs through app.py's
@@ -29,7 +31,15 @@ CHARTLESS = frozenset({"vote", "sign_in", "users", "audit"})
 # arrives, asked for it).
 UNUSED_FONTS = "SourceSansVF-"
 
+# The light ballot the join link and QR code open on phones (/ballot?poll=<id>: a few KB of
+# HTML, no Streamlit frontend; creative_dash/ui/ballot_page.py), on the app's store.
 app = st.App(
     Path(__file__).resolve().parent / "app.py",
-    middleware=web.middleware(chartless=CHARTLESS, default=DEFAULT_PAGE, unpreload=UNUSED_FONTS),
+    routes=ballot_page.routes(store),
+    middleware=web.middleware(
+        chartless=CHARTLESS,
+        default=DEFAULT_PAGE,
+        unpreload=UNUSED_FONTS,
+        passthrough=(ballot_page.PATH,),
+    ),
 )

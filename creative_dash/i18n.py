@@ -203,3 +203,29 @@ class Translator:
     def enum(self, group: str, value: str) -> str:
         """Translated label of a coded value (status, funding source, hub type...)."""
         return self(f"{group}.{value}")
+
+
+# -- sorting names -------------------------------------------------------------------------------
+# Kazakh letters sort right after their Russian base letter (Ақмола before Алматы), as in the
+# Kazakh alphabet; Ұ before Ү after У. Russian and English sort as their letters.
+_KK_AFTER = {
+    "ә": "а",
+    "ғ": "г",
+    "қ": "к",
+    "ң": "н",
+    "ө": "о",
+    "ұ": "у",
+    "ү": "у",
+    "һ": "х",
+    "і": "и",
+}
+_KK_RANK = {"ұ": 1, "ү": 2}
+
+
+def name_sort_key(name: str) -> list[tuple[int, int]]:
+    """Sort key for region names in Kazakh, Russian or English."""
+    key = []
+    for ch in str(name).lower():
+        base = _KK_AFTER.get(ch)
+        key.append((ord(base), _KK_RANK.get(ch, 1)) if base else (ord(ch), 0))
+    return key

@@ -238,8 +238,12 @@ class Delivery:
         cache: CompressedCache | None = None,
         head: Callable[[str], str] | None = None,
         unpreload: str | None = None,
+        passthrough: tuple[str, ...] = (),
     ) -> None:
         self.app = app
+        # Paths answered as the app answers them (Streamlit's own, and the app's own routes,
+        # whose small dynamic pages gain nothing from a compressed copy cached per body).
+        self.passthrough = _PASS + passthrough
         self.cache = cache or CACHE
         self.head = head  # request path -> what the page's HTML gets before </head>
         # Streamlit's index.html preloads its Source Sans font whatever the theme's font: a
@@ -270,7 +274,7 @@ class Delivery:
         if (
             scope["type"] != "http"
             or scope.get("method") not in ("GET", "HEAD")
-            or path.startswith(_PASS)
+            or path.startswith(self.passthrough)
         ):
             await self.app(scope, receive, send)
             return
@@ -511,12 +515,22 @@ def page_head(chartless: frozenset[str], default: str) -> Callable[[str], str]:
 
 
 def middleware(
-    *, chartless: frozenset[str] = frozenset(), default: str = "", unpreload: str | None = None
+    *,
+    chartless: frozenset[str] = frozenset(),
+    default: str = "",
+    unpreload: str | None = None,
+    passthrough: tuple[str, ...] = (),
 ) -> list[Any]:
-    """The middleware ``asgi.py`` gives ``st.App``, outermost first."""
+    """The middleware ``asgi.py`` gives ``st.App``, outermost first; ``passthrough``: paths of
+    the app's own routes, answered as they are (no rewriting, no compression)."""
     from starlette.middleware import Middleware
 
     return [
         Middleware(FrameGuard),
-        Middleware(Delivery, head=page_head(chartless, default), unpreload=unpreload),
+        Middleware(
+            Delivery,
+            head=page_head(chartless, default),
+            unpreload=unpreload,
+            passthrough=passthrough,
+        ),
     ]

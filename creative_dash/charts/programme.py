@@ -24,7 +24,7 @@ from creative_dash.charts.base import (
     esc_all,
     new_figure,
 )
-from creative_dash.i18n import Translator
+from creative_dash.i18n import Translator, name_sort_key
 
 REC_STATUSES = vocab.REC_STATUSES
 REC_STATUS_COLORS = {
@@ -82,29 +82,6 @@ def _legend_on_top(fig: go.Figure) -> go.Figure:
 
 # Kazakh letters sort right after the Russian letter they extend (CLDR kk order), which plain
 # code-point order does not do (it puts "Ақмола" after "Атырау").
-_KK_AFTER = {
-    "ә": "а",
-    "ғ": "г",
-    "қ": "к",
-    "ң": "н",
-    "ө": "о",
-    "ұ": "у",
-    "ү": "у",
-    "һ": "х",
-    "і": "и",
-}
-_KK_RANK = {"ұ": 1, "ү": 2}
-
-
-def name_sort_key(name: str) -> list[tuple[int, int]]:
-    """Sort key for region names in Kazakh, Russian or English."""
-    key = []
-    for ch in str(name).lower():
-        base = _KK_AFTER.get(ch)
-        key.append((ord(base), _KK_RANK.get(ch, 1)) if base else (ord(ch), 0))
-    return key
-
-
 def _subtitle(fig: go.Figure, text: str) -> go.Figure:
     """Details under a short title: Plotly does not wrap titles, so on a phone a long title
     is cut off; the subtitle carries what may be cut."""

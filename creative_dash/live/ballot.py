@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from creative_dash.i18n import name_sort_key
+
 __all__ = ["LATE_ERRORS", "answer_order", "ballot_messages"]
 
 # Votes refused because the poll was not open: stale once the presenter (re)opens it.
@@ -13,9 +15,10 @@ LATE_ERRORS = ("poll_closed", "poll_not_open")
 
 def answer_order(kind: str, labels: Mapping[str, str]) -> dict[str, str]:
     """Answers in the order the buttons show them: the 20 regions alphabetically in the voter's
-    language, choices and ratings as the poll lists them."""
+    language (Kazakh letters in the Kazakh alphabet's order), choices and ratings as the poll
+    lists them."""
     if kind == "region":
-        return dict(sorted(labels.items(), key=lambda kv: kv[1].casefold()))
+        return dict(sorted(labels.items(), key=lambda kv: name_sort_key(kv[1])))
     return dict(labels)
 
 

@@ -257,7 +257,9 @@ def app_base_url(public_url: str, browser_url: str | None, page_path: str) -> st
 
 
 def join_url(base: str, poll_id: str) -> str:
-    return f"{base.rstrip('/')}/vote?poll={poll_id}"
+    """What the QR code and the join link open on phones: the light ballot (plain HTML served
+    beside Streamlit, creative_dash/ui/ballot_page.py; the Streamlit vote page is /vote)."""
+    return f"{base.rstrip('/')}/ballot?poll={poll_id}"
 
 
 def is_local_address(url: str) -> bool:

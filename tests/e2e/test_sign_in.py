@@ -296,16 +296,17 @@ def test_a_presenter_runs_a_poll_and_an_anonymous_visitor_only_reads_and_votes(
         presenter.page.locator("[class*='st-key-live_open_'] button").first.click()
         presenter.wait_idle()
         presenter.page.locator("[class*='st-key-live_close_']").first.wait_for()
-        join = presenter.page.locator("[data-testid='stCode']").filter(has_text="/vote?poll=")
+        join = presenter.page.locator("[data-testid='stCode']").filter(has_text="/ballot?poll=")
         join_url = join.first.inner_text().strip()
         presenter.assert_healthy("en")
 
+    recorded = t("en", "live.vote.recorded")
     with browser_tab(browser, app) as visitor:
-        assert join_url.startswith(f"{app.url}/vote?poll=")
+        # the join link opens the light ballot (creative_dash/ui/ballot_page.py): plain HTML
+        assert join_url.startswith(f"{app.url}/ballot?poll=")
         visitor.page.goto(f"{join_url}&lang=en")
-        visitor.wait_idle()
         visitor.page.get_by_role("button", name=t("en", "live.rating.r4")).click()
-        visitor.page.locator(".st-key-vote_mine").wait_for()
+        visitor.page.get_by_text(recorded).wait_for()
         shared = visitor.page.url
         assert "voter" not in shared  # the address a visitor would share carries no token
         cookies = {c["name"]: c["value"] for c in visitor.page.context.cookies()}
@@ -326,13 +327,18 @@ def test_a_presenter_runs_a_poll_and_an_anonymous_visitor_only_reads_and_votes(
         with browser_tab(browser, app) as other:
             for address in (shared, f"{shared}&voter={token}"):
                 other.page.goto(address)
-                other.wait_idle()
-                other.page.locator(".st-key-vote_answers button").first.wait_for()
-                assert other.page.locator(".st-key-vote_mine").count() == 0
+                other.page.get_by_role("button", name=t("en", "live.rating.r1")).wait_for()
+                assert other.page.get_by_text(recorded).count() == 0
                 assert "voter" not in other.page.url
             other.page.get_by_role("button", name=t("en", "live.rating.r1")).click()
-            other.page.locator(".st-key-vote_mine").wait_for()
-        visitor.page.goto(shared)  # the visitor's device: its cookie brings its own answer back
+            other.page.get_by_text(recorded).wait_for()
+        # the visitor's device: its cookie brings its own answer back, on the ballot and on
+        # the Streamlit vote page alike (one cookie, one voter)
+        visitor.page.goto(shared)
+        mine = visitor.page.locator("[role=status]")
+        mine.wait_for()
+        assert t("en", "live.rating.r4") in mine.inner_text()
+        visitor.page.goto(shared.replace("/ballot?", "/vote?"))
         visitor.wait_idle()
         mine = visitor.page.locator(".st-key-vote_mine")
         mine.wait_for()

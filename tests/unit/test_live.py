@@ -300,7 +300,7 @@ def test_base_url_from_setting_or_browser():
     assert live.app_base_url("", "http://10.0.0.5:8501/live", "live") == "http://10.0.0.5:8501"
     assert live.app_base_url("", "https://h/sub/live?deck=x", "live") == "https://h/sub"
     assert (
-        live.join_url("http://10.0.0.5:8501", "abc234") == "http://10.0.0.5:8501/vote?poll=abc234"
+        live.join_url("http://10.0.0.5:8501", "abc234") == "http://10.0.0.5:8501/ballot?poll=abc234"
     )
     assert live.is_local_address("http://localhost:8501/vote?poll=x")
     assert live.is_local_address("http://127.0.0.1:8604")

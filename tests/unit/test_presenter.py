@@ -254,6 +254,8 @@ def test_the_poll_form_pairs_option_lines_only_for_choice_polls():
 def test_regions_are_listed_alphabetically_other_answers_as_given():
     regions = {"KZ-75": "Алматы", "KZ-79": "Шымкент", "KZ-71": "астана"}
     assert list(answer_order("region", regions)) == ["KZ-75", "KZ-71", "KZ-79"]
+    kazakh = {"KZ-11": "Ақмола облысы", "KZ-75": "Алматы", "KZ-10": "Абай облысы"}
+    assert list(answer_order("region", kazakh)) == ["KZ-10", "KZ-11", "KZ-75"]
     choices = {"0": "Zeta", "1": "Alpha"}
     assert list(answer_order("choice", choices)) == ["0", "1"]
 
