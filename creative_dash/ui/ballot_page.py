@@ -19,6 +19,7 @@ that is not the poll's; each gets its message in the voter's language.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -36,6 +37,8 @@ from creative_dash.store import Store, StoreError
 from creative_dash.text import visible
 
 __all__ = ["PATH", "Ballot", "Reply", "routes"]
+
+log = logging.getLogger(__name__)
 
 PATH = "/ballot"
 COOKIE = "cd_voter"  # + "_<poll id>", as the vote page's (creative_dash.ui.live.COOKIE)
@@ -85,6 +88,17 @@ class Ballot:
         accept_language: str = "",
     ) -> Reply:
         t = Translator(pick_lang(params.get("lang"), accept_language))
+        try:
+            return self._get(t, params, cookies)
+        except (StoreError, live.LiveError) as exc:
+            # the store does not answer (a restart, a full disk) or is too busy to issue a
+            # token: said in the voter's language, and the page asks again by itself
+            log.warning("ballot: the store did not answer: %s", exc)
+            key = exc.key if isinstance(exc, live.LiveError) and exc.key in VOTE_ERRORS else "store"
+            body = _box("error", t, key)
+            return Reply(503, page(t, t("live.vote.title"), body, wait=True))
+
+    def _get(self, t: Translator, params: Mapping[str, str], cookies: Mapping[str, str]) -> Reply:
         poll_id = params.get("poll") or ""
         if set(params) - PARAMS:
             # anything else in the address (an old link's ``?voter=``) is dropped unread: the
@@ -143,18 +157,19 @@ class Ballot:
         if not same_site:
             return self._back(poll_id, lang, "cross_site")
         token = cookies.get(cookie_name(poll_id), "")
-        store = self.store()
-        if not token or not live.token_issued(store, poll_id, token):
-            # no vote without the token the page gave this device (a cookie it kept)
-            return self._back(poll_id, lang, "press_again")
         answer = form_answer(body)
-        if answer is None:
-            return self._back(poll_id, lang, "bad_option")
         try:
+            store = self.store()
+            if not token or not live.token_issued(store, poll_id, token):
+                # no vote without the token the page gave this device (a cookie it kept)
+                return self._back(poll_id, lang, "press_again")
+            if answer is None:
+                return self._back(poll_id, lang, "bad_option")
             live.vote(store, poll_id, token, answer)
         except live.LiveError as exc:
             return self._back(poll_id, lang, exc.key if exc.key in VOTE_ERRORS else "store")
-        except StoreError:
+        except StoreError as exc:
+            log.warning("ballot: the vote was not stored: %s", exc)
             return self._back(poll_id, lang, "store")
         return Reply(303, location=ballot_url(poll_id, lang, ok=True))
 

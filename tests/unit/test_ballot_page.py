@@ -311,3 +311,28 @@ def test_the_apps_server_serves_the_ballot_as_it_is(demo_store):
     assert len(response.content) < 8_000  # one request of a few KB is the whole ballot
     policies = response.headers.get_list("content-security-policy")
     assert any("frame-ancestors" in p for p in policies)
+
+
+def test_a_store_that_does_not_answer_is_said_in_the_voters_language(app, demo_store, monkeypatch):
+    from creative_dash.store import StoreUnreachable
+
+    pid = make_poll(demo_store)
+    client = phone(app, "ru")
+    client.get(f"/ballot?poll={pid}")
+
+    def down(*_args, **_kwargs):
+        raise StoreUnreachable.at("postgresql://u:secret@db/x", "connection refused")
+
+    monkeypatch.setattr(demo_store, "query", down)
+    response = client.get(f"/ballot?poll={pid}")
+    assert response.status_code == 503
+    page = _Page(response.text)
+    assert Translator("ru")("live.error.store") in page.all_text
+    assert page.refresh  # it asks again by itself
+    assert "secret" not in response.text and "postgresql" not in response.text
+    monkeypatch.setattr(demo_store, "scalar", down)
+    monkeypatch.setattr(demo_store, "transaction", down)
+    refused = client.post(f"/ballot?poll={pid}&lang=ru", data={"answer": "0"})
+    assert Translator("ru")("live.error.store") in _Page(refused.text).all_text
+    monkeypatch.undo()
+    assert votes(demo_store, pid) == []
