@@ -46,7 +46,12 @@ BUDGET = {
     "overview": {"cold_ms": 8000, "bytes": 1_200_000, "warm_ms": 3000},
     "region": {"cold_ms": 8000, "bytes": 1_200_000, "warm_ms": 3000},
     "vote": {"cold_ms": 4000, "bytes": None, "warm_ms": 3000},
+    "ballot": {"cold_ms": 4000, "bytes": None, "warm_ms": 3000},
 }
+# Pages that draw no chart: Plotly must not load.
+CHARTLESS = ("vote", "ballot")
+# Pages only the app's own server has (asgi.py's routes): not measured on ``before``.
+NEW_PAGES = ("ballot",)
 SECTION_START, SECTION_END = sections.markers("regional link", "bench.link")
 QUIET_MS = 500
 TIMEOUT_MS = 120_000
@@ -85,7 +90,8 @@ def _ready_js(kind: str) -> str:
 
 def visit(context: Any, url: str, kind: str, *, link: bool = True) -> Visit:
     """One page load on the emulated link (``link``; else at full speed), in ``context`` (its
-    HTTP cache as it is)."""
+    HTTP cache as it is). ``kind``: "charts" (a Streamlit page drawing charts), "ballot" (the
+    Streamlit vote page) or "html" (a page of plain HTML: ready once loaded, its buttons there)."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -112,15 +118,23 @@ def visit(context: Any, url: str, kind: str, *, link: bool = True) -> Visit:
     cdp.on("Network.webSocketFrameReceived", frame)
     try:
         page.goto(url, wait_until="commit")
-        page.wait_for_function(_ready_js(kind), timeout=TIMEOUT_MS, polling="raf")
-        times = page.evaluate(
-            """() => { const B = window.__bench;
-              const draws = B.live().map((p) => p.draws[0]);
-              return {finished: B.finished[0], draws, readyAt: B.readyAt}; }"""
-        )
+        if kind == "html":
+            page.wait_for_load_state("load", timeout=TIMEOUT_MS)
+            page.locator("form button").first.wait_for(timeout=TIMEOUT_MS)
+            times = page.evaluate(
+                """() => { const n = performance.getEntriesByType('navigation')[0];
+                  return {finished: n.responseEnd, draws: [], readyAt: n.loadEventEnd}; }"""
+            )
+        else:
+            page.wait_for_function(_ready_js(kind), timeout=TIMEOUT_MS, polling="raf")
+            times = page.evaluate(
+                """() => { const B = window.__bench;
+                  const draws = B.live().map((p) => p.draws[0]);
+                  return {finished: B.finished[0], draws, readyAt: B.readyAt}; }"""
+            )
     finally:
         page.close()
-    if kind == "ballot":
+    if kind in ("ballot", "html"):
         ready = max(times["finished"], times["readyAt"])
     else:
         ready = max([times["finished"], *times["draws"]])
@@ -207,6 +221,15 @@ def why(key: str, visits: dict[str, list[dict[str, Any]]]) -> str:
     w_net = int(median([v["from_network"] for v in warm]))
     w_script = median([v.get("finished_ms", 0.0) for v in warm]) / 1000
     floor = c_bytes / rate
+    if key == "ballot":
+        return (
+            f"cold {c_ready:.1f} s: one page of plain HTML, {c_bytes / 1e3:.1f} KB in "
+            f"{c_net} request(s) (no Streamlit frontend, no websocket, no Plotly), ready when "
+            f"loaded; its bytes alone take {floor:.2f} s at the link's speed, the rest is the "
+            f"round trips ({LINK['latency']} ms each: the connection, the request) and the "
+            f"server's answer. Repeat {w_ready:.1f} s (the page is not cached: it shows the "
+            "device's current answer)."
+        )
     drawn = (
         "the ballot was shown (no chart, no Plotly: the bytes are Streamlit's own frontend)"
         if key == "vote"
@@ -238,8 +261,9 @@ def render(res: dict[str, Any]) -> str:
         "- **Cold:** a new browser context (empty HTTP cache), the page opened in Russian. "
         "**Repeat:** a new tab in the same context (warm HTTP cache), a new Streamlit session.",
         "- **Ready:** the script has finished and every chart on the page has drawn (overview, "
-        "region), or the ballot's buttons are shown (vote). The server has served the pages "
-        "before (its caches, and its compressed files, are warm).",
+        "region), or the ballot's buttons are shown (vote: the Streamlit vote page; ballot: the "
+        "light ballot the join link and QR code open, plain HTML, loaded). The server has served "
+        "the pages before (its caches, and its compressed files, are warm).",
         "- **before:** `streamlit run app.py` (as `make run` was); **after:** `streamlit run "
         "asgi.py` (as `make run` is now). Same store, same browser, alternating.",
         "- **Bytes:** HTTP responses as sent (bodies and headers) plus websocket frames.",
@@ -252,6 +276,9 @@ def render(res: dict[str, Any]) -> str:
     for key, per in res["pages"].items():
         budget = BUDGET.get(key, BUDGET["overview"])
         for srv in ("before", "after"):
+            if srv not in per:
+                out.append(f"| {key} | {srv} | (no such page) | | | | | | |")
+                continue
             cold = per[srv]["cold"]
             warm = per[srv]["warm"]
             if not cold:
@@ -269,7 +296,7 @@ def render(res: dict[str, Any]) -> str:
                 checks.append(c_b <= budget["bytes"])
                 text += f", ≤ {budget['bytes'] / 1e6:.1f} MB"
             text += f"; repeat ≤ {budget['warm_ms'] / 1000:g} s"
-            if key == "vote":
+            if key in CHARTLESS:
                 checks.append(plotly == "no")
                 text += "; no Plotly"
             met = all(checks)
@@ -336,18 +363,25 @@ def main(argv: list[str] | None = None) -> int:
             ("overview", "/?lang=ru", "charts"),
             ("region", "/region?region=KZ-71&lang=ru", "charts"),
             ("vote", f"/vote?poll={poll}&lang=ru", "ballot"),
+            ("ballot", f"/ballot?poll={poll}&lang=ru", "html"),
         ]
         with sync_playwright() as pw:
             browser = launch(pw)
             meta["chromium"] = browser.version
             for srv in servers:
                 say(f"warming {srv.name}")
-                settle(browser, srv, pages)
+                settle(browser, srv, [p for p in pages if srv is after or p[0] not in NEW_PAGES])
             for key, _path, _kind in pages:
-                res["pages"][key] = {s.name: {"cold": [], "warm": []} for s in servers}
+                res["pages"][key] = {
+                    s.name: {"cold": [], "warm": []}
+                    for s in servers
+                    if not (key in NEW_PAGES and s is before)
+                }
             for rep in range(args.reps):
                 for key, path, kind in pages:
                     for srv in servers:  # alternating: the machine's load hits both alike
+                        if srv.name not in res["pages"][key]:
+                            continue
                         into = res["pages"][key][srv.name]
                         ctx = browser.new_context(viewport=VIEWPORT, locale="ru-RU")
                         ctx.add_init_script(INIT_SCRIPT)
