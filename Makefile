@@ -80,6 +80,7 @@ bench: $(VENV)/.dev-deps system-deps
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.link
 	$(BIN)/python -m bench.room
+	$(BIN)/python -m bench.room --ballot
 	$(BIN)/python -m bench.room --replicas
 	$(BIN)/python -m bench.pg
 

@@ -23,6 +23,16 @@ Measured, and written to the marked section "A full room" of bench/results.md:
 - server memory <= 10 MB per extra session (resident memory before and after the phones
   joined).
 
+    python -m bench.room --ballot [--voters 100] [--browsers 20] [--spread 8]
+
+The same room with the phones on the light ballot the join link and QR code open
+(``/ballot?poll=<id>``, creative_dash/ui/ballot_page.py): the Chromium phones load it and press
+an answer (a form post, answered by a redirect to the page saying the vote is recorded; the
+confirmation timed by the page's own navigation timing, from the post's start to the answer
+page's content loaded), the other phones are plain HTTP clients with their own cookies (the
+page, then the post; no websocket, no timer: the page has none). Written to the marked section
+"A full room on the light ballot", with the same budgets.
+
     python -m bench.room --replicas [--voters 100] [--browsers 20] [--spread 8]
 
 The same room on two replicas (issue 17): a throw-away PostgreSQL (Debian's, tests/pg.py), the
@@ -57,9 +67,12 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +86,7 @@ from creative_dash.i18n import t
 
 HERE = Path(__file__).resolve().parent
 SECTION_START, SECTION_END = sections.markers("full room", "bench.room")
+BALLOT_START, BALLOT_END = sections.markers("full room on the ballot", "bench.room --ballot")
 OPTIONS = 3
 CHART = ".st-key-live_chart_0 .js-plotly-plot"
 PHONE = {"width": 390, "height": 844}
@@ -348,6 +362,124 @@ def vote_room(
     return told
 
 
+# -- the phones on the light ballot (--ballot) ---------------------------------------------------
+class HttpPhone:
+    """A phone on the light ballot as plain HTTP: its own cookies, the page, then the post (a
+    303 to the page, followed as a browser does)."""
+
+    def __init__(self, url: str, poll: str) -> None:
+        self.page_url = f"{url}/ballot?poll={poll}&lang=ru"
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def open(self) -> str:
+        with self.opener.open(self.page_url, timeout=120) as resp:
+            return str(resp.read().decode("utf-8"))
+
+    def vote(self, answer: int) -> str:
+        data = urllib.parse.urlencode({"answer": str(answer)}).encode()
+        with self.opener.open(self.page_url, data=data, timeout=120) as resp:
+            return str(resp.read().decode("utf-8"))
+
+
+def http_ballot_phones(url: str, poll: str, n: int) -> list[HttpPhone]:
+    """n HTTP phones, each with its ballot loaded (joined in parallel, as a room scanning the QR
+    code)."""
+    out: list[HttpPhone | None] = [None] * n
+
+    def join(i: int) -> None:
+        phone = HttpPhone(url, poll)
+        html = phone.open()
+        if html.count('name="answer"') != OPTIONS:
+            raise RuntimeError(f"phone {i}: no ballot")
+        out[i] = phone
+
+    threads = [threading.Thread(target=join, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    if any(o is None for o in out):
+        raise RuntimeError(f"{out.count(None)} HTTP phones did not get a ballot")
+    return [o for o in out if o is not None]
+
+
+def chromium_ballot_phones(browser: Browser, url: str, poll: str, n: int) -> list[Page]:
+    out = []
+    for _ in range(n):
+        ctx = browser.new_context(viewport=PHONE, locale="ru-RU", is_mobile=True)
+        page = ctx.new_page()
+        page.goto(f"{url}/ballot?poll={poll}&lang=ru")
+        page.locator("form button").nth(OPTIONS - 1).wait_for(timeout=120_000)
+        out.append(page)
+    return out
+
+
+# The answer page after a phone's post: its navigation (the post, the redirect, the page) from
+# its start to the content loaded, and that moment on the wall clock.
+BALLOT_TOLD_JS = """() => { const n = performance.getEntriesByType('navigation')[0];
+  return {ms: n.domContentLoadedEventEnd - n.startTime,
+          wall: performance.timeOrigin + n.domContentLoadedEventEnd, type: n.type}; }"""
+
+
+def vote_room_ballot(
+    http_phones: list[HttpPhone],
+    phones: list[Page],
+    answers: list[int],
+    spread: float,
+    res: Result,
+    meanwhile: Callable[[], None] | None = None,
+) -> dict[int, float]:
+    """As :func:`vote_room`, on the light ballot: the HTTP phones post in threads at their
+    moments; the Chromium phones are pressed first."""
+    n_browsers, n_http = len(phones), len(http_phones)
+    told: dict[int, float] = {}
+    http_ms: list[float] = []
+    lock = threading.Lock()
+    start_wall = time.time() + 0.5
+
+    def phone(k: int) -> None:
+        i = n_browsers + k
+        time.sleep(max(0.0, start_wall + spread * k / max(1, n_http) - time.time()))
+        t0 = time.time()
+        try:
+            html = http_phones[k].vote(answers[i])
+        except Exception as exc:  # noqa: BLE001 - reported in the results
+            with lock:
+                res.errors.append(f"HTTP phone {k}: {str(exc)[:120]}")
+            return
+        t1 = time.time()
+        with lock:
+            if RECORDED in html and YOUR_ANSWER in html:
+                http_ms.append((t1 - t0) * 1000)
+                told[i] = t1 * 1000
+            else:
+                res.errors.append(f"HTTP phone {k}: not told")
+
+    threads = [threading.Thread(target=phone, args=(k,)) for k in range(n_http)]
+    for th in threads:
+        th.start()
+    time.sleep(max(0.0, start_wall - time.time()))
+    for i, page in enumerate(phones):
+        page.locator("form button").nth(answers[i]).click(no_wait_after=True)
+    while meanwhile is not None and any(th.is_alive() for th in threads):
+        meanwhile()
+    for th in threads:
+        th.join()
+    chrome_ms: list[float] = []
+    for i, page in enumerate(phones):
+        try:
+            page.get_by_text(RECORDED).wait_for(timeout=60_000)
+            r = page.evaluate(BALLOT_TOLD_JS)
+            chrome_ms.append(r["ms"])
+            told[i] = r["wall"]
+        except Exception as exc:  # noqa: BLE001 - reported in the results
+            res.errors.append(f"Chromium phone {i}: not told ({str(exc)[:120]})")
+    res.confirm_ms = {"chromium": chrome_ms, "protocol": http_ms}
+    res.told = len(told)
+    res.votes_span_s = (max(told.values()) / 1000 - start_wall) if told else float("nan")
+    return told
+
+
 def presenter_final(presenter: Page, total: int, last_told_ms: float, res: Result) -> None:
     """The presenter's chart at ``total`` votes (PRESENTER_JS installed before the vote): how
     long after the last phone was told, and its counts."""
@@ -413,10 +545,17 @@ def run_room(args: argparse.Namespace, tmp: Path, res: Result) -> None:
                     res.officials_idle_ms.append(change(v))
 
             rss0 = server.rss_bytes()
-            say(f"{n_protocol} protocol phones and {n_browsers} Chromium phones join")
-            joined = protocol_phones(server.url, poll, n_protocol)
-            sessions = [s for s, _ in joined]
-            phones = [page for page, _ in chromium_phones(browser, server.url, poll, n_browsers)]
+            kind = "HTTP" if args.ballot else "protocol"
+            say(f"{n_protocol} {kind} phones and {n_browsers} Chromium phones join")
+            if args.ballot:
+                http = http_ballot_phones(server.url, poll, n_protocol)
+                phones = chromium_ballot_phones(browser, server.url, poll, n_browsers)
+            else:
+                joined = protocol_phones(server.url, poll, n_protocol)
+                sessions = [s for s, _ in joined]
+                phones = [
+                    page for page, _ in chromium_phones(browser, server.url, poll, n_browsers)
+                ]
             res.rss_before_mb = rss0 / 2**20
             res.rss_after_mb = server.rss_bytes() / 2**20
             presenter.evaluate(PRESENTER_JS, args.voters)
@@ -425,14 +564,11 @@ def run_room(args: argparse.Namespace, tmp: Path, res: Result) -> None:
             say("the room votes")
             turn = itertools.cycle(officials)
             cpu0, at0 = one_cpu_now(server), time.monotonic()
-            told = vote_room(
-                joined,
-                phones,
-                answers,
-                args.spread,
-                res,
-                lambda: res.officials_busy_ms.append(change(next(turn))),
-            )
+            meanwhile = lambda: res.officials_busy_ms.append(change(next(turn)))  # noqa: E731
+            if args.ballot:
+                told = vote_room_ballot(http, phones, answers, args.spread, res, meanwhile)
+            else:
+                told = vote_room(joined, phones, answers, args.spread, res, meanwhile)
             res.window = spent(cpu0, one_cpu_now(server), time.monotonic() - at0)
             res.cpu_s = res.window["server"]
             presenter_final(presenter, args.voters, max(told.values(), default=0.0), res)
@@ -481,13 +617,23 @@ def render(res: Result) -> str:
         and res.stored_voters == m["voters"]
         and res.told == m["voters"]
     )
+    ballot = bool(m.get("ballot"))
+    phones = (
+        f"({m['browsers']} real Chromium contexts with a phone's viewport on the light ballot, "
+        f"`/ballot?poll=<id>`, the page the join link and QR code open; "
+        f"{m['voters'] - m['browsers']} plain HTTP clients with their own cookies, loading the "
+        "page and posting their answer)"
+        if ballot
+        else f"({m['browsers']} real Chromium contexts with a phone's viewport, "
+        f"{m['voters'] - m['browsers']} protocol-level websocket sessions on the Streamlit vote "
+        "page)"
+    )
     lines = [
-        SECTION_START,
-        "## A full room",
+        BALLOT_START if ballot else SECTION_START,
+        "## A full room on the light ballot" if ballot else "## A full room",
         "",
-        f"Measured {m['started']} by `python -m bench.room`: {m['voters']} phones "
-        f"({m['browsers']} real Chromium contexts with a phone's viewport, "
-        f"{m['voters'] - m['browsers']} protocol-level websocket sessions) vote once each within "
+        f"Measured {m['started']} by `python -m bench.room{' --ballot' if ballot else ''}`: "
+        f"{m['voters']} phones {phones} vote once each within "
         f"{m['spread']:.0f} s on ONE app process (`streamlit run asgi.py`, demo store), while "
         "the presenter's live page (the poll's chart) is open and two officials change the "
         "overview's years (time until every chart is redrawn). "
@@ -523,15 +669,23 @@ def render(res: Result) -> str:
         f"{res.rss_after_mb:.0f} MB for {m['voters']} phones) | ≤ {BUDGET['mb']:.0f} MB | "
         f"{verdict(per_session <= BUDGET['mb'])} |",
         "",
-        f"Server CPU during the vote: {res.cpu_s:.1f} s. The protocol phones also sent their "
-        f"ballot's timed rerun every {TICK_S:.0f} s as a browser does ({res.ticks} reruns), so "
-        "the room costs the server what 100 open phones cost.",
+        (
+            f"Server CPU during the vote: {res.cpu_s:.1f} s. Confirmation: the Chromium phones "
+            "from the post's start to the answer page's content loaded (its navigation timing), "
+            "the HTTP phones from the post sent to the answer page read (the redirect followed)."
+            " The light ballot has no timer: an open phone costs the server nothing until it "
+            "votes."
+            if ballot
+            else f"Server CPU during the vote: {res.cpu_s:.1f} s. The protocol phones also sent "
+            f"their ballot's timed rerun every {TICK_S:.0f} s as a browser does ({res.ticks} "
+            "reruns), so the room costs the server what 100 open phones cost."
+        ),
     ]
     if res.window:
         lines += ["", window_text(res.window, m["nproc"])]
     if res.errors:
         lines += ["", "Problems seen:", *[f"- {e}" for e in res.errors[:10]]]
-    lines += ["", SECTION_END, ""]
+    lines += ["", BALLOT_END if ballot else SECTION_END, ""]
     return "\n".join(lines)
 
 
@@ -838,6 +992,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--replicas", action="store_true", help="two replicas on PostgreSQL behind nginx"
     )
+    parser.add_argument(
+        "--ballot", action="store_true", help="the phones on the light ballot (/ballot)"
+    )
     args = parser.parse_args(argv)
     res = ReplicaResult() if args.replicas else Result()
     res.meta = {
@@ -847,6 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
         "voters": args.voters,
         "browsers": min(args.browsers, args.voters),
         "spread": args.spread,
+        "ballot": args.ballot,
     }
     tmp = Path(tempfile.mkdtemp(prefix="creative-room-"))
     try:
@@ -858,11 +1016,20 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     res.meta["load_end"] = os.getloadavg()[0]
     (HERE / "out").mkdir(exist_ok=True)
-    raw = "room-replicas.json" if args.replicas else "room.json"
+    raw = (
+        "room-replicas.json"
+        if args.replicas
+        else "room-ballot.json"
+        if args.ballot
+        else "room.json"
+    )
     (HERE / "out" / raw).write_text(json.dumps(asdict(res), indent=1, default=str))
     if isinstance(res, ReplicaResult):
         section = render_replicas(res)
         sections.write(args.out, section, REPLICAS_START, REPLICAS_END)
+    elif args.ballot:
+        section = render(res)
+        sections.write(args.out, section, BALLOT_START, BALLOT_END)
     else:
         section = render(res)
         sections.write(args.out, section, SECTION_START, SECTION_END)

@@ -147,3 +147,19 @@ def test_the_one_process_rooms_cpu_says_who_used_the_machine():
     assert "nearly saturated, mostly by the bench's own clients" in busy
     calm = room.window_text({"wall": 10.0, "server": 3.0, "bench": 2.0, "machine": 6.0}, 2)
     assert "CPU-bound" not in calm and "saturated" not in calm
+
+
+def test_the_ballot_room_has_its_own_section_beside_the_websocket_room(tmp_path: Path) -> None:
+    res = result()
+    res.meta["ballot"] = True
+    text = room.render(res)
+    assert text.startswith(room.BALLOT_START) and text.rstrip().endswith(room.BALLOT_END)
+    assert "## A full room on the light ballot" in text and "`/ballot?poll=<id>`" in text
+    assert "timed rerun" not in text  # the light ballot has no timer
+    out = tmp_path / "results.md"
+    sections.write(out, room.render(result()), room.SECTION_START, room.SECTION_END)
+    sections.write(out, text, room.BALLOT_START, room.BALLOT_END)
+    both = out.read_text()
+    assert "## A full room\n" in both and "## A full room on the light ballot" in both
+    sections.write(out, room.render(result(presenter_s=0.3)), room.SECTION_START, room.SECTION_END)
+    assert "## A full room on the light ballot" in out.read_text()
