@@ -60,7 +60,7 @@ PG_TESTS := tests/unit/test_store.py tests/unit/test_gateway.py tests/unit/test_
 	tests/unit/test_initiatives_queries.py tests/unit/test_hubs_queries.py \
 	tests/unit/test_programme_queries.py tests/app/test_all_pages.py tests/app/test_editing.py \
 	tests/app/test_data_import.py tests/app/test_live.py tests/app/test_sign_in.py \
-	tests/app/test_region.py
+	tests/app/test_region.py tests/unit/test_ballot_page.py
 test-postgres: $(VENV)/.dev-deps system-deps
 	CREATIVE_DASH_TEST_BACKEND=postgres $(BIN)/python -m pytest -m "not postgres and not e2e" \
 	  $(PG_TESTS)
