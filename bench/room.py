@@ -658,7 +658,7 @@ def render(res: Result) -> str:
         f"{res.presenter_s:.2f} s | ≤ {BUDGET['presenter_s']:.0f} s | "
         f"{verdict(res.presenter_s <= BUDGET['presenter_s'])} |",
         f"| vote confirmation on the phone, p95 (median) | {p95:,.0f} ms ({median(both):,.0f}); "
-        f"Chromium p95 {percentile(chrome, 95):,.0f} ms, protocol p95 "
+        f"Chromium p95 {percentile(chrome, 95):,.0f} ms, {'HTTP' if ballot else 'protocol'} p95 "
         f"{percentile(proto, 95):,.0f} ms | ≤ {BUDGET['p95_ms']:,.0f} ms | "
         f"{verdict(p95 <= BUDGET['p95_ms'])} |",
         f"| officials' filter change, during the vote vs idle (median, every chart redrawn) | "
