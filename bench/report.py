@@ -148,6 +148,46 @@ def floor_with(points: list[tuple[float, float]], elements: float) -> float:
     return math.nan
 
 
+def sized_reasons(res: dict[str, Any], points: list[tuple[float, float]]) -> list[str]:
+    """In words, per page that misses a budget against the floor sending as many elements,
+    what its rerun does that the floor with filler rows does not: its script's run, its
+    queries and its server CPU, measured in the same run."""
+    fillers = [v for _, v in sorted(res.get("filler", {}).items(), key=lambda kv: int(kv[0]))]
+    biggest = fillers[-1] if fillers else res.get("floor", {})
+    f_run = Stat.of(_vals(biggest, "changes", "rerun_ms")).med
+    f_cpu = Stat.of(_vals(biggest, "changes", "cpu_ms")).med
+    out = []
+    for key, p in res.get("pages", {}).items():
+        d = p.get("demo", {})
+        sent = Stat.of(_vals(d, "changes", "deltas"))
+        main = Stat.of(_vals(d, "changes", "main_ms"))
+        last = Stat.of(_vals(d, "changes", "all_ms"))
+        if not sent.n or not main.n:
+            continue
+        same = floor_with(points, sent.med)
+        if ratio(main.med, same) <= SIZED_MAIN_X and ratio(last.med, same) <= SIZED_LAST_X:
+            continue
+        run = Stat.of(_vals(d, "changes", "rerun_ms")).med
+        cpu = Stat.of(_vals(d, "changes", "cpu_ms")).med
+        q_n = Stat.of(_vals(d, "changes", "queries")).med
+        q_ms = Stat.of(_vals(d, "changes", "query_ms")).med
+        text = (
+            f"{key}: its main chart took {main.med:,.0f} ms, {main.med - same:,.0f} ms more than "
+            f"the floor sending as many elements ({same:,.0f} ms). Its script ran "
+            f"{run:,.0f} ms per rerun against the filler floor's {f_run:,.0f} ms, with "
+            f"{q_n:.0f} queries ({q_ms:,.0f} ms) and {cpu:,.0f} ms of server CPU against "
+            f"{f_cpu:,.0f} ms: the queries and the figures the page builds come before each "
+            "chart's message leaves the server, in one Python process per rerun."
+        )
+        if last.med > run:
+            text += (
+                f" Its last chart ({last.med:,.0f} ms) is drawn after the script's end: it "
+                "waits for the whole run, and for the browser to render every element before it."
+            )
+        out.append(text)
+    return out
+
+
 def _verdict(title: str, misses: list[str], met_text: str = "met on every page.") -> str:
     return f"{title}: " + (f"**MISSED** on {'; '.join(misses)}." if misses else met_text)
 
@@ -424,6 +464,15 @@ def render(res: dict[str, Any]) -> str:
             ],
             rows,
         )
+        reasons = sized_reasons(res, points)
+        if reasons:
+            w("")
+            w(
+                "Why the pages miss these budgets (read from this run; the floor with filler "
+                "rows sends as many elements but runs no query and builds no figure):"
+            )
+            w("")
+            body += [f"- {r}" for r in reasons] + [""]
 
     # -- scale ----------------------------------------------------------------------------------
     w(f"## {big_n:,} initiatives against the demo store (the same filter values)")

@@ -9,7 +9,7 @@ import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.browser import delta_count
-from bench.report import element_cost, floor_with
+from bench.report import element_cost, floor_with, sized_reasons
 
 POINTS = [(2.0, 35.0), (52.0, 116.0), (102.0, 149.0)]
 
@@ -42,6 +42,38 @@ def test_element_cost_orders_the_variants_by_filler_and_skips_unmeasured_ones():
         "floor + 20 filler rows",
     ]
     assert [(d.med, r.med) for _, d, r in rows] == [(2, 35), (52, 115), (102, 150)]
+
+
+def _change(deltas, main, last, run, cpu, queries=0, query_ms=0.0):
+    return {
+        "deltas": deltas,
+        "main_ms": main,
+        "all_ms": last,
+        "rerun_ms": run,
+        "cpu_ms": cpu,
+        "queries": queries,
+        "query_ms": query_ms,
+    }
+
+
+def test_sized_reasons_say_what_a_missing_page_does_that_the_floor_does_not():
+    res = {
+        "floor": {"changes": [_change(2, 35, 35, 20, 10)]},
+        "filler": {
+            "10": {"changes": [_change(52, 116, 116, 60, 20)]},
+            "20": {"changes": [_change(102, 149, 149, 90, 25)]},
+        },
+        "pages": {
+            "fast": {"demo": {"changes": [_change(52, 120, 150, 100, 30)]}},
+            "slow": {"demo": {"changes": [_change(52, 300, 500, 400, 250, 6, 80.0)]}},
+        },
+    }
+    reasons = sized_reasons(res, POINTS)
+    assert len(reasons) == 1 and reasons[0].startswith("slow: its main chart took 300 ms")
+    assert "184 ms more than the floor sending as many elements (116 ms)" in reasons[0]
+    assert "ran 400 ms per rerun against the filler floor's 90 ms" in reasons[0]
+    assert "6 queries (80 ms) and 250 ms of server CPU against 25 ms" in reasons[0]
+    assert "last chart (500 ms) is drawn after the script's end" in reasons[0]
 
 
 def _delta(kind: str) -> bytes:
