@@ -35,13 +35,13 @@ from creative_dash.live.ballot import answer_order, ballot_messages
 from creative_dash.settings import get as setting
 from creative_dash.store import Store, StoreError
 from creative_dash.text import visible
+from creative_dash.ui.live import voter_cookie as cookie_name
 
 __all__ = ["PATH", "Ballot", "Reply", "routes"]
 
 log = logging.getLogger(__name__)
 
 PATH = "/ballot"
-COOKIE = "cd_voter"  # + "_<poll id>", as the vote page's (creative_dash.ui.live.COOKIE)
 COOKIE_AGE_S = 30 * 24 * 3600
 MAX_BODY = 2048  # a form of one answer is a few dozen bytes
 WAIT_REFRESH_S = 3  # a poll not open yet: the page asks again, as the vote page's timer does
@@ -179,10 +179,6 @@ class Ballot:
 
 
 # -- the page's parts ------------------------------------------------------------------------------
-def cookie_name(poll_id: str) -> str:
-    return f"{COOKIE}_{poll_id}"  # poll ids are [a-z0-9]: a valid cookie name
-
-
 def ballot_url(poll_id: str, lang: str, *, error: str | None = None, ok: bool = False) -> str:
     query = {"poll": poll_id if live.valid_id(poll_id) else "", "lang": lang}
     if error:

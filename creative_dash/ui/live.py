@@ -468,6 +468,12 @@ def language_switch(t: Translator) -> None:
     )
 
 
+def voter_cookie(poll_id: str) -> str:
+    """The cookie of this device's token for the poll (the vote page's and the light ballot's:
+    one voter on both)."""
+    return f"{COOKIE}_{poll_id}"  # poll ids are [a-z0-9]: a valid cookie name
+
+
 def voter_token(poll_id: str) -> str:
     """This device's token for the poll: the session's, else the device's cookie, provided the
     server issued it for this poll; else a new one the server issues. Then kept in both, never
@@ -476,7 +482,7 @@ def voter_token(poll_id: str) -> str:
     s = store()
     if OLD_VOTER_PARAM in st.query_params:
         del st.query_params[OLD_VOTER_PARAM]
-    cookie_name = f"{COOKIE}_{poll_id}"  # poll ids are [a-z0-9]: a valid cookie name
+    cookie_name = voter_cookie(poll_id)
     cookie = st.context.cookies.get(cookie_name)
     candidates = (st.session_state.get(TOKEN_KEY), cookie)
     token = next((c for c in candidates if live.token_issued(s, poll_id, c)), None)
