@@ -678,7 +678,10 @@ def render(res: Result) -> str:
             if ballot
             else f"Server CPU during the vote: {res.cpu_s:.1f} s. The protocol phones also sent "
             f"their ballot's timed rerun every {TICK_S:.0f} s as a browser does ({res.ticks} "
-            "reruns), so the room costs the server what 100 open phones cost."
+            "reruns), so the room costs the server what 100 open phones cost. The join link "
+            "and QR code now open the light ballot instead (`python -m bench.room --ballot`, "
+            'the section "A full room on the light ballot"); this room is the Streamlit vote '
+            "page's, `/vote?poll=<id>`."
         ),
     ]
     if res.window:
