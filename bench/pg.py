@@ -500,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
         "notes": args.note,
     }
     work = args.dir or Path(tempfile.mkdtemp(prefix="cd-bench-pg-", dir="/tmp"))
+    if args.dir is None:
+        # mkdtemp makes it readable by its owner only: the postgres user (the server's data
+        # folder is in it, tests/pg.py) must be able to reach its folder
+        work.chmod(0o755)
     try:
         with pg_server(work / "pg") as server:
             url, duck_path, meta["build"] = ensure_stores(server, work, args.scale)
