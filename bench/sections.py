@@ -10,7 +10,8 @@ from pathlib import Path
 
 # <!-- NAME: written by python -m MODULE --> … <!-- end of the NAME -->
 _ANY = re.compile(
-    r"<!-- (?P<name>[^:>]+): written by python -m [\w.]+ -->.*?<!-- end of the (?P=name) -->\n?",
+    r"<!-- (?P<name>[^:>]+): written by python -m [\w.]+(?: --[\w-]+)* -->.*?"
+    r"<!-- end of the (?P=name) -->\n?",
     re.S,
 )
 

@@ -163,3 +163,8 @@ def test_the_ballot_room_has_its_own_section_beside_the_websocket_room(tmp_path:
     assert "## A full room\n" in both and "## A full room on the light ballot" in both
     sections.write(out, room.render(result(presenter_s=0.3)), room.SECTION_START, room.SECTION_END)
     assert "## A full room on the light ballot" in out.read_text()
+    # python -m bench rewrites the file and keeps every marked section, this one too
+    assert [k.splitlines()[1] for k in sections.kept(out)] == [
+        "## A full room",
+        "## A full room on the light ballot",
+    ]
