@@ -430,7 +430,8 @@ def vote_room_ballot(
     meanwhile: Callable[[], None] | None = None,
 ) -> dict[int, float]:
     """As :func:`vote_room`, on the light ballot: the HTTP phones post in threads at their
-    moments; the Chromium phones are pressed first."""
+    moments within ``spread``, the Chromium phones are pressed at theirs by this thread, which
+    calls ``meanwhile`` in between."""
     n_browsers, n_http = len(phones), len(http_phones)
     told: dict[int, float] = {}
     http_ms: list[float] = []
