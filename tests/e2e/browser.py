@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from creative_dash.i18n import catalog
 from creative_dash.navigation import DEFAULT_PAGE, PAGES
@@ -149,6 +150,27 @@ class AppTab:
     def wait_idle(self) -> None:
         self.page.wait_for_selector(APP_IDLE, state="attached")
         self.wait_for_plots()
+
+    def download(self, selector: str, attempts: int = 3) -> Path:
+        """Click the download button ``selector`` and return the file it gives.
+
+        A download button that builds its file on click (``data=`` a callable) registers the
+        file with the run that drew it, and Streamlit forgets what a newer run of the session
+        no longer holds. A click that lands as a rerun replaces the button asks for a file the
+        server no longer has, and nothing comes. So, as a user would, the page is waited idle
+        and the button clicked again, ``attempts`` times in all, each attempt waiting for the
+        download event (the time of :data:`DOWNLOAD_TIMEOUT_MS` shared between them)."""
+        per_try = DOWNLOAD_TIMEOUT_MS // attempts
+        for attempt in range(attempts):
+            self.wait_idle()
+            try:
+                with self.page.expect_download(timeout=per_try) as download:
+                    self.page.locator(selector).first.click()
+                return Path(download.value.path())
+            except PlaywrightTimeout:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def plots(self) -> list[dict]:
         return self.page.evaluate(PLOTS_STATE_JS)

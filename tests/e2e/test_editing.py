@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from creative_dash import store as store_mod
 from creative_dash.i18n import t
-from tests.e2e.browser import DOWNLOAD_TIMEOUT_MS, AppTab
+from tests.e2e.browser import AppTab
 from tests.e2e.conftest import ROOT, running_app
 from tests.e2e.test_sign_in import choose, navigate, password_sign_in, wait_signed_in
 
@@ -145,10 +145,8 @@ def test_an_editor_saves_and_a_second_editors_conflicting_save_is_refused(
 
         # the audit log (the administrator's page) has the editor's change, by name
         navigate(admin, "audit", t(lang, "nav.audit"), t(lang, "nav.audit"))
-        admin.wait_idle()  # the page's run has drawn the button it clicks
-        with admin.page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-            admin.page.locator(".st-key-audit_dl_csv button").first.click()
-        rows = list(csv.DictReader(io.StringIO(download.value.path().read_text("utf-8-sig"))))
+        csv_file = admin.download(".st-key-audit_dl_csv button")
+        rows = list(csv.DictReader(io.StringIO(csv_file.read_text("utf-8-sig"))))
         mine = [r for r in rows if r[t(lang, "audit.col.table")] == "hubs"]
         assert mine and mine[0][t(lang, "audit.col.user")] == EDITOR[1]
         assert new_name in mine[0][t(lang, "audit.col.after")]

@@ -29,7 +29,7 @@ import pytest
 
 from creative_dash import store as store_mod
 from creative_dash.i18n import t
-from tests.e2e.browser import DOWNLOAD_TIMEOUT_MS, AppTab, page_path
+from tests.e2e.browser import AppTab, page_path
 from tests.e2e.conftest import ARTIFACTS, ROOT, _free_port, _missing, _stop, running_app
 
 pytestmark = pytest.mark.e2e
@@ -267,10 +267,7 @@ def test_an_admin_creates_an_abai_editor_who_signs_in_and_is_refused_a_presenter
         wait_signed_in(admin, ADMIN[1])
         navigate(admin, "audit", t("en", "nav.audit"), t("en", "nav.audit"))
         choose(admin, "audit_user", name)
-        admin.wait_idle()
-        with admin.page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-            admin.page.locator(".st-key-audit_dl_csv button").first.click()
-        text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        text = admin.download(".st-key-audit_dl_csv button").read_text(encoding="utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text)))
         refused = [r for r in rows if r[t("en", "audit.col.action")] == "Refused"]
         assert [(r[t("en", "audit.col.user")], r[t("en", "audit.col.table")]) for r in refused] == [
