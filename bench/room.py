@@ -246,24 +246,33 @@ def protocol_phones(url: str, poll: str, n: int, *, routed: bool = False) -> lis
     a phone's browser keeps the one its first answer set (deploy/nginx)."""
     from tests.e2e.wsclient import Session
 
-    out: list[Any] = [None] * n
-
-    def join(i: int) -> None:
+    def join(i: int) -> tuple[Any, Any]:
         cookie = f"cd_route=phone-{i}" if routed else None
         s = Session(url, "vote", f"poll={poll}&lang=ru", cookie=cookie)
         run = s.run()
         if len([k for k in run.buttons if k.startswith("vote_answer_")]) != OPTIONS:
             raise RuntimeError(f"phone {i}: no ballot ({run.alerts or run.exceptions})")
-        out[i] = (s, run)
+        return s, run
 
-    threads = [threading.Thread(target=join, args=(i,)) for i in range(n)]
+    return in_parallel(n, join, "protocol phones")
+
+
+def in_parallel(n: int, join: Callable[[int], Any], what: str) -> list[Any]:
+    """``join(i)`` for i in range(n), in threads at once (a room scanning the QR code); their
+    results in order, or an error naming how many phones got no ballot."""
+    out: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        out[i] = join(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for th in threads:
         th.start()
     for th in threads:
         th.join(timeout=300)
     missing = [i for i, o in enumerate(out) if o is None]
     if missing:
-        raise RuntimeError(f"{len(missing)} protocol phones did not get a ballot")
+        raise RuntimeError(f"{len(missing)} {what} did not get a ballot")
     return out
 
 
@@ -384,23 +393,14 @@ class HttpPhone:
 def http_ballot_phones(url: str, poll: str, n: int) -> list[HttpPhone]:
     """n HTTP phones, each with its ballot loaded (joined in parallel, as a room scanning the QR
     code)."""
-    out: list[HttpPhone | None] = [None] * n
 
-    def join(i: int) -> None:
+    def join(i: int) -> HttpPhone:
         phone = HttpPhone(url, poll)
-        html = phone.open()
-        if html.count('name="answer"') != OPTIONS:
+        if phone.open().count('name="answer"') != OPTIONS:
             raise RuntimeError(f"phone {i}: no ballot")
-        out[i] = phone
+        return phone
 
-    threads = [threading.Thread(target=join, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=300)
-    if any(o is None for o in out):
-        raise RuntimeError(f"{out.count(None)} HTTP phones did not get a ballot")
-    return [o for o in out if o is not None]
+    return in_parallel(n, join, "HTTP phones")
 
 
 def chromium_ballot_phones(browser: Browser, url: str, poll: str, n: int) -> list[Page]:
